@@ -1,0 +1,5 @@
+export * from './common.ts';
+export * from './users.ts';
+export * from './photos.ts';
+export * from './social.ts';
+export * from './realtime.ts';

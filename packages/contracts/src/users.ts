@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { Id } from './common.ts';
+
+export const USERNAME_PATTERN = /^[A-Za-z0-9_.]{3,30}$/;
+
+export const Username = z
+  .string()
+  .min(3, 'username must be 3 to 30 characters')
+  .max(30, 'username must be 3 to 30 characters')
+  .regex(/^[A-Za-z0-9_.]+$/, 'username may hold only letters, digits, "_" and "."');
+
+export const Password = z
+  .string()
+  .min(8, 'password must be at least 8 characters')
+  .max(200, 'password must be at most 200 characters');
+
+export const DisplayName = z.string().trim().max(60);
+export const Bio = z.string().max(300);
+
+export const UserSummary = z.object({
+  id: Id,
+  username: z.string(),
+  displayName: z.string(),
+  avatarUrl: z.string().nullable(),
+});
+export type UserSummary = z.infer<typeof UserSummary>;
+
+export const Profile = UserSummary.extend({
+  bio: z.string(),
+  followerCount: z.number().int(),
+  followingCount: z.number().int(),
+  photoCount: z.number().int(),
+  /** Whether the signed-in caller follows this account; false when signed out. */
+  followedByMe: z.boolean(),
+  createdAt: z.string(),
+});
+export type Profile = z.infer<typeof Profile>;
+
+export const Me = Profile;
+export type Me = Profile;
+
+export const SignUpBody = z.object({
+  username: Username,
+  password: Password,
+  displayName: DisplayName.optional(),
+});
+export type SignUpBody = z.infer<typeof SignUpBody>;
+
+export const LogInBody = z.object({
+  username: z.string().min(1).max(30),
+  password: z.string().min(1).max(200),
+});
+export type LogInBody = z.infer<typeof LogInBody>;
+
+export const SessionResponse = z.object({ user: Me, token: z.string() });
+export type SessionResponse = z.infer<typeof SessionResponse>;
+
+export const PatchMeBody = z
+  .object({
+    displayName: DisplayName.optional(),
+    bio: Bio.optional(),
+    /** One of your own ready photos becomes the avatar; null removes it. */
+    avatarPhotoId: Id.nullable().optional(),
+  })
+  .strict();
+export type PatchMeBody = z.infer<typeof PatchMeBody>;
+
+export const UsernameParams = z.object({ username: Username });
+
+export const SearchQuery = z.object({
+  q: z.string().trim().min(1).max(30),
+  limit: z.coerce.number().int().min(1).max(50).default(20),
+  cursor: z.string().max(200).optional(),
+});

@@ -1,0 +1,214 @@
+import { sql } from 'drizzle-orm';
+import {
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * 64-bit time-ordered ids made by the database function graminsta_next_id(shard):
+ * 41 bits of milliseconds since 2026-01-01, 13 bits of shard number (0 until stage 7),
+ * 10 bits of a per-database sequence. Carried as decimal strings in TypeScript.
+ */
+export const id = customType<{ data: string; driverData: string | bigint | number }>({
+  dataType: () => 'bigint',
+  fromDriver: (v) => String(v),
+  toDriver: (v) => v,
+});
+
+const pk = () =>
+  id('id')
+    .primaryKey()
+    .default(sql`graminsta_next_id(0)`);
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const createdAt = () => ts('created_at').notNull().defaultNow();
+
+export const users = pgTable(
+  'users',
+  {
+    id: pk(),
+    username: text('username').notNull(),
+    displayName: text('display_name').notNull().default(''),
+    bio: text('bio').notNull().default(''),
+    avatarPhotoId: id('avatar_photo_id'),
+    avatarUrl: text('avatar_url'),
+    passwordHash: text('password_hash').notNull(),
+    followerCount: integer('follower_count').notNull().default(0),
+    followingCount: integer('following_count').notNull().default(0),
+    photoCount: integer('photo_count').notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('users_username_lower_key').on(sql`lower(${t.username})`),
+    // Prefix search on usernames: text_pattern_ops lets LIKE 'abc%' use the index.
+    index('users_username_prefix_idx').on(sql`lower(${t.username}) text_pattern_ops`),
+  ],
+);
+
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: pk(),
+    userId: id('user_id').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: createdAt(),
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [uniqueIndex('sessions_token_hash_key').on(t.tokenHash), index('sessions_user_idx').on(t.userId)],
+);
+
+export const follows = pgTable(
+  'follows',
+  {
+    followerId: id('follower_id').notNull(),
+    followeeId: id('followee_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.followerId, t.followeeId] }),
+    index('follows_followee_idx').on(t.followeeId, t.followerId),
+  ],
+);
+
+export const uploads = pgTable(
+  'uploads',
+  {
+    id: pk(),
+    ownerId: id('owner_id').notNull(),
+    key: text('key').notNull(),
+    contentType: text('content_type').notNull(),
+    maxBytes: integer('max_bytes').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    photoId: id('photo_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('uploads_owner_idx').on(t.ownerId)],
+);
+
+export const photos = pgTable(
+  'photos',
+  {
+    id: pk(),
+    ownerId: id('owner_id').notNull(),
+    caption: text('caption').notNull().default(''),
+    altText: text('alt_text').notNull().default(''),
+    status: text('status', { enum: ['processing', 'ready', 'failed'] })
+      .notNull()
+      .default('processing'),
+    failureReason: text('failure_reason'),
+    sourceKey: text('source_key').notNull(),
+    variants: jsonb('variants').$type<Record<string, { key: string; width: number; height: number }>>(),
+    placeholderColor: text('placeholder_color'),
+    width: integer('width'),
+    height: integer('height'),
+    likeCount: integer('like_count').notNull().default(0),
+    commentCount: integer('comment_count').notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('photos_owner_idx').on(t.ownerId, t.id.desc()),
+    index('photos_ready_idx')
+      .on(t.id.desc())
+      .where(sql`${t.status} = 'ready'`),
+  ],
+);
+
+export const photoTags = pgTable(
+  'photo_tags',
+  {
+    tag: text('tag').notNull(),
+    photoId: id('photo_id').notNull(),
+    ownerId: id('owner_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tag, t.photoId] }), index('photo_tags_photo_idx').on(t.photoId)],
+);
+
+export const likes = pgTable(
+  'likes',
+  {
+    photoId: id('photo_id').notNull(),
+    userId: id('user_id').notNull(),
+    photoOwnerId: id('photo_owner_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.photoId, t.userId] }), index('likes_user_idx').on(t.userId)],
+);
+
+export const comments = pgTable(
+  'comments',
+  {
+    id: pk(),
+    photoId: id('photo_id').notNull(),
+    photoOwnerId: id('photo_owner_id').notNull(),
+    authorId: id('author_id').notNull(),
+    body: text('body').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('comments_photo_idx').on(t.photoId, t.id)],
+);
+
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: pk(),
+    userId: id('user_id').notNull(),
+    type: text('type', { enum: ['follow', 'like', 'comment'] }).notNull(),
+    actorId: id('actor_id').notNull(),
+    photoId: id('photo_id'),
+    commentId: id('comment_id'),
+    readAt: ts('read_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('notifications_user_idx').on(t.userId, t.id.desc())],
+);
+
+/** Per-user event log behind the /ws socket: a reconnecting client resumes from its last id. */
+export const userEvents = pgTable(
+  'user_events',
+  {
+    id: pk(),
+    userId: id('user_id').notNull(),
+    type: text('type').notNull(),
+    data: jsonb('data').notNull().$type<Record<string, unknown>>(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('user_events_user_idx').on(t.userId, t.id)],
+);
+
+/** Fixed-window counters shared by every instance (log-in attempts). */
+export const rateLimits = pgTable(
+  'rate_limits',
+  {
+    key: text('key').notNull(),
+    windowStart: ts('window_start').notNull(),
+    count: integer('count').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.windowStart] })],
+);
+
+/** The PostgreSQL queue of stages 2–5 (FOR UPDATE SKIP LOCKED). */
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: pk(),
+    name: text('name').notNull(),
+    jobKey: text('job_key'),
+    payload: jsonb('payload').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull().default(3),
+    runAt: ts('run_at').notNull().defaultNow(),
+    lockedUntil: ts('locked_until'),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('jobs_due_idx').on(t.name, t.runAt),
+    uniqueIndex('jobs_key_key').on(t.name, t.jobKey),
+  ],
+);

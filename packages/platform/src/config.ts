@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+export const ALL_ROLES = ['api', 'worker', 'realtime', 'storage', 'web'] as const;
+export type Role = (typeof ALL_ROLES)[number];
+
+const optionalUrl = z.url().optional();
+const list = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+const EnvSchema = z.object({
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: optionalUrl,
+  DATABASE_REPLICA_URLS: list,
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  REDIS_URL: optionalUrl,
+  S3_ENDPOINT: optionalUrl,
+  S3_BUCKET: z.string().min(1).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  CDN_URL: optionalUrl,
+  PUBLIC_API_URL: optionalUrl,
+  PUBLIC_WEB_URL: optionalUrl,
+  /** Where browsers reach the storage role; defaults to the API's own origin. */
+  PUBLIC_STORAGE_URL: optionalUrl,
+  CORS_ORIGINS: list,
+  ROLES: list.pipe(z.array(z.enum(ALL_ROLES))),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(86400).default(30),
+  /** Signs upload URLs; generated and kept in DATA_DIR when unset. */
+  SECRET: z.string().min(16).optional(),
+  INSTANCE_ID: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MAX_IMAGE_PIXELS: z.coerce.number().int().min(1).default(50_000_000),
+});
+
+export type Config = z.infer<typeof EnvSchema> & { roles: Role[] };
+
+export class ConfigError extends Error {}
+
+/** Parses the environment once; a bad value fails fast naming the variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = EnvSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const cfg = result.data;
+  if (cfg.S3_ENDPOINT && !cfg.S3_BUCKET) throw new ConfigError('Invalid configuration:\n  S3_BUCKET: required when S3_ENDPOINT is set');
+  return { ...cfg, roles: cfg.ROLES.length > 0 ? cfg.ROLES : [...ALL_ROLES] };
+}

@@ -1,0 +1,3 @@
+export * from './config.ts';
+export * from './ports.ts';
+export * from './db.ts';

@@ -1,0 +1,72 @@
+/**
+ * The ports that service code depends on. `compose` (apps/server) is the only place
+ * that picks an adapter; each port has one shared contract suite that every adapter passes.
+ */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export interface StoredObject {
+  body: Buffer;
+  contentType: string;
+  size: number;
+}
+
+export interface UploadTargetRequest {
+  key: string;
+  contentType: string;
+  maxBytes: number;
+  expiresAt: Date;
+}
+
+export interface UploadTargetSpec {
+  method: 'PUT' | 'POST';
+  url: string;
+  headers?: Record<string, string>;
+  fields?: Record<string, string>;
+}
+
+export interface BlobStore {
+  put(key: string, body: Buffer, contentType: string): Promise<void>;
+  get(key: string): Promise<StoredObject | null>;
+  head(key: string): Promise<{ size: number; contentType: string } | null>;
+  delete(keys: string[]): Promise<void>;
+  /** Where a browser fetches the object (immutable, cacheable). */
+  publicUrl(key: string): string;
+  /** A short-lived target bound to one key, one content type and a maximum size. */
+  createUploadTarget(req: UploadTargetRequest): Promise<UploadTargetSpec>;
+}
+
+export interface Cache {
+  get<T extends Json>(key: string): Promise<T | undefined>;
+  set(key: string, value: Json, ttlSeconds?: number): Promise<void>;
+  delete(keys: string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface JobOptions {
+  /** Same id while a job is pending: enqueued once. */
+  jobId?: string;
+  attempts?: number;
+  delayMs?: number;
+}
+
+export interface JobContext {
+  id: string;
+  attempt: number;
+}
+
+export type JobHandler = (payload: Json, job: JobContext) => Promise<void>;
+
+export interface Queue {
+  enqueue(name: string, payload: Json, opts?: JobOptions): Promise<void>;
+  /** Starts consuming jobs of `name` in this process (worker role). */
+  process(name: string, handler: JobHandler, opts?: { concurrency?: number }): void;
+  close(): Promise<void>;
+}
+
+export type Unsubscribe = () => Promise<void>;
+
+export interface PubSub {
+  publish(channel: string, message: Json): Promise<void>;
+  subscribe(channel: string, handler: (message: Json) => void): Promise<Unsubscribe>;
+  close(): Promise<void>;
+}
