@@ -1,0 +1,122 @@
+/**
+ * The shape of the service layer as the API, realtime gateway and worker see it.
+ * Routes validate against the contracts, call one method here, and map the result.
+ */
+import type {
+  Comment,
+  CreatePhotoBody,
+  CreateUploadBody,
+  FollowState,
+  LikeState,
+  NotificationType,
+  Page,
+  PageQuery,
+  PatchMeBody,
+  Photo,
+  Profile,
+  SessionResponse,
+  SignUpBody,
+  LogInBody,
+  UploadTarget,
+  UserEvent,
+  UserSummary,
+  Notification,
+  EventType,
+} from '@graminsta/contracts';
+import type { Unsubscribe } from '@graminsta/platform';
+import type { Db } from '@graminsta/platform';
+
+export interface RequestContext {
+  /** Client address, for per-IP rate limits. */
+  ip: string;
+}
+
+export interface AccountService {
+  signUp(input: SignUpBody, ctx: RequestContext): Promise<SessionResponse>;
+  /** Rate-limited per IP and per username: AppError('rate_limited'). */
+  logIn(input: LogInBody, ctx: RequestContext): Promise<SessionResponse>;
+  logOut(token: string): Promise<void>;
+  /** The signed-in user's id for a token, or null when unknown, expired or revoked. */
+  authenticate(token: string): Promise<string | null>;
+  getMe(userId: string): Promise<Profile>;
+  updateMe(userId: string, patch: PatchMeBody): Promise<Profile>;
+}
+
+export interface UserService {
+  getProfile(username: string, viewerId: string | null): Promise<Profile>;
+  followers(username: string, page: PageQuery): Promise<Page<UserSummary>>;
+  following(username: string, page: PageQuery): Promise<Page<UserSummary>>;
+  follow(viewerId: string, username: string): Promise<FollowState>;
+  unfollow(viewerId: string, username: string): Promise<FollowState>;
+  search(q: string, page: PageQuery): Promise<Page<UserSummary>>;
+}
+
+export interface PhotoService {
+  createUpload(userId: string, input: CreateUploadBody): Promise<UploadTarget>;
+  createPhoto(userId: string, input: CreatePhotoBody): Promise<Photo>;
+  getPhoto(photoId: string, viewerId: string | null): Promise<Photo>;
+  deletePhoto(userId: string, photoId: string): Promise<void>;
+  listByUser(username: string, viewerId: string | null, page: PageQuery): Promise<Page<Photo>>;
+  like(userId: string, photoId: string): Promise<LikeState>;
+  unlike(userId: string, photoId: string): Promise<LikeState>;
+  /** Worker job: decode, check, strip, write variants; photo → ready or failed. */
+  processPhoto(photoId: string): Promise<void>;
+  /** Re-enqueues photos left in `processing` (after a crash of an in-process queue). */
+  requeueStuck(): Promise<number>;
+}
+
+export interface CommentService {
+  list(photoId: string, page: PageQuery): Promise<Page<Comment>>;
+  create(userId: string, photoId: string, body: string): Promise<Comment>;
+  delete(userId: string, commentId: string): Promise<void>;
+}
+
+export interface FeedService {
+  home(userId: string, page: PageQuery): Promise<Page<Photo>>;
+  explore(viewerId: string | null, page: PageQuery): Promise<Page<Photo>>;
+  tag(tag: string, viewerId: string | null, page: PageQuery): Promise<Page<Photo>>;
+}
+
+export interface NotificationService {
+  list(userId: string, page: PageQuery): Promise<Page<Notification> & { unreadCount: number }>;
+  markRead(userId: string, upTo?: string): Promise<{ unreadCount: number }>;
+}
+
+export interface NotificationInput {
+  recipientId: string;
+  actorId: string;
+  type: NotificationType;
+  photoId?: string;
+  commentId?: string;
+}
+
+/** Used by other services inside their own transactions, so counters and notifications commit together. */
+export interface Notifier {
+  /** Records a notification (none when actor = recipient); returns its id or null. */
+  record(tx: Db, input: NotificationInput): Promise<string | null>;
+  /** Deletes matching notifications (an unlike retracts the like notification). */
+  retract(tx: Db, input: NotificationInput): Promise<void>;
+  /** After commit: publishes the `notification` event for a recorded notification. */
+  announce(notificationId: string): Promise<void>;
+}
+
+export interface EventService {
+  /** Stores the event in the user's log (kept ≥ 24 h) and publishes it on pub/sub. */
+  publish(userId: string, type: EventType, data: Record<string, unknown>): Promise<UserEvent>;
+  /** Every kept event after `lastEventId`, oldest first. */
+  since(userId: string, lastEventId: string): Promise<UserEvent[]>;
+  /** Live events for one user, from any instance. */
+  subscribe(userId: string, onEvent: (event: UserEvent) => void): Promise<Unsubscribe>;
+  /** Deletes events older than the retention period. */
+  prune(): Promise<number>;
+}
+
+export interface Services {
+  accounts: AccountService;
+  users: UserService;
+  photos: PhotoService;
+  comments: CommentService;
+  feed: FeedService;
+  notifications: NotificationService;
+  events: EventService;
+}
