@@ -1,0 +1,69 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { BlobStore } from '../ports.ts';
+
+/** The behaviour every BlobStore adapter shares. Keys are prefixed per test so a shared bucket is fine. */
+export function blobContract(name: string, factory: () => Promise<BlobStore>): void {
+  describe(`BlobStore contract: ${name}`, () => {
+    let store: BlobStore;
+    let prefix: string;
+    const k = (key: string) => `${prefix}/${key}`;
+
+    beforeEach(async () => {
+      store = await factory();
+      prefix = `t${Math.random().toString(36).slice(2)}`;
+    });
+
+    it('gives back the bytes and content type that were put', async () => {
+      const body = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+      await store.put(k('photos/ab/full.webp'), body, 'image/webp');
+      const got = await store.get(k('photos/ab/full.webp'));
+      expect(got?.contentType).toBe('image/webp');
+      expect(got?.size).toBe(256);
+      expect(got?.body.equals(body)).toBe(true);
+      expect(await store.head(k('photos/ab/full.webp'))).toEqual({ size: 256, contentType: 'image/webp' });
+    });
+
+    it('answers null for a key that was never put', async () => {
+      expect(await store.get(k('missing.jpg'))).toBeNull();
+      expect(await store.head(k('missing.jpg'))).toBeNull();
+    });
+
+    it('replaces an object put again under the same key', async () => {
+      await store.put(k('a.bin'), Buffer.from('first'), 'application/octet-stream');
+      await store.put(k('a.bin'), Buffer.from('second!'), 'text/plain');
+      const got = await store.get(k('a.bin'));
+      expect(got?.body.toString()).toBe('second!');
+      expect(await store.head(k('a.bin'))).toEqual({ size: 7, contentType: 'text/plain' });
+    });
+
+    it('deletes several objects at once and ignores missing ones', async () => {
+      await store.put(k('a.jpg'), Buffer.from('a'), 'image/jpeg');
+      await store.put(k('b.jpg'), Buffer.from('b'), 'image/jpeg');
+      await store.put(k('c.jpg'), Buffer.from('c'), 'image/jpeg');
+      await store.delete([k('a.jpg'), k('b.jpg'), k('never.jpg')]);
+      await store.delete([]);
+      expect(await store.get(k('a.jpg'))).toBeNull();
+      expect(await store.head(k('b.jpg'))).toBeNull();
+      expect((await store.get(k('c.jpg')))?.body.toString()).toBe('c');
+    });
+
+    it('gives each key one stable absolute public URL', () => {
+      const url = store.publicUrl(k('photos/x/thumb.webp'));
+      expect(new URL(url).protocol).toMatch(/^https?:$/);
+      expect(store.publicUrl(k('photos/x/thumb.webp'))).toBe(url);
+      expect(store.publicUrl(k('photos/x/feed.webp'))).not.toBe(url);
+      expect(url).toContain('photos/x/thumb.webp');
+    });
+
+    it('hands out an upload target bound to the key and content type', async () => {
+      const req = { key: k('uploads/u1'), contentType: 'image/jpeg', maxBytes: 5_000_000, expiresAt: new Date(Date.now() + 600_000) };
+      const target = await store.createUploadTarget(req);
+      expect(['PUT', 'POST']).toContain(target.method);
+      expect(new URL(target.url).protocol).toMatch(/^https?:$/);
+      if (target.method === 'PUT') expect(target.headers?.['content-type']).toBe('image/jpeg');
+      else expect(target.fields).toBeDefined();
+      const other = await store.createUploadTarget({ ...req, key: k('uploads/u2') });
+      expect(JSON.stringify(other)).not.toBe(JSON.stringify(target));
+    });
+  });
+}
