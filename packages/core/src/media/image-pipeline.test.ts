@@ -1,0 +1,212 @@
+import { deflateSync } from 'node:zlib';
+import exifr from 'exifr';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { ImageRejectedError, processImage, type ProcessedImage } from './image-pipeline.ts';
+
+const MAX_PIXELS = 50_000_000;
+
+const solid = (width: number, height: number, colour = '#3366cc') =>
+  sharp({ create: { width, height, channels: 3, background: colour } });
+
+/** A phone-style JPEG: stored 400×200 landscape, EXIF says "rotate 90° CW", with GPS and camera tags. */
+async function phoneJpeg(): Promise<Buffer> {
+  return solid(400, 200)
+    .jpeg()
+    .withMetadata({ orientation: 6 })
+    .withExifMerge({
+      IFD0: { Make: 'AcmeCam', Model: 'Pocket 3' },
+      IFD3: {
+        GPSLatitudeRef: 'N',
+        GPSLatitude: '51/1 30/1 0/1',
+        GPSLongitudeRef: 'W',
+        GPSLongitude: '0/1 7/1 0/1',
+      },
+    })
+    .withIccProfile('p3')
+    .withXmp(
+      '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">' +
+        '<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>Secret Person</dc:creator>' +
+        '</rdf:Description></rdf:RDF></x:xmpmeta>',
+    )
+    .toBuffer();
+}
+
+/** The RIFF chunk ids of a WebP file (exifr cannot parse WebP, so we walk the container ourselves). */
+function webpChunks(body: Buffer): string[] {
+  expect(body.subarray(0, 4).toString('latin1')).toBe('RIFF');
+  expect(body.subarray(8, 12).toString('latin1')).toBe('WEBP');
+  const ids: string[] = [];
+  for (let at = 12; at + 8 <= body.length;) {
+    const size = body.readUInt32LE(at + 4);
+    ids.push(body.subarray(at, at + 4).toString('latin1'));
+    at += 8 + size + (size % 2);
+  }
+  return ids;
+}
+
+/** A valid 1-bit greyscale PNG whose header claims width × height: tiny on disk, huge when decoded. */
+function pngBomb(width: number, height: number): Buffer {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc32 = (buf: Buffer) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff]! ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(8 + data.length + 4);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), 8 + data.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 1; // bit depth
+  ihdr[9] = 0; // greyscale
+  const rowBytes = 1 + Math.ceil(width / 8);
+  const pixels = deflateSync(Buffer.alloc(rowBytes * height), { level: 9 });
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([
+    signature,
+    chunk('IHDR', ihdr),
+    chunk('IDAT', pixels),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+const variant = (img: ProcessedImage, name: string) => {
+  const v = img.variants.find((x) => x.name === name);
+  expect(v, `variant ${name}`).toBeDefined();
+  return v!;
+};
+
+async function rejection(p: Promise<unknown>): Promise<ImageRejectedError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ImageRejectedError);
+  return err as ImageRejectedError;
+}
+
+describe('processImage', () => {
+  it('auto-orients a phone JPEG and strips every piece of metadata from its variants', async () => {
+    const input = await phoneJpeg();
+    // The fixture really carries what we mean to strip.
+    expect(await exifr.gps(input)).toEqual({ latitude: 51.5, longitude: expect.closeTo(-0.1167, 3) });
+    const inputMeta = await sharp(input).metadata();
+    expect(inputMeta.orientation).toBe(6);
+    expect(inputMeta.icc && inputMeta.xmp && inputMeta.exif).toBeTruthy();
+
+    const img = await processImage(input, { maxPixels: MAX_PIXELS });
+    expect([img.width, img.height]).toEqual([200, 400]);
+    expect(img.variants.map((v) => v.name).sort()).toEqual(['thumb', 'w1080', 'w640']);
+
+    for (const v of img.variants) {
+      expect(v.contentType).toBe('image/webp');
+      const meta = await sharp(v.body).metadata();
+      expect(meta.format).toBe('webp');
+      expect([meta.width, meta.height]).toEqual([v.width, v.height]);
+      expect(meta.exif).toBeUndefined();
+      expect(meta.icc).toBeUndefined();
+      expect(meta.xmp).toBeUndefined();
+      expect(meta.orientation).toBeUndefined();
+      expect(webpChunks(v.body).filter((id) => !['VP8 ', 'VP8L', 'VP8X', 'ALPH'].includes(id))).toEqual([]);
+      for (const secret of ['AcmeCam', 'Secret Person', 'Exif']) expect(v.body.includes(secret)).toBe(false);
+    }
+    // Portrait after rotation: widths are capped at the original 200 px, heights follow the aspect.
+    expect(variant(img, 'w640')).toMatchObject({ width: 200, height: 400 });
+    expect(variant(img, 'thumb')).toMatchObject({ width: 320, height: 320 });
+  });
+
+  it('rotates pixels, not just dimensions', async () => {
+    // Left half red, right half blue; EXIF orientation 6 turns the left half into the top half.
+    const left = await solid(100, 100, '#ff0000').png().toBuffer();
+    const input = await solid(200, 100, '#0000ff')
+      .composite([{ input: left, left: 0, top: 0 }])
+      .jpeg({ quality: 95 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    const img = await processImage(input, { maxPixels: MAX_PIXELS });
+    const { data, info } = await sharp(variant(img, 'w640').body).raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([100, 200]);
+    const px = (x: number, y: number) => [
+      ...data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3),
+    ];
+    expect(px(50, 20)[0]).toBeGreaterThan(200); // top is red
+    expect(px(50, 180)[2]).toBeGreaterThan(200); // bottom is blue
+  });
+
+  it('makes 640 and 1080 wide variants of a big PNG, keeping the aspect, and a dominant colour', async () => {
+    const input = await solid(2000, 1000, '#20a040').png().toBuffer();
+    const img = await processImage(input, { maxPixels: MAX_PIXELS });
+    expect([img.width, img.height]).toEqual([2000, 1000]);
+    expect(variant(img, 'w640')).toMatchObject({ width: 640, height: 320 });
+    expect(variant(img, 'w1080')).toMatchObject({ width: 1080, height: 540 });
+    expect(variant(img, 'thumb')).toMatchObject({ width: 320, height: 320 });
+    expect(img.placeholderColor).toMatch(/^#[0-9a-f]{6}$/);
+    const [r, g, b] = [1, 3, 5].map((i) => parseInt(img.placeholderColor.slice(i, i + 2), 16));
+    expect(g!).toBeGreaterThan(r! + 60);
+    expect(g!).toBeGreaterThan(b! + 60);
+  });
+
+  it('never upscales a 500 px wide WebP', async () => {
+    const input = await solid(500, 250).webp().toBuffer();
+    const img = await processImage(input, { maxPixels: MAX_PIXELS });
+    expect(variant(img, 'w640')).toMatchObject({ width: 500, height: 250 });
+    expect(variant(img, 'w1080')).toMatchObject({ width: 500, height: 250 });
+  });
+
+  it('refuses a PDF posing as a JPEG', async () => {
+    const pdf = Buffer.from(
+      '%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n',
+    );
+    expect((await rejection(processImage(pdf, { maxPixels: MAX_PIXELS }))).message).toBe('not an image');
+    const text = Buffer.from('hello, I am definitely a JPEG');
+    expect((await rejection(processImage(text, { maxPixels: MAX_PIXELS }))).message).toBe('not an image');
+  });
+
+  it('refuses formats it does not accept, such as SVG', async () => {
+    const svg = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>',
+    );
+    expect((await rejection(processImage(svg, { maxPixels: MAX_PIXELS }))).message).toBe(
+      'unsupported image format: svg',
+    );
+  });
+
+  it('refuses a JPEG whose pixel data is cut off', async () => {
+    const full = await solid(800, 600).jpeg().toBuffer();
+    const cut = full.subarray(0, Math.floor(full.length / 3));
+    expect((await rejection(processImage(cut, { maxPixels: MAX_PIXELS }))).message).toMatch(
+      /^image data is corrupt/,
+    );
+  });
+
+  it('refuses a decompression bomb from its header, without decoding it', async () => {
+    const bomb = pngBomb(20_000, 20_000);
+    expect(bomb.length).toBeLessThan(200_000);
+    expect(await sharp(bomb, { limitInputPixels: false }).metadata()).toMatchObject({
+      format: 'png',
+      width: 20_000,
+      height: 20_000,
+    });
+    const err = await rejection(processImage(bomb, { maxPixels: MAX_PIXELS }));
+    expect(err.message).toBe('image too large: 400000000 pixels > limit of 50000000');
+  });
+
+  it('applies the pixel limit it is given', async () => {
+    const input = await solid(300, 300).png().toBuffer();
+    expect((await rejection(processImage(input, { maxPixels: 300 * 299 }))).message).toMatch(
+      /^image too large: 90000 pixels/,
+    );
+    await expect(processImage(input, { maxPixels: 300 * 300 })).resolves.toMatchObject({ width: 300 });
+  });
+});

@@ -1,0 +1,99 @@
+import sharp, { type Metadata, type Sharp } from 'sharp';
+import type { VariantName } from '@graminsta/contracts';
+
+export interface ProcessedVariant {
+  name: VariantName;
+  body: Buffer;
+  width: number;
+  height: number;
+  contentType: 'image/webp';
+}
+
+export interface ProcessedImage {
+  /** Dimensions of the original after EXIF orientation is applied. */
+  width: number;
+  height: number;
+  placeholderColor: string;
+  variants: ProcessedVariant[];
+}
+
+export interface ProcessImageOptions {
+  /** Largest width × height accepted; checked from the header, before any pixel is decoded. */
+  maxPixels: number;
+}
+
+/** The bytes are not an image we accept; `message` is a reason fit to show the uploader. */
+export class ImageRejectedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImageRejectedError';
+  }
+}
+
+// Decoders we trust with user bytes; SVG, TIFF and raw are refused even though sharp reads them.
+const ACCEPTED_FORMATS = new Set<string>(['jpeg', 'png', 'webp', 'gif', 'heif']);
+
+const WIDTH_VARIANTS: ReadonlyArray<{ name: VariantName; width: number }> = [
+  { name: 'w640', width: 640 },
+  { name: 'w1080', width: 1080 },
+];
+const THUMB_SIZE = 320;
+const WEBP = { quality: 82, effort: 4 } as const;
+
+export async function processImage(bytes: Buffer, opts: ProcessImageOptions): Promise<ProcessedImage> {
+  const meta = await readHeader(bytes);
+  const pixels = meta.width * meta.height;
+  if (pixels > opts.maxPixels) {
+    throw new ImageRejectedError(`image too large: ${pixels} pixels > limit of ${opts.maxPixels}`);
+  }
+  // 'error' aborts on corrupt or truncated data but tolerates the harmless warnings many cameras trigger.
+  const source = () =>
+    sharp(bytes, { limitInputPixels: opts.maxPixels, failOn: 'error', autoOrient: true, animated: false });
+  const { width, height } = meta.autoOrient;
+
+  try {
+    const thumb = await encode(source().resize(THUMB_SIZE, THUMB_SIZE, { fit: 'cover', position: 'centre' }));
+    const sized = await Promise.all(
+      WIDTH_VARIANTS.map((v) => encode(source().resize({ width: v.width, withoutEnlargement: true }))),
+    );
+    const variants: ProcessedVariant[] = [
+      { name: 'thumb', ...thumb },
+      ...WIDTH_VARIANTS.map((v, i) => ({ name: v.name, ...sized[i]! })),
+    ];
+    return { width, height, placeholderColor: await dominantColour(source()), variants };
+  } catch (err) {
+    throw new ImageRejectedError(`image data is corrupt: ${reasonOf(err)}`);
+  }
+}
+
+async function readHeader(bytes: Buffer): Promise<Metadata> {
+  let meta: Metadata;
+  try {
+    // metadata() parses the header only, so a decompression bomb costs nothing here.
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch {
+    throw new ImageRejectedError('not an image');
+  }
+  if (!ACCEPTED_FORMATS.has(meta.format))
+    throw new ImageRejectedError(`unsupported image format: ${meta.format}`);
+  if (!(meta.width > 0 && meta.height > 0)) throw new ImageRejectedError('not an image');
+  return meta;
+}
+
+// Sharp writes no EXIF, ICC or XMP unless asked (withMetadata/keep*), so every variant is stripped.
+async function encode(pipeline: Sharp): Promise<Omit<ProcessedVariant, 'name'>> {
+  const { data, info } = await pipeline.webp(WEBP).toBuffer({ resolveWithObject: true });
+  return { body: data, width: info.width, height: info.height, contentType: 'image/webp' };
+}
+
+async function dominantColour(pipeline: Sharp): Promise<string> {
+  // Statistics of a small copy: the dominant colour does not need every pixel.
+  const small = await pipeline.resize(64, 64, { fit: 'inside' }).png().toBuffer();
+  const { dominant } = await sharp(small).stats();
+  return `#${[dominant.r, dominant.g, dominant.b].map((c) => c.toString(16).padStart(2, '0')).join('')}`;
+}
+
+function reasonOf(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n')[0]!.slice(0, 200);
+}
