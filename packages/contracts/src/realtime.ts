@@ -4,7 +4,6 @@ import { Id } from './common.ts';
 /** Client → server messages on /ws. */
 export const ClientMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('auth'), token: z.string().min(1).max(200), lastEventId: Id.optional() }),
-  z.object({ type: z.literal('resume'), lastEventId: Id }),
   z.object({ type: z.literal('ping') }),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;

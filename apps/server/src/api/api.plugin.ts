@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '@graminsta/core';
+import { registerAuth } from './auth.ts';
+import { accountRoutes } from './routes/accounts.routes.ts';
+import { feedRoutes } from './routes/feed.routes.ts';
+import { photoRoutes } from './routes/photos.routes.ts';
+import { userRoutes } from './routes/users.routes.ts';
+
+export interface ApiOptions {
+  services: Services;
+  secureCookies: boolean;
+  trustedOrigin: (origin: string) => boolean;
+  openApi: () => unknown;
+}
+
+/** The JSON API under /api/v1. Load order: auth hook, then the routes that rely on it. */
+export async function apiPlugin(app: FastifyInstance, opts: ApiOptions): Promise<void> {
+  registerAuth(app, {
+    accounts: opts.services.accounts,
+    trustedOrigins: (origin, request) =>
+      opts.trustedOrigin(origin) || origin === `${request.protocol}://${request.host}`,
+  });
+  await app.register(
+    async (v1) => {
+      await v1.register(accountRoutes, { services: opts.services, secureCookies: opts.secureCookies });
+      await v1.register(userRoutes, { services: opts.services });
+      await v1.register(photoRoutes, { services: opts.services });
+      await v1.register(feedRoutes, { services: opts.services });
+    },
+    { prefix: '/api/v1' },
+  );
+  app.get('/api/openapi.json', { logLevel: 'warn' }, async () => opts.openApi());
+}

@@ -1,0 +1,74 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, type AccountService } from '@graminsta/core';
+
+export const SESSION_COOKIE = 'graminsta_session';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The signed-in user, or null. */
+    userId: string | null;
+    /** The raw session token the request carried (for logout), or null. */
+    sessionToken: string | null;
+  }
+}
+
+export interface AuthOptions {
+  accounts: AccountService;
+  /** Origins allowed to make cookie-authenticated writes (CSRF guard). */
+  trustedOrigins: (origin: string, request: FastifyRequest) => boolean;
+}
+
+export function tokenFrom(request: FastifyRequest): { token: string; via: 'bearer' | 'cookie' } | null {
+  const header = request.headers.authorization;
+  if (header) {
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match?.[1]) throw new AppError('unauthenticated', 'Authorization header must be "Bearer <token>"');
+    return { token: match[1], via: 'bearer' };
+  }
+  const cookie = request.cookies?.[SESSION_COOKIE];
+  return cookie ? { token: cookie, via: 'cookie' } : null;
+}
+
+/** Resolves the caller once per request; routes that need a user call requireUser. */
+export function registerAuth(app: FastifyInstance, opts: AuthOptions): void {
+  app.decorateRequest('userId', null);
+  app.decorateRequest('sessionToken', null);
+  app.addHook('preHandler', async (request) => {
+    const found = tokenFrom(request);
+    if (!found) return;
+    const userId = await opts.accounts.authenticate(found.token);
+    if (!userId) {
+      if (found.via === 'bearer') throw new AppError('unauthenticated', 'session expired or revoked');
+      return;
+    }
+    // A cookie rides along on cross-site requests; writes must come from a trusted origin.
+    if (found.via === 'cookie' && !SAFE_METHODS.has(request.method)) {
+      const origin = request.headers.origin;
+      if (!origin || !opts.trustedOrigins(origin, request)) {
+        throw new AppError('forbidden', 'cross-site request refused');
+      }
+    }
+    request.userId = userId;
+    request.sessionToken = found.token;
+  });
+}
+
+export function requireUser(request: FastifyRequest): string {
+  if (!request.userId) throw new AppError('unauthenticated', 'sign in first');
+  return request.userId;
+}
+
+export function setSessionCookie(reply: FastifyReply, token: string, secure: boolean): void {
+  void reply.setCookie(SESSION_COOKIE, token, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure,
+    maxAge: 30 * 24 * 3600,
+  });
+}
+
+export function clearSessionCookie(reply: FastifyReply): void {
+  void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+}

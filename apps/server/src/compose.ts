@@ -1,0 +1,91 @@
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  LocalDiskBlobStore,
+  MemoryCache,
+  MemoryPubSub,
+  MemoryQueue,
+  PostgresPubSub,
+  PostgresQueue,
+  InvalidatingCache,
+  loadOrCreateSecret,
+  openDatabase,
+  type BlobStore,
+  type Cache,
+  type Config,
+  type Database,
+  type PubSub,
+  type Queue,
+} from '@graminsta/platform';
+import { MIGRATIONS_FOLDER, createServices, type Services } from '@graminsta/core';
+import type { Metrics } from './api/metrics.ts';
+
+export interface Composition {
+  config: Config;
+  database: Database;
+  blobs: BlobStore;
+  localStore: LocalDiskBlobStore | null;
+  cache: Cache;
+  queue: Queue;
+  pubsub: PubSub;
+  services: Services;
+  secret: string;
+  instanceId: string;
+  close(): Promise<void>;
+}
+
+export function publicApiUrl(config: Config): string {
+  return config.PUBLIC_API_URL ?? `http://localhost:${config.PORT}`;
+}
+
+/** The ONLY place adapters are chosen: by configuration, never by stage-specific code paths. */
+export async function compose(config: Config, metrics: Metrics, opts: { migrate?: boolean } = {}): Promise<Composition> {
+  const dataDir = resolve(config.DATA_DIR);
+  const instanceId = config.INSTANCE_ID ?? `${hostname()}:${process.pid}`;
+  const secret = await loadOrCreateSecret(dataDir, config.SECRET);
+
+  const database = await openDatabase({
+    url: config.DATABASE_URL,
+    dataDir: join(dataDir, 'pglite'),
+    poolSize: config.DATABASE_POOL_SIZE,
+    onQuery: metrics.observeQuery,
+  });
+  if (opts.migrate !== false) await database.migrate(MIGRATIONS_FOLDER);
+
+  // Stages 2–5 run the queue and pub/sub on PostgreSQL itself; stage 1 keeps them in process.
+  const pubsub: PubSub = config.DATABASE_URL ? new PostgresPubSub({ url: config.DATABASE_URL }) : new MemoryPubSub();
+  const queue: Queue = config.DATABASE_URL ? new PostgresQueue({ db: database.db }) : new MemoryQueue();
+  const cache: Cache = new InvalidatingCache(new MemoryCache({ maxEntries: 10_000 }), pubsub);
+
+  const storageBase = `${config.PUBLIC_STORAGE_URL ?? publicApiUrl(config)}/storage`;
+  const localStore = new LocalDiskBlobStore({ dir: join(dataDir, 'blobs'), publicBaseUrl: storageBase, secret });
+  const blobs: BlobStore = localStore;
+
+  const services = createServices({
+    db: database.db,
+    blobs,
+    cache,
+    queue,
+    pubsub,
+    maxImagePixels: config.MAX_IMAGE_PIXELS,
+  });
+
+  return {
+    config,
+    database,
+    blobs,
+    localStore,
+    cache,
+    queue,
+    pubsub,
+    services,
+    secret,
+    instanceId,
+    async close() {
+      await queue.close();
+      await pubsub.close();
+      await cache.close();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCors from '@fastify/cors';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Config, Role } from '@graminsta/platform';
+import type { Services } from '@graminsta/core';
+import type { Logger } from 'pino';
+import { apiPlugin } from './api/api.plugin.ts';
+import { registerErrorHandling } from './api/errors.ts';
+import { registerMetrics, type Metrics } from './api/metrics.ts';
+import { collectOpenApi } from './api/openapi.ts';
+import { storagePlugin, type StorageOptions } from './storage/storage.plugin.ts';
+import { webPlugin } from './web/web.plugin.ts';
+
+export interface HttpOptions {
+  config: Config;
+  roles: Role[];
+  services: Services;
+  metrics: Metrics;
+  logger: Logger;
+  instanceId: string;
+  storage: StorageOptions;
+  /** Dependencies reachable? Throws when not. */
+  checkReady: () => Promise<void>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** One Fastify instance serving the HTTP side of the roles this process runs. */
+export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstance & { draining: boolean }> {
+  const app = Fastify({
+    loggerInstance: opts.logger,
+    bodyLimit: 64 * 1024,
+    trustProxy: true,
+    // Keep an upstream balancer's request id so one request can be followed across tiers.
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    requestIdHeader: false,
+    disableRequestLogging: false,
+  }) as unknown as FastifyInstance;
+  const state = app as FastifyInstance & { draining: boolean };
+  state.draining = false;
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+  const openApi = collectOpenApi(app, { title: 'Graminsta API', version: '1.0.0' });
+
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-served-by', opts.instanceId);
+    void reply.header('x-request-id', request.id);
+  });
+
+  const corsOrigins = new Set(opts.config.CORS_ORIGINS);
+  await app.register(fastifyCors, {
+    origin: (origin, cb) => cb(null, origin !== undefined && corsOrigins.has(origin)),
+    credentials: true,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'],
+    exposedHeaders: ['x-served-by', 'x-request-id'],
+    maxAge: 600,
+  });
+  await app.register(fastifyCookie);
+
+  app.get('/healthz', { logLevel: 'warn' }, async () => ({ ok: true }));
+  app.get('/readyz', { logLevel: 'warn' }, async (_request, reply) => {
+    if (state.draining) return reply.code(503).send({ ok: false, reason: 'draining' });
+    try {
+      await opts.checkReady();
+      return { ok: true };
+    } catch (err) {
+      opts.logger.warn({ err }, 'not ready');
+      return reply.code(503).send({ ok: false, reason: 'dependency unreachable' });
+    }
+  });
+  registerMetrics(app, opts.metrics);
+
+  const secureCookies = (opts.config.PUBLIC_API_URL ?? '').startsWith('https:');
+  if (opts.roles.includes('api')) {
+    await app.register(apiPlugin, {
+      services: opts.services,
+      secureCookies,
+      trustedOrigin: (origin) => corsOrigins.has(origin) || origin === opts.config.PUBLIC_WEB_URL,
+      openApi,
+    });
+  }
+  if (opts.roles.includes('storage')) await app.register(storagePlugin, opts.storage);
+  if (opts.roles.includes('web')) await app.register(webPlugin, { config: opts.config });
+  return state;
+}

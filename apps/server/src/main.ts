@@ -1,0 +1,84 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '@graminsta/platform';
+import { startServer } from './server.ts';
+
+const USAGE = `Usage: graminsta <command> [options]
+
+Commands:
+  start [--roles api,worker,realtime,storage,web] [--port N]   run roles (default: all, stage 1)
+  migrate                                                     apply database migrations and exit
+  seed [--users N]                                            create demo accounts, follows and photos
+
+Configuration comes from the environment (DATA_DIR, DATABASE_URL, PORT, ...); see ARCHITECTURE.md.`;
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      roles: { type: 'string' },
+      port: { type: 'string' },
+      users: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const command = positionals[0] ?? 'start';
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const env = { ...process.env };
+  if (values.roles) env.ROLES = values.roles;
+  if (values.port) env.PORT = values.port;
+
+  switch (command) {
+    case 'start': {
+      const server = await startServer(env);
+      const roles = loadConfig(env).roles.join(',');
+      if (server.url) console.log(`Graminsta is ready at ${server.url} (roles: ${roles})`);
+      else console.log(`Graminsta is running (roles: ${roles})`);
+      await new Promise<void>((resolve) => {
+        const shutdown = (signal: string) => {
+          server.logger.info({ signal }, 'draining');
+          const force = setTimeout(() => process.exit(1), 25_000);
+          force.unref();
+          server.stop().then(resolve, (err: unknown) => {
+            server.logger.error({ err }, 'shutdown failed');
+            process.exit(1);
+          });
+        };
+        process.once('SIGTERM', () => shutdown('SIGTERM'));
+        process.once('SIGINT', () => shutdown('SIGINT'));
+      });
+      return 0;
+    }
+    case 'migrate': {
+      const { runMigrate } = await import('./cli/migrate.ts');
+      await runMigrate(env);
+      console.log('Migrations applied.');
+      return 0;
+    }
+    case 'seed': {
+      const { runSeed } = await import('./cli/seed.ts');
+      const users = Number(values.users ?? 20);
+      if (!Number.isInteger(users) || users < 1) throw new ConfigError('--users must be a positive integer');
+      await runSeed(env, { users });
+      return 0;
+    }
+    default:
+      console.error(`Unknown command "${command}".\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof ConfigError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      console.error((err as Error).message);
+      process.exit(2);
+    }
+    console.error(err);
+    process.exit(1);
+  },
+);

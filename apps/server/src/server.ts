@@ -1,0 +1,68 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { loadConfig, type Config, type Role } from '@graminsta/platform';
+import { Metrics } from './api/metrics.ts';
+import { compose, publicApiUrl, type Composition } from './compose.ts';
+import { buildHttpServer } from './http.ts';
+import { createLogger } from './logger.ts';
+import { RealtimeGateway } from './realtime/gateway.ts';
+import { startWorker, type Worker } from './worker/worker.ts';
+
+export interface RunningServer {
+  url: string | null;
+  comp: Composition;
+  http: (FastifyInstance & { draining: boolean }) | null;
+  logger: Logger;
+  /** Graceful: not-ready, stop taking connections, finish in-flight work, close pools. */
+  stop(): Promise<void>;
+}
+
+const HTTP_ROLES: Role[] = ['api', 'storage', 'web', 'realtime'];
+
+export async function startServer(env: Record<string, string | undefined> = process.env): Promise<RunningServer> {
+  const config: Config = loadConfig(env);
+  const metrics = new Metrics();
+  const comp = await compose(config, metrics);
+  const logger = createLogger(config.LOG_LEVEL, comp.instanceId);
+  const roles = config.roles;
+
+  let worker: Worker | null = null;
+  if (roles.includes('worker')) worker = await startWorker(comp, logger);
+
+  let http: RunningServer['http'] = null;
+  let gateway: RealtimeGateway | null = null;
+  let url: string | null = null;
+  if (roles.some((r) => HTTP_ROLES.includes(r))) {
+    http = await buildHttpServer({
+      config,
+      roles,
+      services: comp.services,
+      metrics,
+      logger,
+      instanceId: comp.instanceId,
+      storage: { store: roles.includes('storage') ? comp.localStore : null, secret: comp.secret },
+      checkReady: () => comp.database.ping(),
+    });
+    if (roles.includes('realtime')) {
+      gateway = new RealtimeGateway({ accounts: comp.services.accounts, events: comp.services.events, logger });
+      gateway.attach(http.server);
+    }
+    await http.listen({ host: config.HOST, port: config.PORT });
+    const address = http.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.PORT;
+    url = config.PUBLIC_API_URL ?? `http://localhost:${port}`;
+  }
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      if (http) http.draining = true;
+      await gateway?.close();
+      await http?.close();
+      await worker?.stop();
+      await comp.close();
+    })());
+  return { url, comp, http, logger, stop };
+}
+
+export { publicApiUrl };
