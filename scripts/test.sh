@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite: static checks, then every test on PGlite, then every test again on PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/ensure-services.sh
+
+echo "== lint, format, types"
+npx eslint .
+npx prettier --check . --log-level warn
+npx tsc --noEmit -p tsconfig.json
+
+echo "== tests on PGlite"
+npx vitest run "$@"
+
+echo "== tests on PostgreSQL (127.0.0.1:5432)"
+TEST_DATABASE=postgres npx vitest run "$@"
