@@ -5,3 +5,5 @@ export * from './cache/memory.cache.ts';
 export * from './queue/backoff.ts';
 export * from './queue/memory.queue.ts';
 export * from './pubsub/memory.pubsub.ts';
+export * from './blob/upload-signature.ts';
+export * from './blob/local-disk.blob-store.ts';

@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { BlobStore, StoredObject, UploadTargetRequest, UploadTargetSpec } from '../ports.ts';
+import { assertSafeKey, signUpload } from './upload-signature.ts';
+
+export interface LocalDiskBlobStoreOptions {
+  dir: string;
+  /** Where browsers reach the storage role, e.g. `http://localhost:3000/storage`. */
+  publicBaseUrl: string;
+  /** Signs upload URLs. */
+  secret: string;
+}
+
+/**
+ * Blobs as files (the `storage` role of stages 1–4): `objects/<key>` holds the bytes and
+ * `meta/<key>` the content type. Every write goes to `tmp/` first and is renamed into place.
+ */
+export class LocalDiskBlobStore implements BlobStore {
+  private readonly base: string;
+
+  constructor(private readonly opts: LocalDiskBlobStoreOptions) {
+    this.base = opts.publicBaseUrl.replace(/\/+$/, '');
+  }
+
+  async put(key: string, body: Buffer, contentType: string): Promise<void> {
+    assertSafeKey(key);
+    const tmp = await this.writeTemp(body);
+    await this.commitTemp(tmp, key, contentType);
+  }
+
+  async get(key: string): Promise<StoredObject | null> {
+    assertSafeKey(key);
+    // Body first: a put renames the metadata into place before the body, so a body implies metadata.
+    const body = await orNull(readFile(this.objectPath(key)));
+    const meta = body && (await this.readMeta(key));
+    if (!body || !meta) return null;
+    return { body, contentType: meta.contentType, size: body.length };
+  }
+
+  async head(key: string): Promise<{ size: number; contentType: string } | null> {
+    assertSafeKey(key);
+    const info = await orNull(stat(this.objectPath(key)));
+    const meta = info && (await this.readMeta(key));
+    if (!info?.isFile() || !meta) return null;
+    return { size: info.size, contentType: meta.contentType };
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    for (const key of keys) assertSafeKey(key);
+    for (const key of keys) {
+      await rm(this.objectPath(key), { force: true });
+      await rm(this.metaPath(key), { force: true });
+    }
+  }
+
+  publicUrl(key: string): string {
+    assertSafeKey(key);
+    return `${this.base}/blobs/${key}`;
+  }
+
+  async createUploadTarget(req: UploadTargetRequest): Promise<UploadTargetSpec> {
+    assertSafeKey(req.key);
+    if (!Number.isInteger(req.maxBytes) || req.maxBytes < 1) throw new Error('maxBytes must be a positive integer');
+    const fields = {
+      key: req.key,
+      ct: req.contentType,
+      max: String(req.maxBytes),
+      exp: String(Math.floor(req.expiresAt.getTime() / 1000)),
+    };
+    const query = new URLSearchParams({ ct: fields.ct, max: fields.max, exp: fields.exp, sig: signUpload(fields, this.opts.secret) });
+    return { method: 'PUT', url: `${this.base}/uploads/${req.key}?${query}`, headers: { 'content-type': req.contentType } };
+  }
+
+  /** A fresh temporary path on the same filesystem as the objects, so rename is atomic. */
+  async tempPath(): Promise<string> {
+    const dir = join(this.opts.dir, 'tmp');
+    await mkdir(dir, { recursive: true });
+    return join(dir, randomUUID());
+  }
+
+  /** Moves a fully written temporary file into place under `key` (the temp file is gone afterwards). */
+  async commitTemp(tmp: string, key: string, contentType: string): Promise<void> {
+    try {
+      assertSafeKey(key);
+      const metaTmp = await this.writeTemp(Buffer.from(JSON.stringify({ contentType })));
+      await mkdir(dirname(this.metaPath(key)), { recursive: true });
+      await rename(metaTmp, this.metaPath(key));
+      await mkdir(dirname(this.objectPath(key)), { recursive: true });
+      await rename(tmp, this.objectPath(key));
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  private async writeTemp(body: Buffer): Promise<string> {
+    const tmp = await this.tempPath();
+    const file = await open(tmp, 'wx');
+    try {
+      await file.writeFile(body);
+      await file.sync();
+    } catch (err) {
+      await file.close();
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    await file.close();
+    return tmp;
+  }
+
+  private async readMeta(key: string): Promise<{ contentType: string } | null> {
+    const text = await orNull(readFile(this.metaPath(key), 'utf8'));
+    return text === null ? null : (JSON.parse(text) as { contentType: string });
+  }
+
+  private objectPath(key: string): string {
+    return join(this.opts.dir, 'objects', key);
+  }
+
+  private metaPath(key: string): string {
+    return join(this.opts.dir, 'meta', key);
+  }
+}
+
+/** A missing file (or a directory where a file was expected) reads as null. */
+async function orNull<T>(promise: Promise<T>): Promise<T | null> {
+  try {
+    return await promise;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return null;
+    throw err;
+  }
+}
+
+export class PayloadTooLargeError extends Error {
+  readonly code = 'payload_too_large';
+  constructor(readonly maxBytes: number) {
+    super(`upload larger than ${maxBytes} bytes`);
+  }
+}
+
+/**
+ * Streams an upload body to a temporary file, then moves it into place. More than `maxBytes`
+ * stops the copy at once and keeps nothing; the source is paused, not destroyed, so the
+ * caller can still answer 413 on the same connection.
+ */
+export async function writeUploadStream(
+  store: LocalDiskBlobStore,
+  key: string,
+  contentType: string,
+  source: Readable,
+  maxBytes: number,
+): Promise<number> {
+  assertSafeKey(key);
+  const tmp = await store.tempPath();
+  const file = await open(tmp, 'wx');
+  let total: number;
+  try {
+    total = await copyLimited(source, (chunk) => file.write(chunk).then(() => undefined), maxBytes);
+    await file.sync();
+  } catch (err) {
+    await file.close();
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  await file.close();
+  await store.commitTemp(tmp, key, contentType);
+  return total;
+}
+
+function copyLimited(source: Readable, write: (chunk: Buffer) => Promise<void>, maxBytes: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let total = 0;
+    let ended = false;
+    let settled = false;
+    let writing = Promise.resolve();
+    const settle = (err?: unknown) => {
+      if (settled) return;
+      settled = true;
+      source.off('data', onData).off('end', onEnd).off('error', settle).off('close', onClose);
+      if (err === undefined) return resolve(total);
+      source.pause();
+      reject(err instanceof Error ? err : new Error(String(err)));
+    };
+    const onData = (chunk: Buffer | string) => {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      total += bytes.length;
+      if (total > maxBytes) return settle(new PayloadTooLargeError(maxBytes));
+      source.pause();
+      writing = writing.then(() => write(bytes)).then(() => void (settled || source.resume()), settle);
+    };
+    const onEnd = () => {
+      ended = true;
+      writing.then(() => settle(), settle);
+    };
+    const onClose = () => void (ended || settle(new Error('upload aborted before the end of the body')));
+    source.on('data', onData).on('end', onEnd).on('error', settle).on('close', onClose);
+    source.resume();
+  });
+}
