@@ -39,18 +39,25 @@ export function publicApiUrl(config: Config): string {
 }
 
 /** The ONLY place adapters are chosen: by configuration, never by stage-specific code paths. */
-export async function compose(config: Config, metrics: Metrics, opts: { migrate?: boolean } = {}): Promise<Composition> {
+export interface ComposeOptions {
+  /** An already-open database (tests); otherwise one is opened from the configuration. */
+  database?: Database;
+}
+
+export async function compose(config: Config, metrics: Metrics, opts: ComposeOptions = {}): Promise<Composition> {
   const dataDir = resolve(config.DATA_DIR);
   const instanceId = config.INSTANCE_ID ?? `${hostname()}:${process.pid}`;
   const secret = await loadOrCreateSecret(dataDir, config.SECRET);
 
-  const database = await openDatabase({
-    url: config.DATABASE_URL,
-    dataDir: join(dataDir, 'pglite'),
-    poolSize: config.DATABASE_POOL_SIZE,
-    onQuery: metrics.observeQuery,
-  });
-  if (opts.migrate !== false) await database.migrate(MIGRATIONS_FOLDER);
+  const database =
+    opts.database ??
+    (await openDatabase({
+      url: config.DATABASE_URL,
+      dataDir: join(dataDir, 'pglite'),
+      poolSize: config.DATABASE_POOL_SIZE,
+      onQuery: metrics.observeQuery,
+    }));
+  await database.migrate(MIGRATIONS_FOLDER);
 
   // Stages 2–5 run the queue and pub/sub on PostgreSQL itself; stage 1 keeps them in process.
   const pubsub: PubSub = config.DATABASE_URL ? new PostgresPubSub({ url: config.DATABASE_URL }) : new MemoryPubSub();

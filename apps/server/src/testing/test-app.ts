@@ -1,0 +1,63 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import type { LightMyRequestResponse } from 'fastify';
+import { loadConfig } from '@graminsta/platform';
+import { createTestDatabase, type TestDatabase } from '@graminsta/core/testing/test-db';
+import { Metrics } from '../api/metrics.ts';
+import { compose, type Composition } from '../compose.ts';
+import { buildHttpServer } from '../http.ts';
+
+export interface TestApp {
+  app: FastifyInstance;
+  comp: Composition;
+  testDb: TestDatabase;
+  dataDir: string;
+  /** Signs up a user and returns its token. */
+  signUp(username: string, password?: string): Promise<string>;
+  /** Sends bytes to an upload target through the storage role, by inject. */
+  sendUpload(target: { url: string; headers?: Record<string, string> }, body: Buffer): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+/** Every role in one Fastify instance on a throwaway database and data folder; requests by app.inject. */
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'graminsta-app-'));
+  const testDb = await createTestDatabase();
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', SECRET: 'test-secret-0123456789', ...env });
+  const metrics = new Metrics(false);
+  const comp = await compose(config, metrics, { database: testDb.database });
+  const app = await buildHttpServer({
+    config,
+    roles: config.roles,
+    services: comp.services,
+    metrics,
+    logger: pino({ level: 'silent' }),
+    instanceId: 'test-1',
+    storage: { store: comp.localStore, secret: comp.secret },
+    checkReady: () => comp.database.ping(),
+  });
+  await app.ready();
+  return {
+    app,
+    comp,
+    testDb,
+    dataDir,
+    async signUp(username, password = 'correct horse battery') {
+      const res = await app.inject({ method: 'POST', url: '/api/v1/accounts', payload: { username, password } });
+      if (res.statusCode !== 201) throw new Error(`sign-up failed: ${res.statusCode} ${res.body}`);
+      return (res.json() as { token: string }).token;
+    },
+    sendUpload(target, body) {
+      const url = new URL(target.url);
+      return app.inject({ method: 'PUT', url: url.pathname + url.search, headers: target.headers, payload: body });
+    },
+    async close() {
+      await app.close();
+      await comp.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
