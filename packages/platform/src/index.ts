@@ -7,3 +7,4 @@ export * from './queue/memory.queue.ts';
 export * from './pubsub/memory.pubsub.ts';
 export * from './blob/upload-signature.ts';
 export * from './blob/local-disk.blob-store.ts';
+export * from './cache/invalidating.cache.ts';
