@@ -34,8 +34,12 @@ export interface Composition {
   close(): Promise<void>;
 }
 
-export function publicApiUrl(config: Config): string {
-  return config.PUBLIC_API_URL ?? `http://localhost:${config.PORT}`;
+/** Where clients reach this deployment's API when PUBLIC_API_URL is not set: this process. */
+export function publicApiUrl(config: Config, port: number = config.PORT): string {
+  if (config.PUBLIC_API_URL) return config.PUBLIC_API_URL;
+  const wildcard = config.HOST === '0.0.0.0' || config.HOST === '::';
+  const host = wildcard ? 'localhost' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+  return `http://${host}:${port}`;
 }
 
 /** The ONLY place adapters are chosen: by configuration, never by stage-specific code paths. */

@@ -50,7 +50,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
     await http.listen({ host: config.HOST, port: config.PORT });
     const address = http.server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;
-    url = config.PUBLIC_API_URL ?? `http://localhost:${port}`;
+    url = publicApiUrl(config, port);
   }
 
   let stopping: Promise<void> | null = null;
