@@ -1,0 +1,157 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { SignUpBody, type LogInBody, type PatchMeBody, type Profile, type SessionResponse } from '@graminsta/contracts';
+import type { BlobStore, Db } from '@graminsta/platform';
+import { AppError, notFound } from '../errors.ts';
+import type { AccountService, RequestContext } from '../services.ts';
+import { isUniqueViolation } from '../shared/db-errors.ts';
+import { isId } from '../shared/pagination.ts';
+import { toProfile } from '../users/user.presenter.ts';
+import { UserRepository, type UserRow } from '../users/user.repository.ts';
+import { hashPassword, verifyPassword, DEFAULT_SCRYPT, type ScryptParams } from './password.ts';
+import { RateLimitRepository } from './rate-limit.repository.ts';
+import { SessionRepository } from './session.repository.ts';
+
+export interface LoginLimits {
+  windowMs: number;
+  perUsername: number;
+  perIp: number;
+}
+
+export interface AccountServiceDeps {
+  db: Db;
+  blobs: Pick<BlobStore, 'publicUrl'>;
+  sessionTtlMs?: number;
+  loginLimits?: Partial<LoginLimits>;
+  scrypt?: ScryptParams;
+  now?: () => Date;
+}
+
+export const DEFAULT_SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+export const DEFAULT_LOGIN_LIMITS: LoginLimits = { windowMs: 5 * 60 * 1000, perUsername: 10, perIp: 30 };
+
+const WRONG_CREDENTIALS = 'wrong username or password';
+// 32 random bytes in base64url; anything else cannot be a token of ours.
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('base64url');
+
+export class AccountServiceImpl implements AccountService {
+  private readonly users: UserRepository;
+  private readonly sessions: SessionRepository;
+  private readonly rateLimits: RateLimitRepository;
+  private readonly limits: LoginLimits;
+  private readonly now: () => Date;
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(private readonly deps: AccountServiceDeps) {
+    this.users = new UserRepository(deps.db);
+    this.sessions = new SessionRepository(deps.db);
+    this.rateLimits = new RateLimitRepository(deps.db);
+    this.limits = { ...DEFAULT_LOGIN_LIMITS, ...deps.loginLimits };
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async signUp(input: SignUpBody, _ctx: RequestContext): Promise<SessionResponse> {
+    // Routes validate too; this guards every other caller (seeding, CLI).
+    const valid = SignUpBody.safeParse(input);
+    if (!valid.success) throw new AppError('validation_failed', valid.error.issues[0]?.message ?? 'invalid sign-up');
+    const passwordHash = await hashPassword(input.password, this.deps.scrypt ?? DEFAULT_SCRYPT);
+    try {
+      return await this.deps.db.transaction(async (tx) => {
+        const user = await this.users.insert(
+          { username: input.username, passwordHash, displayName: input.displayName?.trim() ?? '' },
+          tx,
+        );
+        return { user: toProfile(user, false), token: await this.startSession(user.id, tx) };
+      });
+    } catch (err) {
+      // The unique index on lower(username) decides, so two racing sign-ups cannot both win.
+      if (isUniqueViolation(err, 'users_username_lower_key')) {
+        throw new AppError('username_taken', 'that username is taken');
+      }
+      throw err;
+    }
+  }
+
+  async logIn(input: LogInBody, ctx: RequestContext): Promise<SessionResponse> {
+    const windowStart = this.windowStart();
+    const userKey = `login:user:${input.username.toLowerCase()}`;
+    // Counted before checking, in one upsert each, so a burst of parallel guesses cannot slip past.
+    const ipHits = await this.rateLimits.hit(`login:ip:${ctx.ip}`, windowStart);
+    const userHits = await this.rateLimits.hit(userKey, windowStart);
+    if (ipHits > this.limits.perIp || userHits > this.limits.perUsername) {
+      throw new AppError('rate_limited', 'too many log-in attempts, try again in a few minutes');
+    }
+    const user = await this.users.findByUsername(input.username);
+    // An unknown username costs the same scrypt work, so timing does not reveal which accounts exist.
+    const ok = await verifyPassword(input.password, user?.passwordHash ?? (await this.getDummyHash()));
+    if (!user || !ok) throw new AppError('unauthenticated', WRONG_CREDENTIALS);
+    // The per-username limit counts failures only; the per-IP limit keeps counting every attempt.
+    await this.rateLimits.refund(userKey, windowStart);
+    return { user: toProfile(user, false), token: await this.startSession(user.id) };
+  }
+
+  async logOut(token: string): Promise<void> {
+    if (TOKEN_PATTERN.test(token)) await this.sessions.delete(hashToken(token));
+  }
+
+  async authenticate(token: string): Promise<string | null> {
+    if (!TOKEN_PATTERN.test(token)) return null;
+    return this.sessions.findUserId(hashToken(token), this.now());
+  }
+
+  async getMe(userId: string): Promise<Profile> {
+    return toProfile(await this.requireUser(userId), false);
+  }
+
+  async updateMe(userId: string, patch: PatchMeBody): Promise<Profile> {
+    const row = await this.deps.db.transaction(async (tx) => {
+      const changes: Partial<Pick<UserRow, 'displayName' | 'bio' | 'avatarPhotoId' | 'avatarUrl'>> = {};
+      if (patch.displayName !== undefined) changes.displayName = patch.displayName.trim();
+      if (patch.bio !== undefined) changes.bio = patch.bio;
+      if (patch.avatarPhotoId === null) Object.assign(changes, { avatarPhotoId: null, avatarUrl: null });
+      if (patch.avatarPhotoId) {
+        const thumbKey = isId(patch.avatarPhotoId)
+          ? await this.users.readyPhotoThumbKey(userId, patch.avatarPhotoId, tx)
+          : null;
+        if (!thumbKey) throw new AppError('bad_request', 'the avatar must be one of your own ready photos');
+        Object.assign(changes, { avatarPhotoId: patch.avatarPhotoId, avatarUrl: this.deps.blobs.publicUrl(thumbKey) });
+      }
+      return this.users.update(userId, changes, tx);
+    });
+    if (!row) throw notFound('user');
+    return toProfile(row, false);
+  }
+
+  /** Housekeeping for a periodic job: expired sessions and finished rate-limit windows. */
+  async pruneExpired(): Promise<{ sessions: number; rateLimits: number }> {
+    return {
+      sessions: await this.sessions.deleteExpired(this.now()),
+      rateLimits: await this.rateLimits.deleteBefore(new Date(this.windowStart().getTime() - this.limits.windowMs)),
+    };
+  }
+
+  private async startSession(userId: string, tx?: Db): Promise<string> {
+    const token = randomBytes(32).toString('base64url');
+    const createdAt = this.now();
+    const expiresAt = new Date(createdAt.getTime() + (this.deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS));
+    await this.sessions.insert({ userId, tokenHash: hashToken(token), createdAt, expiresAt }, tx);
+    return token;
+  }
+
+  private windowStart(): Date {
+    const t = this.now().getTime();
+    return new Date(t - (t % this.limits.windowMs));
+  }
+
+  private async requireUser(userId: string): Promise<UserRow> {
+    const user = await this.users.findById(userId);
+    if (!user) throw notFound('user');
+    return user;
+  }
+
+  private getDummyHash(): Promise<string> {
+    this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'), this.deps.scrypt ?? DEFAULT_SCRYPT);
+    return this.dummyHash;
+  }
+}

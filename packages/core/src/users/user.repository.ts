@@ -1,0 +1,83 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from '@graminsta/platform';
+import { photos, users } from '../db/schema.ts';
+
+export type UserRow = typeof users.$inferSelect;
+export type UserSummaryRow = Pick<UserRow, 'id' | 'username' | 'displayName' | 'avatarUrl'>;
+
+export const summaryColumns = {
+  id: users.id,
+  username: users.username,
+  displayName: users.displayName,
+  avatarUrl: users.avatarUrl,
+};
+
+const lowerUsername = sql`lower(${users.username})`;
+
+/** Escapes LIKE wildcards so a search for `a_b` matches the text "a_b" only. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export class UserRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Inserts a user; the unique index on lower(username) refuses duplicates in any case. */
+  async insert(values: { username: string; passwordHash: string; displayName: string }, tx: Db = this.db) {
+    const [row] = await tx.insert(users).values(values).returning();
+    return row!;
+  }
+
+  async findById(id: string, tx: Db = this.db): Promise<UserRow | null> {
+    const [row] = await tx.select().from(users).where(eq(users.id, id));
+    return row ?? null;
+  }
+
+  async findByUsername(username: string, tx: Db = this.db): Promise<UserRow | null> {
+    const [row] = await tx
+      .select()
+      .from(users)
+      .where(sql`${lowerUsername} = ${username.toLowerCase()}`);
+    return row ?? null;
+  }
+
+  async update(
+    id: string,
+    patch: Partial<Pick<UserRow, 'displayName' | 'bio' | 'avatarPhotoId' | 'avatarUrl'>>,
+    tx: Db = this.db,
+  ): Promise<UserRow | null> {
+    if (Object.keys(patch).length === 0) return this.findById(id, tx);
+    const [row] = await tx.update(users).set(patch).where(eq(users.id, id)).returning();
+    return row ?? null;
+  }
+
+  /** The thumb variant key of one of the owner's ready photos, locked against a concurrent delete. */
+  async readyPhotoThumbKey(ownerId: string, photoId: string, tx: Db): Promise<string | null> {
+    const [row] = await tx
+      .select({ variants: photos.variants })
+      .from(photos)
+      .where(and(eq(photos.id, photoId), eq(photos.ownerId, ownerId), eq(photos.status, 'ready')))
+      .for('share');
+    return row?.variants?.thumb?.key ?? null;
+  }
+
+  /**
+   * Usernames starting with `prefix` (case-insensitive), in byte order after `after`.
+   * The ~<~ / ~>~ operators match the text_pattern_ops index, so both the prefix and the
+   * keyset condition are index range scans.
+   */
+  async searchByPrefix(prefix: string, after: string | undefined, limit: number): Promise<UserSummaryRow[]> {
+    const pattern = `${escapeLike(prefix.toLowerCase())}%`;
+    return this.db
+      .select(summaryColumns)
+      .from(users)
+      .where(
+        and(
+          sql`${lowerUsername} like ${pattern}`,
+          after === undefined ? undefined : sql`${lowerUsername} ~>~ ${after}`,
+        ),
+      )
+      .orderBy(sql`${lowerUsername} using ~<~`)
+      .limit(limit);
+  }
+}
