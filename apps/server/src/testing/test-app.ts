@@ -2,7 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
+import { readdir } from 'node:fs/promises';
+import { sql } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '@graminsta/platform';
 import { createTestDatabase, type TestDatabase } from '@graminsta/core/testing/test-db';
@@ -17,13 +19,18 @@ export interface TestApp {
   dataDir: string;
   /** Signs up a user and returns its token. */
   signUp(username: string, password?: string): Promise<string>;
+  /** Row counts of every table and the number of stored files: "nothing changed" is an equal snapshot. */
+  snapshot(): Promise<Record<string, number>>;
   /** Sends bytes to an upload target through the storage role, by inject. */
   sendUpload(target: { url: string; headers?: Record<string, string> }, body: Buffer): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
 
 /** Every role in one Fastify instance on a throwaway database and data folder; requests by app.inject. */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string> = {},
+  opts: { logger?: Logger } = {},
+): Promise<TestApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'graminsta-app-'));
   const testDb = await createTestDatabase();
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', SECRET: 'test-secret-0123456789', ...env });
@@ -34,7 +41,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     roles: config.roles,
     services: comp.services,
     metrics,
-    logger: pino({ level: 'silent' }),
+    logger: opts.logger ?? pino({ level: 'silent' }),
     instanceId: 'test-1',
     storage: { store: comp.localStore, secret: comp.secret },
     checkReady: () => comp.database.ping(),
@@ -49,6 +56,20 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       const res = await app.inject({ method: 'POST', url: '/api/v1/accounts', payload: { username, password } });
       if (res.statusCode !== 201) throw new Error(`sign-up failed: ${res.statusCode} ${res.body}`);
       return (res.json() as { token: string }).token;
+    },
+    async snapshot() {
+      const db = comp.database.db;
+      const tables = await db.execute<{ tablename: string }>(
+        sql`select tablename from pg_tables where schemaname = 'public' and tablename not like '%migrations%' order by 1`,
+      );
+      const counts: Record<string, number> = {};
+      for (const { tablename } of tables.rows) {
+        const result = await db.execute<{ n: number }>(sql.raw(`select count(*)::int as n from "${tablename}"`));
+        counts[tablename] = Number(result.rows[0]?.n ?? 0);
+      }
+      const files = await readdir(join(dataDir, 'blobs'), { recursive: true, withFileTypes: true }).catch(() => []);
+      counts['(stored files)'] = files.filter((f) => f.isFile()).length;
+      return counts;
     },
     sendUpload(target, body) {
       const url = new URL(target.url);
