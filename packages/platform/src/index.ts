@@ -8,3 +8,4 @@ export * from './pubsub/memory.pubsub.ts';
 export * from './blob/upload-signature.ts';
 export * from './blob/local-disk.blob-store.ts';
 export * from './cache/invalidating.cache.ts';
+export * from './queue/postgres.queue.ts';

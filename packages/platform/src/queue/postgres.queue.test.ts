@@ -1,0 +1,145 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createTestDatabase, usingPostgres, type TestDatabase } from '@graminsta/core/testing/test-db';
+import type { Json } from '../ports.ts';
+import { PostgresQueue, type PostgresQueueOptions } from './postgres.queue.ts';
+import { queueContract } from './queue.contract.ts';
+
+const WAIT = { timeout: 10_000, interval: 20 };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const open: PostgresQueue[] = [];
+function makeQueue(opts: Partial<PostgresQueueOptions> = {}): PostgresQueue {
+  const queue = new PostgresQueue({ db: t.database.db, pollMs: 50, backoffMs: () => 50, ...opts });
+  open.push(queue);
+  return queue;
+}
+afterAll(async () => {
+  for (const queue of open) await queue.close();
+});
+
+async function rowsOf(name: string): Promise<Array<{ attempts: number; last_error: string | null; locked_until: unknown }>> {
+  const result = (await t.database.db.execute(
+    sql`select attempts, last_error, locked_until from jobs where name = ${name}`,
+  )) as unknown as { rows: Array<{ attempts: number; last_error: string | null; locked_until: unknown }> };
+  return result.rows;
+}
+
+const unique = (what: string) => `${what}.${Math.random().toString(36).slice(2)}`;
+
+queueContract(`PostgresQueue on ${usingPostgres() ? 'PostgreSQL' : 'PGlite'}`, async () => makeQueue());
+
+describe('PostgresQueue', () => {
+  it('deletes a job once its handler succeeds', async () => {
+    const name = unique('ok');
+    const queue = makeQueue();
+    let done = false;
+    queue.process(name, async () => void (done = true));
+    await queue.enqueue(name, 1);
+    await vi.waitFor(() => expect(done).toBe(true), WAIT);
+    await vi.waitFor(async () => expect(await rowsOf(name)).toEqual([]), WAIT);
+  });
+
+  it('keeps a job that ran out of attempts as dead, with its last error, and never runs it again', async () => {
+    const name = unique('dead');
+    const queue = makeQueue();
+    let runs = 0;
+    queue.process(name, async () => {
+      runs++;
+      throw new Error(`boom ${runs}`);
+    });
+    await queue.enqueue(name, 1, { attempts: 2, jobId: 'p1' });
+    await vi.waitFor(async () => expect((await rowsOf(name))[0]?.last_error).toMatch(/boom 2/), WAIT);
+    await sleep(400);
+    expect(runs).toBe(2);
+    const [row] = await rowsOf(name);
+    expect(row).toMatchObject({ attempts: 2, locked_until: null });
+
+    // The same jobId enqueued again brings the dead job back to life.
+    await queue.enqueue(name, 2, { attempts: 1, jobId: 'p1' });
+    await vi.waitFor(() => expect(runs).toBe(3), WAIT);
+  });
+
+  it('runs jobs acknowledged before a restart in the next process', async () => {
+    const name = unique('durable');
+    const before = makeQueue();
+    await before.enqueue(name, { n: 1 });
+    await before.enqueue(name, { n: 2 });
+    await before.close();
+
+    const after = makeQueue();
+    const seen: Json[] = [];
+    after.process(name, async (payload) => void seen.push(payload));
+    await vi.waitFor(() => expect(seen).toHaveLength(2), WAIT);
+    expect(seen).toEqual(expect.arrayContaining([{ n: 1 }, { n: 2 }]));
+  });
+
+  it("runs a crashed worker's job again once its lease expires", async () => {
+    const name = unique('crash');
+    // Worker A takes the job, then stops making progress without renewing its lease: a crash.
+    const a = makeQueue({ leaseMs: 800, heartbeatMs: 0 });
+    let releaseA!: () => void;
+    const stuck = new Promise<void>((resolve) => (releaseA = resolve));
+    const runs: string[] = [];
+    a.process(name, async (_p, ctx) => {
+      runs.push(`A${ctx.attempt}`);
+      await stuck;
+    });
+    await a.enqueue(name, 'photo-1');
+    await vi.waitFor(() => expect(runs).toEqual(['A1']), WAIT);
+
+    const b = makeQueue();
+    b.process(name, async (_p, ctx) => void runs.push(`B${ctx.attempt}`));
+    await vi.waitFor(() => expect(runs).toEqual(['A1', 'B2']), WAIT);
+    await vi.waitFor(async () => expect(await rowsOf(name)).toEqual([]), WAIT);
+
+    // A's late finish must not disturb anything.
+    releaseA();
+    await a.close();
+    expect(runs).toEqual(['A1', 'B2']);
+  });
+
+  it('renews the lease of a long job so no other worker takes it', async () => {
+    const name = unique('long');
+    const a = makeQueue({ leaseMs: 300, heartbeatMs: 60 });
+    const b = makeQueue({ leaseMs: 300, heartbeatMs: 60 });
+    const runs: number[] = [];
+    a.process(name, async (_p, ctx) => {
+      runs.push(ctx.attempt);
+      await sleep(1200); // four leases long
+    });
+    await a.enqueue(name, 1);
+    await vi.waitFor(() => expect(runs).toEqual([1]), WAIT);
+    b.process(name, async (_p, ctx) => void runs.push(ctx.attempt));
+    await vi.waitFor(async () => expect(await rowsOf(name)).toEqual([]), WAIT);
+    expect(runs).toEqual([1]);
+  });
+
+  it('shares jobs between workers without running any twice', async () => {
+    const name = unique('shared');
+    const seen: Json[] = [];
+    for (const queue of [makeQueue(), makeQueue()]) {
+      queue.process(
+        name,
+        async (payload) => {
+          await sleep(5);
+          seen.push(payload);
+        },
+        { concurrency: 3 },
+      );
+    }
+    const enqueuer = makeQueue();
+    for (let i = 0; i < 30; i++) await enqueuer.enqueue(name, i);
+    await vi.waitFor(() => expect(seen).toHaveLength(30), WAIT);
+    await sleep(300);
+    expect([...seen].sort((x, y) => Number(x) - Number(y))).toEqual(Array.from({ length: 30 }, (_, i) => i));
+  });
+});
