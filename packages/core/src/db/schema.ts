@@ -73,6 +73,8 @@ export const follows = pgTable(
   (t) => [
     primaryKey({ columns: [t.followerId, t.followeeId] }),
     index('follows_followee_idx').on(t.followeeId, t.followerId),
+    // Follower lists page newest follow first: without this a celebrity's list sorts every follower.
+    index('follows_followee_time_idx').on(t.followeeId, t.createdAt, t.followerId),
   ],
 );
 
