@@ -1,0 +1,57 @@
+import type { LikeState } from '@graminsta/contracts';
+import type { Db } from '@graminsta/platform';
+import { notFound } from '../errors.ts';
+import type { Notifier } from '../services.ts';
+import { isId } from '../shared/pagination.ts';
+import { LikeRepository } from './like.repository.ts';
+import type { PhotoRepository } from './photo.repository.ts';
+
+/** Likes: the row, the photo's counter and the owner's notification commit together. */
+export class LikeService {
+  private readonly likes: LikeRepository;
+
+  constructor(private readonly deps: { db: Db; notifier: Notifier; photos: PhotoRepository }) {
+    this.likes = new LikeRepository(deps.db);
+  }
+
+  async like(userId: string, photoId: string): Promise<LikeState> {
+    const photo = await this.readyPhoto(photoId);
+    const note = { recipientId: photo.ownerId, actorId: userId, type: 'like' as const, photoId: photo.id };
+    const { likeCount, notificationId } = await this.deps.db.transaction(async (tx) => {
+      // Only a really inserted row moves the counter, so repeats and races count once.
+      const inserted = await this.likes.insert(photo.id, userId, photo.ownerId, tx);
+      const count = inserted
+        ? await this.likes.adjustCount(photo.id, 1, tx)
+        : await this.likes.count(photo.id, tx);
+      // Deleted (or no longer ready) while we were here: throwing rolls the like back.
+      if (count === null) throw notFound('photo');
+      return {
+        likeCount: count,
+        notificationId: inserted ? await this.deps.notifier.record(tx, note) : null,
+      };
+    });
+    if (notificationId) await this.deps.notifier.announce(notificationId);
+    return { liked: true, likeCount };
+  }
+
+  async unlike(userId: string, photoId: string): Promise<LikeState> {
+    const photo = await this.readyPhoto(photoId);
+    const note = { recipientId: photo.ownerId, actorId: userId, type: 'like' as const, photoId: photo.id };
+    const likeCount = await this.deps.db.transaction(async (tx) => {
+      const deleted = await this.likes.delete(photo.id, userId, tx);
+      const count = deleted
+        ? await this.likes.adjustCount(photo.id, -1, tx)
+        : await this.likes.count(photo.id, tx);
+      if (count === null) throw notFound('photo');
+      if (deleted) await this.deps.notifier.retract(tx, note);
+      return count;
+    });
+    return { liked: false, likeCount };
+  }
+
+  private async readyPhoto(photoId: string) {
+    const photo = isId(photoId) ? await this.deps.photos.findById(photoId) : null;
+    if (!photo || photo.status !== 'ready') throw notFound('photo');
+    return photo;
+  }
+}

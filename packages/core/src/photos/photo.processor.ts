@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import type { BlobStore, Queue } from '@graminsta/platform';
+import { ImageRejectedError, processImage } from '../media/image-pipeline.ts';
+import type { EventService } from '../services.ts';
+import { isId } from '../shared/pagination.ts';
+import type { PhotoPresenter } from './photo.presenter.ts';
+import type { PhotoRepository, PhotoRow, StoredVariants } from './photo.repository.ts';
+
+export const PHOTO_PROCESS_JOB = 'photo.process';
+
+export interface PhotoProcessorDeps {
+  photos: PhotoRepository;
+  presenter: PhotoPresenter;
+  blobs: BlobStore;
+  queue: Queue;
+  events: EventService;
+  maxImagePixels: number;
+}
+
+/** The worker side of a photo: uploaded bytes → checked, stripped WebP variants → ready (or failed). */
+export class PhotoProcessor {
+  constructor(private readonly deps: PhotoProcessorDeps) {}
+
+  async enqueue(photoId: string): Promise<void> {
+    // jobId = photoId: a photo queued twice (create, then a restart's requeue) is processed once.
+    await this.deps.queue.enqueue(PHOTO_PROCESS_JOB, { photoId }, { jobId: photoId });
+  }
+
+  async requeueStuck(): Promise<number> {
+    const ids = await this.deps.photos.processingIds();
+    for (const id of ids) await this.enqueue(id);
+    return ids.length;
+  }
+
+  /** Storage or database failures throw, so the queue retries; bad images end as `failed`. */
+  async process(photoId: string): Promise<void> {
+    const { photos, blobs } = this.deps;
+    const photo = isId(photoId) ? await photos.findById(photoId) : null;
+    if (!photo || photo.status !== 'processing') return;
+
+    const source = await blobs.get(photo.sourceKey);
+    if (!source) return this.fail(photo, 'the uploaded file is missing');
+    let image;
+    try {
+      image = await processImage(source.body, { maxPixels: this.deps.maxImagePixels });
+    } catch (err) {
+      if (err instanceof ImageRejectedError) return this.fail(photo, err.message);
+      throw err;
+    }
+
+    const variants: StoredVariants = {};
+    for (const v of image.variants) {
+      const key = variantKey(photo.id, v.body);
+      await blobs.put(key, v.body, v.contentType);
+      variants[v.name] = { key, width: v.width, height: v.height };
+    }
+    const { width, height, placeholderColor } = image;
+    if (!(await photos.markReady(photo.id, { variants, width, height, placeholderColor }))) {
+      return this.discard(photo.id, variants);
+    }
+    await blobs.delete([photo.sourceKey]);
+    const row = await photos.findWithOwner(photo.id);
+    if (!row) return;
+    const presented = await this.deps.presenter.presentOne(row, photo.ownerId);
+    await this.deps.events.publish(photo.ownerId, 'photo.ready', { photo: presented });
+  }
+
+  private async fail(photo: PhotoRow, reason: string): Promise<void> {
+    if (!(await this.deps.photos.markFailed(photo.id, reason))) return;
+    await this.deps.blobs.delete([photo.sourceKey]);
+    await this.deps.events.publish(photo.ownerId, 'photo.failed', { photoId: photo.id, reason });
+  }
+
+  /** The photo was deleted (or finished by another worker) while we worked: drop what it does not use. */
+  private async discard(photoId: string, written: StoredVariants): Promise<void> {
+    const current = await this.deps.photos.findById(photoId);
+    const kept = new Set(Object.values(current?.variants ?? {}).map((v) => v.key));
+    const orphans = [...new Set(Object.values(written).map((v) => v.key))].filter((k) => !kept.has(k));
+    await this.deps.blobs.delete(orphans);
+  }
+}
+
+/**
+ * Content hash under the photo's id: immutable like a pure content address (cacheable forever),
+ * yet never shared with another photo, so deleting one photo cannot remove another's identical bytes.
+ */
+export function variantKey(photoId: string, body: Buffer): string {
+  return `p/${photoId}/${createHash('sha256').update(body).digest('hex')}.webp`;
+}
+
+/** Every stored object of a photo: its variants and (until processed) its source upload. */
+export function objectKeys(photo: PhotoRow): string[] {
+  const keys = Object.values(photo.variants ?? {}).map((v) => v.key);
+  return [...new Set([...keys, photo.sourceKey])];
+}

@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import {
+  MAX_UPLOAD_BYTES,
+  UPLOAD_CONTENT_TYPES,
+  type CreatePhotoBody,
+  type CreateUploadBody,
+  type LikeState,
+  type Page,
+  type PageQuery,
+  type Photo,
+  type UploadTarget,
+} from '@graminsta/contracts';
+import type { BlobStore, Db, Queue } from '@graminsta/platform';
+import { AppError, forbidden, notFound } from '../errors.ts';
+import type { EventService, Notifier, PhotoService as PhotoServicePort } from '../services.ts';
+import { decodeIdCursor, isId, pageOf } from '../shared/pagination.ts';
+import { UserRepository } from '../users/user.repository.ts';
+import { LikeService } from './like.service.ts';
+import { PhotoPresenter } from './photo.presenter.ts';
+import { PhotoProcessor, objectKeys } from './photo.processor.ts';
+import { PhotoRepository, type PhotoRow } from './photo.repository.ts';
+import { extractTags } from './tags.ts';
+import { UploadRepository } from './upload.repository.ts';
+
+export interface PhotoServiceDeps {
+  db: Db;
+  blobs: BlobStore;
+  queue: Queue;
+  notifier: Notifier;
+  events: EventService;
+  maxImagePixels: number;
+  /** How long an upload target stays valid; 15 minutes by default. */
+  uploadTtlSeconds?: number;
+}
+
+const DEFAULT_UPLOAD_TTL_SECONDS = 15 * 60;
+const ACCEPTED_TYPES: ReadonlySet<string> = new Set(UPLOAD_CONTENT_TYPES);
+
+export class PhotoService implements PhotoServicePort {
+  private readonly photos: PhotoRepository;
+  private readonly uploads: UploadRepository;
+  private readonly users: UserRepository;
+  private readonly presenter: PhotoPresenter;
+  private readonly processor: PhotoProcessor;
+  private readonly likes: LikeService;
+
+  constructor(private readonly deps: PhotoServiceDeps) {
+    this.photos = new PhotoRepository(deps.db);
+    this.uploads = new UploadRepository(deps.db);
+    this.users = new UserRepository(deps.db);
+    this.presenter = new PhotoPresenter({ photos: this.photos, blobs: deps.blobs });
+    this.processor = new PhotoProcessor({ ...deps, photos: this.photos, presenter: this.presenter });
+    this.likes = new LikeService({ db: deps.db, notifier: deps.notifier, photos: this.photos });
+  }
+
+  async createUpload(userId: string, input: CreateUploadBody): Promise<UploadTarget> {
+    if (!ACCEPTED_TYPES.has(input.contentType)) {
+      throw new AppError(
+        'unsupported_media_type',
+        `photos must be one of ${UPLOAD_CONTENT_TYPES.join(', ')}`,
+      );
+    }
+    if (!Number.isSafeInteger(input.size) || input.size < 1) {
+      throw new AppError('validation_failed', 'size must be a positive number of bytes');
+    }
+    if (input.size > MAX_UPLOAD_BYTES) {
+      throw new AppError('payload_too_large', `photos may be at most ${MAX_UPLOAD_BYTES} bytes`);
+    }
+    const ttl = this.deps.uploadTtlSeconds ?? DEFAULT_UPLOAD_TTL_SECONDS;
+    const expiresAt = new Date(Date.now() + ttl * 1000);
+    // The random part makes the key unguessable: nobody can aim bytes at another user's upload.
+    const key = `uploads/${userId}/${randomBytes(16).toString('hex')}`;
+    const target = { key, contentType: input.contentType, maxBytes: input.size, expiresAt };
+    const upload = await this.deps.blobs.createUploadTarget(target);
+    const row = await this.uploads.insert({ ownerId: userId, ...target });
+    return { uploadId: row.id, upload, expiresAt: expiresAt.toISOString() };
+  }
+
+  async createPhoto(userId: string, input: CreatePhotoBody): Promise<Photo> {
+    const upload = isId(input.uploadId) ? await this.uploads.findById(input.uploadId) : null;
+    if (!upload || upload.ownerId !== userId) throw notFound('upload');
+    if (upload.photoId !== null) throw new AppError('conflict', 'this upload already made a photo');
+    if (upload.expiresAt.getTime() <= Date.now()) throw new AppError('conflict', 'this upload has expired');
+    const stored = await this.deps.blobs.head(upload.key);
+    if (!stored) throw new AppError('bad_request', 'upload has no bytes yet');
+    if (stored.size > upload.maxBytes)
+      throw new AppError('payload_too_large', 'upload is larger than announced');
+
+    const caption = (input.caption ?? '').trim();
+    const photo = await this.deps.db.transaction(async (tx) => {
+      const row = await this.photos.insert(
+        { ownerId: userId, caption, altText: (input.altText ?? '').trim(), sourceKey: upload.key },
+        tx,
+      );
+      // Two requests racing with one upload: the conditional update lets exactly one through.
+      if (!(await this.uploads.markUsed(upload.id, row.id, tx))) {
+        throw new AppError('conflict', 'this upload already made a photo');
+      }
+      await this.photos.insertTags(row.id, userId, extractTags(caption), tx);
+      await this.photos.adjustPhotoCount(userId, 1, tx);
+      return row;
+    });
+    await this.processor.enqueue(photo.id);
+    return this.getPhoto(photo.id, userId);
+  }
+
+  async getPhoto(photoId: string, viewerId: string | null): Promise<Photo> {
+    const row = isId(photoId) ? await this.photos.findWithOwner(photoId) : null;
+    if (!row || !isVisible(row.photo, viewerId)) throw notFound('photo');
+    return this.presenter.presentOne(row, viewerId);
+  }
+
+  async deletePhoto(userId: string, photoId: string): Promise<void> {
+    if (!isId(photoId)) throw notFound('photo');
+    const deleted = await this.deps.db.transaction(async (tx) => {
+      const photo = await this.photos.lock(photoId, tx);
+      if (!photo || !isVisible(photo, userId)) throw notFound('photo');
+      if (photo.ownerId !== userId) throw forbidden('only its owner may delete a photo');
+      await this.photos.deleteWithDependents(photo, tx);
+      await this.uploads.deleteForPhoto(photo.ownerId, photo.id, tx);
+      return photo;
+    });
+    // Objects go after the commit: a failed transaction must not leave a photo without its images.
+    await this.deps.blobs.delete(objectKeys(deleted));
+  }
+
+  async listByUser(username: string, viewerId: string | null, page: PageQuery): Promise<Page<Photo>> {
+    const owner = await this.users.findByUsername(username);
+    if (!owner) throw notFound('user');
+    const rows = await this.photos.listByOwner(owner.id, {
+      includeUnready: owner.id === viewerId,
+      before: decodeIdCursor(page.cursor),
+      limit: page.limit + 1,
+    });
+    const { items, nextCursor } = pageOf(rows, page.limit, (r) => r.photo.id);
+    return { items: await this.presenter.present(items, viewerId), nextCursor };
+  }
+
+  like(userId: string, photoId: string): Promise<LikeState> {
+    return this.likes.like(userId, photoId);
+  }
+
+  unlike(userId: string, photoId: string): Promise<LikeState> {
+    return this.likes.unlike(userId, photoId);
+  }
+
+  processPhoto(photoId: string): Promise<void> {
+    return this.processor.process(photoId);
+  }
+
+  requeueStuck(): Promise<number> {
+    return this.processor.requeueStuck();
+  }
+}
+
+/** Processing and failed photos are their owner's business only. */
+export function isVisible(photo: Pick<PhotoRow, 'status' | 'ownerId'>, viewerId: string | null): boolean {
+  return photo.status === 'ready' || photo.ownerId === viewerId;
+}
