@@ -35,18 +35,18 @@ export class LikeService {
   }
 
   async unlike(userId: string, photoId: string): Promise<LikeState> {
-    const photo = await this.readyPhoto(photoId);
-    const note = { recipientId: photo.ownerId, actorId: userId, type: 'like' as const, photoId: photo.id };
-    const likeCount = await this.deps.db.transaction(async (tx) => {
-      const deleted = await this.likes.delete(photo.id, userId, tx);
-      const count = deleted
-        ? await this.likes.adjustCount(photo.id, -1, tx)
-        : await this.likes.count(photo.id, tx);
-      if (count === null) throw notFound('photo');
-      if (deleted) await this.deps.notifier.retract(tx, note);
-      return count;
+    if (!isId(photoId)) throw notFound('photo');
+    return this.deps.db.transaction(async (tx) => {
+      // The photo row first, as deletePhoto locks it: taking the like row first could deadlock with it.
+      const photo = await this.deps.photos.lock(photoId, tx);
+      if (!photo || photo.status !== 'ready') throw notFound('photo');
+      if (!(await this.likes.delete(photo.id, userId, tx)))
+        return { liked: false, likeCount: photo.likeCount };
+      const likeCount = await this.likes.adjustCount(photo.id, -1, tx);
+      const note = { recipientId: photo.ownerId, actorId: userId, type: 'like' as const, photoId: photo.id };
+      await this.deps.notifier.retract(tx, note);
+      return { liked: false, likeCount: likeCount ?? 0 };
     });
-    return { liked: false, likeCount };
   }
 
   private async readyPhoto(photoId: string) {

@@ -1,0 +1,92 @@
+import type { Comment, Page, PageQuery } from '@graminsta/contracts';
+import type { Db } from '@graminsta/platform';
+import { AppError, forbidden, notFound } from '../errors.ts';
+import { PhotoRepository } from '../photos/photo.repository.ts';
+import type { CommentService as CommentServicePort, NotificationInput, Notifier } from '../services.ts';
+import { decodeIdCursor, isId, pageOf } from '../shared/pagination.ts';
+import { toUserSummary } from '../users/user.presenter.ts';
+import { CommentRepository, type CommentRow, type CommentWithAuthor } from './comment.repository.ts';
+
+export const MAX_COMMENT_LENGTH = 1000;
+
+export interface CommentServiceDeps {
+  db: Db;
+  notifier: Notifier;
+}
+
+export class CommentService implements CommentServicePort {
+  private readonly comments: CommentRepository;
+  private readonly photos: PhotoRepository;
+
+  constructor(private readonly deps: CommentServiceDeps) {
+    this.comments = new CommentRepository(deps.db);
+    this.photos = new PhotoRepository(deps.db);
+  }
+
+  async list(photoId: string, page: PageQuery): Promise<Page<Comment>> {
+    if (!isId(photoId)) throw notFound('photo');
+    const rows = await this.comments.list(photoId, decodeIdCursor(page.cursor), page.limit + 1);
+    const { items, nextCursor } = pageOf(rows, page.limit, (r) => r.comment.id);
+    return { items: items.map(toComment), nextCursor };
+  }
+
+  async create(userId: string, photoId: string, body: string): Promise<Comment> {
+    const text = body.trim();
+    if (text.length === 0) throw new AppError('validation_failed', 'comment must not be empty');
+    if (text.length > MAX_COMMENT_LENGTH) {
+      throw new AppError('validation_failed', `comment must be at most ${MAX_COMMENT_LENGTH} characters`);
+    }
+    // Only ready photos take comments; processing and failed ones are invisible to others anyway.
+    const photo = isId(photoId) ? await this.photos.findById(photoId) : null;
+    if (!photo || photo.status !== 'ready') throw notFound('photo');
+
+    const { comment, notificationId } = await this.deps.db.transaction(async (tx) => {
+      const row = await this.comments.insert(
+        { photoId: photo.id, photoOwnerId: photo.ownerId, authorId: userId, body: text },
+        tx,
+      );
+      // Deleted under us: throwing rolls the comment back with the counter.
+      if (!(await this.comments.adjustCount(photo.id, 1, tx))) throw notFound('photo');
+      return { comment: row, notificationId: await this.deps.notifier.record(tx, noteFor(row)) };
+    });
+    if (notificationId) await this.deps.notifier.announce(notificationId);
+    const created = await this.comments.findWithAuthor(comment.id);
+    if (!created) throw notFound('comment');
+    return toComment(created);
+  }
+
+  async delete(userId: string, commentId: string): Promise<void> {
+    const found = isId(commentId) ? await this.comments.findById(commentId) : null;
+    if (!found) throw notFound('comment');
+    // Its author, or the owner of the photo under it.
+    if (found.authorId !== userId && found.photoOwnerId !== userId)
+      throw forbidden('you may not delete this comment');
+    await this.deps.db.transaction(async (tx) => {
+      // The photo row first, as deletePhoto locks it: taking the comment row first could deadlock with it.
+      await this.photos.lock(found.photoId, tx);
+      if (!(await this.comments.delete(found.id, tx))) throw notFound('comment');
+      await this.comments.adjustCount(found.photoId, -1, tx);
+      await this.deps.notifier.retract(tx, noteFor(found));
+    });
+  }
+}
+
+function noteFor(comment: CommentRow): NotificationInput {
+  return {
+    recipientId: comment.photoOwnerId,
+    actorId: comment.authorId,
+    type: 'comment',
+    photoId: comment.photoId,
+    commentId: comment.id,
+  };
+}
+
+function toComment({ comment, author }: CommentWithAuthor): Comment {
+  return {
+    id: comment.id,
+    photoId: comment.photoId,
+    author: toUserSummary(author),
+    body: comment.body,
+    createdAt: comment.createdAt.toISOString(),
+  };
+}
