@@ -9,3 +9,4 @@ export * from './blob/upload-signature.ts';
 export * from './blob/local-disk.blob-store.ts';
 export * from './cache/invalidating.cache.ts';
 export * from './queue/postgres.queue.ts';
+export * from './pubsub/postgres.pubsub.ts';

@@ -1,6 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { PubSub } from '../ports.ts';
+import { TEST_PG_ADMIN_URL } from '@graminsta/core/testing/test-db';
 import { MemoryPubSub } from '../pubsub/memory.pubsub.ts';
+import { PostgresPubSub } from '../pubsub/postgres.pubsub.ts';
 import { cacheContract } from './cache.contract.ts';
 import { InvalidatingCache } from './invalidating.cache.ts';
 import { MemoryCache } from './memory.cache.ts';
@@ -66,4 +68,12 @@ function invalidationSuite(name: string, makeBuses: () => Promise<[PubSub, PubSu
 invalidationSuite('MemoryPubSub', async () => {
   const bus = new MemoryPubSub();
   return [bus, bus, () => bus.close()];
+});
+
+// Two processes, two listening connections, one PostgreSQL server (always there, whatever TEST_DATABASE says).
+invalidationSuite('PostgresPubSub', async () => {
+  const pgChannel = `graminsta_test_${Math.random().toString(36).slice(2)}`;
+  const a = new PostgresPubSub({ url: TEST_PG_ADMIN_URL, pgChannel });
+  const b = new PostgresPubSub({ url: TEST_PG_ADMIN_URL, pgChannel });
+  return [a, b, async () => void (await Promise.all([a.close(), b.close()]))];
 });

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestDatabase, usingPostgres, type TestDatabase } from '@graminsta/core/testing/test-db';
+import { TEST_PG_ADMIN_URL, createTestDatabase, usingPostgres, type TestDatabase } from '@graminsta/core/testing/test-db';
+import { PostgresPubSub } from '../pubsub/postgres.pubsub.ts';
 import type { Json } from '../ports.ts';
 import { PostgresQueue, type PostgresQueueOptions } from './postgres.queue.ts';
 import { queueContract } from './queue.contract.ts';
@@ -141,5 +142,27 @@ describe('PostgresQueue', () => {
     await vi.waitFor(() => expect(seen).toHaveLength(30), WAIT);
     await sleep(300);
     expect([...seen].sort((x, y) => Number(x) - Number(y))).toEqual(Array.from({ length: 30 }, (_, i) => i));
+  });
+
+  it('wakes an idle worker in another process at once when given a pub/sub', async () => {
+    const name = unique('wake');
+    const pgChannel = `graminsta_test_${Math.random().toString(36).slice(2)}`;
+    const busA = new PostgresPubSub({ url: TEST_PG_ADMIN_URL, pgChannel });
+    const busB = new PostgresPubSub({ url: TEST_PG_ADMIN_URL, pgChannel });
+    try {
+      // Polls so rarely that only a wake-up can explain the job running within the wait.
+      const a = makeQueue({ pollMs: 60_000, wakeup: busA });
+      const b = makeQueue({ pollMs: 60_000, wakeup: busB });
+      const seen: Json[] = [];
+      b.process(name, async (payload) => void seen.push(payload));
+      await sleep(300); // b has polled once and is asleep
+      await a.enqueue(name, 'now');
+      await vi.waitFor(() => expect(seen).toEqual(['now']), WAIT);
+      await b.close();
+      await a.close();
+    } finally {
+      await busA.close();
+      await busB.close();
+    }
   });
 });
