@@ -1,0 +1,89 @@
+import { ApiError, apiErrorFrom } from './api-error.ts';
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+export type Query = Record<string, string | number | undefined | null>;
+
+/** Per-call options every SDK method accepts. */
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Reuse a key to retry a POST safely; a fresh one is made otherwise. */
+  idempotencyKey?: string;
+}
+
+export interface HttpOptions {
+  /** API origin (`https://api.example.com`), or `''` for the page's own origin. */
+  baseUrl: string;
+  token?: string | null;
+  fetch?: FetchLike;
+  /** `'include'` lets a browser send the HttpOnly session cookie across origins. */
+  credentials?: RequestCredentials;
+}
+
+/** A random UUID; getRandomValues also works where randomUUID is missing (plain-http pages). */
+export function newIdempotencyKey(): string {
+  const c = globalThis.crypto;
+  if (typeof c.randomUUID === 'function') return c.randomUUID();
+  const b = c.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export function joinUrl(baseUrl: string, path: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(path)) return path;
+  return baseUrl.replace(/\/+$/, '') + path;
+}
+
+/** JSON over fetch: bearer token, cookies, idempotency keys and ApiError on failure. */
+export class Http {
+  token: string | null;
+  readonly baseUrl: string;
+  private readonly fetchFn: FetchLike;
+  private readonly credentials: RequestCredentials | undefined;
+
+  constructor(opts: HttpOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.token = opts.token ?? null;
+    this.fetchFn = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.credentials = opts.credentials;
+  }
+
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    query?: Query,
+    call: CallOptions = {},
+  ): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (method === 'POST') headers['idempotency-key'] = call.idempotencyKey ?? newIdempotencyKey();
+    let response: Response;
+    try {
+      response = await this.fetchFn(joinUrl(this.baseUrl, path) + queryString(query), {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: this.credentials,
+        signal: call.signal,
+      });
+    } catch (err) {
+      if (call.signal?.aborted) throw new ApiError(0, 'aborted', 'request aborted');
+      throw new ApiError(0, 'network_error', `could not reach the server (${(err as Error).message})`);
+    }
+    const text = await response.text();
+    if (!response.ok) throw apiErrorFrom(response.status, text, response.statusText);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+}
+
+function queryString(query: Query | undefined): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null) params.set(k, String(v));
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}

@@ -1,0 +1,24 @@
+export { ApiError, apiErrorFrom } from './api-error.ts';
+export {
+  GraminstaClient,
+  wsUrl,
+  type ClientOptions,
+  type NotificationPage,
+  type Ok,
+  type PageOptions,
+} from './client.ts';
+export { newIdempotencyKey, type CallOptions, type FetchLike } from './http.ts';
+export {
+  RealtimeClient,
+  type RealtimeOptions,
+  type RealtimeStatus,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './realtime.ts';
+export {
+  uploadFile,
+  type UploadOptions,
+  type UploadProgress,
+  type XhrConstructor,
+  type XhrLike,
+} from './upload.ts';
