@@ -10,3 +10,4 @@ export * from './blob/local-disk.blob-store.ts';
 export * from './cache/invalidating.cache.ts';
 export * from './queue/postgres.queue.ts';
 export * from './pubsub/postgres.pubsub.ts';
+export * from './secret.ts';
