@@ -31,7 +31,10 @@ describe('AccountService', () => {
 
   it('signs up and logs in, each giving a working token', async () => {
     const accounts = make();
-    const signedUp = await accounts.signUp({ username: 'Alice', password: 'correct horse', displayName: ' Al ' }, ctx);
+    const signedUp = await accounts.signUp(
+      { username: 'Alice', password: 'correct horse', displayName: ' Al ' },
+      ctx,
+    );
     expect(signedUp.user).toMatchObject({ username: 'Alice', displayName: 'Al', followerCount: 0 });
     expect(await accounts.authenticate(signedUp.token)).toBe(signedUp.user.id);
 
@@ -45,10 +48,14 @@ describe('AccountService', () => {
   it('refuses a username taken in another case, leaving one row, even when racing', async () => {
     const accounts = make();
     await accounts.signUp({ username: 'Bob.Smith', password: 'password1' }, ctx);
-    expect(await codeOf(accounts.signUp({ username: 'bob.smith', password: 'password2' }, ctx))).toBe('username_taken');
+    expect(await codeOf(accounts.signUp({ username: 'bob.smith', password: 'password2' }, ctx))).toBe(
+      'username_taken',
+    );
 
     const race = await Promise.all(
-      ['Carol', 'carol', 'CAROL', 'cArOl'].map((username) => codeOf(accounts.signUp({ username, password: 'pw123456' }, ctx))),
+      ['Carol', 'carol', 'CAROL', 'cArOl'].map((username) =>
+        codeOf(accounts.signUp({ username, password: 'pw123456' }, ctx)),
+      ),
     );
     expect(race.filter((r) => r === 'ok')).toHaveLength(1);
     expect(race.filter((r) => r === 'username_taken')).toHaveLength(3);
@@ -59,14 +66,20 @@ describe('AccountService', () => {
   });
 
   it('refuses an invalid username even without route validation', async () => {
-    expect(await codeOf(make().signUp({ username: 'no spaces', password: 'password1' }, ctx))).toBe('validation_failed');
+    expect(await codeOf(make().signUp({ username: 'no spaces', password: 'password1' }, ctx))).toBe(
+      'validation_failed',
+    );
   });
 
   it('answers a wrong password and an unknown user alike', async () => {
     const accounts = make();
     await accounts.signUp({ username: 'dave', password: 'right password' }, ctx);
-    const wrong = await accounts.logIn({ username: 'dave', password: 'wrong password' }, ctx).catch((e: unknown) => e);
-    const unknown = await accounts.logIn({ username: 'nobody', password: 'whatever1' }, ctx).catch((e: unknown) => e);
+    const wrong = await accounts
+      .logIn({ username: 'dave', password: 'wrong password' }, ctx)
+      .catch((e: unknown) => e);
+    const unknown = await accounts
+      .logIn({ username: 'nobody', password: 'whatever1' }, ctx)
+      .catch((e: unknown) => e);
     expect(wrong).toMatchObject({ code: 'unauthenticated', message: 'wrong username or password' });
     expect(unknown).toMatchObject({ code: 'unauthenticated', message: 'wrong username or password' });
   });
@@ -94,7 +107,9 @@ describe('AccountService', () => {
     await accounts.logOut(second.token);
     expect(await accounts.authenticate(second.token)).toBeNull();
     expect(await accounts.authenticate('not a token')).toBeNull();
-    expect(await accounts.authenticate(second.token.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')))).toBeNull();
+    expect(
+      await accounts.authenticate(second.token.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'))),
+    ).toBeNull();
   });
 
   it('limits failed log-ins per username, whatever the IP, until the window ends', async () => {
@@ -105,17 +120,26 @@ describe('AccountService', () => {
       const attempt = accounts.logIn({ username: 'GINA', password: 'guess' }, { ip: `10.1.0.${i}` });
       expect(await codeOf(attempt)).toBe('unauthenticated');
     }
-    expect(await codeOf(accounts.logIn({ username: 'gina', password: 'password1' }, { ip: '10.1.1.1' }))).toBe(
-      'rate_limited',
-    );
+    expect(
+      await codeOf(accounts.logIn({ username: 'gina', password: 'password1' }, { ip: '10.1.1.1' })),
+    ).toBe('rate_limited');
     // Another account, from another address, is not affected.
-    expect(await codeOf(accounts.logIn({ username: 'hank', password: 'password1' }, { ip: '10.2.0.1' }))).toBe('ok');
+    expect(
+      await codeOf(accounts.logIn({ username: 'hank', password: 'password1' }, { ip: '10.2.0.1' })),
+    ).toBe('ok');
     // A second instance shares the counters: they live in the database.
-    expect(await codeOf(make({ loginLimits: { perUsername: 3 } }).logIn({ username: 'gina', password: 'password1' }, { ip: '10.3.0.1' }))).toBe(
-      'rate_limited',
-    );
+    expect(
+      await codeOf(
+        make({ loginLimits: { perUsername: 3 } }).logIn(
+          { username: 'gina', password: 'password1' },
+          { ip: '10.3.0.1' },
+        ),
+      ),
+    ).toBe('rate_limited');
     clock = new Date(clock.getTime() + 5 * 60 * 1000);
-    expect(await codeOf(accounts.logIn({ username: 'gina', password: 'password1' }, { ip: '10.1.1.1' }))).toBe('ok');
+    expect(
+      await codeOf(accounts.logIn({ username: 'gina', password: 'password1' }, { ip: '10.1.1.1' })),
+    ).toBe('ok');
   });
 
   it('limits attempts per IP, successful ones included', async () => {
@@ -125,10 +149,16 @@ describe('AccountService', () => {
     const from = { ip: '192.0.2.7' };
     expect(await codeOf(accounts.logIn({ username: 'ivy', password: 'nope' }, from))).toBe('unauthenticated');
     expect(await codeOf(accounts.logIn({ username: 'zed', password: 'nope' }, from))).toBe('unauthenticated');
-    expect(await codeOf(accounts.logIn({ username: 'jack', password: 'nope' }, from))).toBe('unauthenticated');
+    expect(await codeOf(accounts.logIn({ username: 'jack', password: 'nope' }, from))).toBe(
+      'unauthenticated',
+    );
     expect(await codeOf(accounts.logIn({ username: 'ivy', password: 'password1' }, from))).toBe('ok');
-    expect(await codeOf(accounts.logIn({ username: 'jack', password: 'password1' }, from))).toBe('rate_limited');
-    expect(await codeOf(accounts.logIn({ username: 'jack', password: 'password1' }, { ip: '192.0.2.8' }))).toBe('ok');
+    expect(await codeOf(accounts.logIn({ username: 'jack', password: 'password1' }, from))).toBe(
+      'rate_limited',
+    );
+    expect(
+      await codeOf(accounts.logIn({ username: 'jack', password: 'password1' }, { ip: '192.0.2.8' })),
+    ).toBe('ok');
   });
 
   it("lets a user's own successful log-ins not use up their username limit", async () => {
@@ -153,17 +183,31 @@ describe('AccountService', () => {
       ])
       .returning({ id: photos.id });
 
-    const edited = await accounts.updateMe(me.id, { displayName: 'Lena K', bio: 'hello', avatarPhotoId: ready!.id });
-    expect(edited).toMatchObject({ displayName: 'Lena K', bio: 'hello', avatarUrl: 'https://cdn.test/v/abc-thumb.webp' });
+    const edited = await accounts.updateMe(me.id, {
+      displayName: 'Lena K',
+      bio: 'hello',
+      avatarPhotoId: ready!.id,
+    });
+    expect(edited).toMatchObject({
+      displayName: 'Lena K',
+      bio: 'hello',
+      avatarUrl: 'https://cdn.test/v/abc-thumb.webp',
+    });
 
     for (const photo of [processing!, foreign!, { id: '123' }]) {
       const attempt = accounts.updateMe(me.id, { bio: 'changed', avatarPhotoId: photo.id });
       expect(await codeOf(attempt)).toBe('bad_request');
     }
-    expect(await accounts.getMe(me.id)).toMatchObject({ bio: 'hello', avatarUrl: 'https://cdn.test/v/abc-thumb.webp' });
+    expect(await accounts.getMe(me.id)).toMatchObject({
+      bio: 'hello',
+      avatarUrl: 'https://cdn.test/v/abc-thumb.webp',
+    });
 
     expect((await accounts.updateMe(me.id, { avatarPhotoId: null })).avatarUrl).toBeNull();
-    const [row] = await t.database.db.select({ photo: users.avatarPhotoId }).from(users).where(sql`${users.id} = ${me.id}`);
+    const [row] = await t.database.db
+      .select({ photo: users.avatarPhotoId })
+      .from(users)
+      .where(sql`${users.id} = ${me.id}`);
     expect(row!.photo).toBeNull();
   });
 });

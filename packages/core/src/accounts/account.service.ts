@@ -1,5 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { SignUpBody, type LogInBody, type PatchMeBody, type Profile, type SessionResponse } from '@graminsta/contracts';
+import {
+  SignUpBody,
+  type LogInBody,
+  type PatchMeBody,
+  type Profile,
+  type SessionResponse,
+} from '@graminsta/contracts';
 import type { BlobStore, Db } from '@graminsta/platform';
 import { AppError, notFound } from '../errors.ts';
 import type { AccountService, RequestContext } from '../services.ts';
@@ -54,7 +60,8 @@ export class AccountServiceImpl implements AccountService {
   async signUp(input: SignUpBody, _ctx: RequestContext): Promise<SessionResponse> {
     // Routes validate too; this guards every other caller (seeding, CLI).
     const valid = SignUpBody.safeParse(input);
-    if (!valid.success) throw new AppError('validation_failed', valid.error.issues[0]?.message ?? 'invalid sign-up');
+    if (!valid.success)
+      throw new AppError('validation_failed', valid.error.issues[0]?.message ?? 'invalid sign-up');
     const passwordHash = await hashPassword(input.password, this.deps.scrypt ?? DEFAULT_SCRYPT);
     try {
       return await this.deps.db.transaction(async (tx) => {
@@ -115,7 +122,10 @@ export class AccountServiceImpl implements AccountService {
           ? await this.users.readyPhotoThumbKey(userId, patch.avatarPhotoId, tx)
           : null;
         if (!thumbKey) throw new AppError('bad_request', 'the avatar must be one of your own ready photos');
-        Object.assign(changes, { avatarPhotoId: patch.avatarPhotoId, avatarUrl: this.deps.blobs.publicUrl(thumbKey) });
+        Object.assign(changes, {
+          avatarPhotoId: patch.avatarPhotoId,
+          avatarUrl: this.deps.blobs.publicUrl(thumbKey),
+        });
       }
       return this.users.update(userId, changes, tx);
     });
@@ -127,7 +137,9 @@ export class AccountServiceImpl implements AccountService {
   async pruneExpired(): Promise<{ sessions: number; rateLimits: number }> {
     return {
       sessions: await this.sessions.deleteExpired(this.now()),
-      rateLimits: await this.rateLimits.deleteBefore(new Date(this.windowStart().getTime() - this.limits.windowMs)),
+      rateLimits: await this.rateLimits.deleteBefore(
+        new Date(this.windowStart().getTime() - this.limits.windowMs),
+      ),
     };
   }
 

@@ -6,7 +6,10 @@ import { sessions } from '../db/schema.ts';
 export class SessionRepository {
   constructor(private readonly db: Db) {}
 
-  async insert(values: { userId: string; tokenHash: string; createdAt: Date; expiresAt: Date }, tx: Db = this.db) {
+  async insert(
+    values: { userId: string; tokenHash: string; createdAt: Date; expiresAt: Date },
+    tx: Db = this.db,
+  ) {
     await tx.insert(sessions).values(values);
   }
 
@@ -23,7 +26,10 @@ export class SessionRepository {
   }
 
   async deleteExpired(now: Date): Promise<number> {
-    const rows = await this.db.delete(sessions).where(lte(sessions.expiresAt, now)).returning({ id: sessions.id });
+    const rows = await this.db
+      .delete(sessions)
+      .where(lte(sessions.expiresAt, now))
+      .returning({ id: sessions.id });
     return rows.length;
   }
 }

@@ -7,7 +7,11 @@ interface PgErrorLike {
 }
 
 function pgErrorOf(err: unknown, code: string): PgErrorLike | null {
-  for (let e = err as PgErrorLike | undefined, depth = 0; e && depth < 5; e = e.cause as PgErrorLike, depth++) {
+  for (
+    let e = err as PgErrorLike | undefined, depth = 0;
+    e && depth < 5;
+    e = e.cause as PgErrorLike, depth++
+  ) {
     if (typeof e === 'object' && e.code === code) return e;
   }
   return null;

@@ -1,0 +1,64 @@
+import type { EventType, UserEvent } from '@graminsta/contracts';
+import type { Db, Json, PubSub, Unsubscribe } from '@graminsta/platform';
+import type { EventService } from '../services.ts';
+import { decodeIdCursor } from '../shared/pagination.ts';
+import { EventRepository, type EventRow } from './event.repository.ts';
+
+export interface EventServiceDeps {
+  db: Db;
+  pubsub: PubSub;
+  /** How long events stay replayable; the realtime contract promises at least 24 hours. */
+  retentionMs?: number;
+  /** Most events one catch-up returns; a client further behind reloads instead. */
+  maxReplay?: number;
+  now?: () => Date;
+}
+
+export const DAY_MS = 24 * 60 * 60 * 1000;
+
+export const userChannel = (userId: string) => `user:${userId}`;
+
+export class EventServiceImpl implements EventService {
+  private readonly events: EventRepository;
+  private readonly retentionMs: number;
+  private readonly maxReplay: number;
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: EventServiceDeps) {
+    this.events = new EventRepository(deps.db);
+    this.retentionMs = deps.retentionMs ?? DAY_MS;
+    this.maxReplay = deps.maxReplay ?? 500;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async publish(userId: string, type: EventType, data: Record<string, unknown>): Promise<UserEvent> {
+    // Stored first, so that a client reconnecting right after can still fetch it with since().
+    const event = toEvent(await this.events.insert(userId, type, data, this.now()));
+    await this.deps.pubsub.publish(userChannel(userId), event as unknown as Json);
+    return event;
+  }
+
+  async since(userId: string, lastEventId: string): Promise<UserEvent[]> {
+    const afterId = decodeIdCursor(lastEventId);
+    const rows = await this.events.after(userId, afterId, this.keptSince(), this.maxReplay);
+    return rows.map(toEvent);
+  }
+
+  subscribe(userId: string, onEvent: (event: UserEvent) => void): Promise<Unsubscribe> {
+    return this.deps.pubsub.subscribe(userChannel(userId), (message) =>
+      onEvent(message as unknown as UserEvent),
+    );
+  }
+
+  prune(): Promise<number> {
+    return this.events.deleteOlderThan(this.keptSince());
+  }
+
+  private keptSince(): Date {
+    return new Date(this.now().getTime() - this.retentionMs);
+  }
+}
+
+function toEvent(row: EventRow): UserEvent {
+  return { id: row.id, type: row.type as EventType, data: row.data };
+}

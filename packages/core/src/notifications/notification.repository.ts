@@ -1,0 +1,97 @@
+import { and, count, desc, eq, isNull, lt, lte, type SQL } from 'drizzle-orm';
+import type { Db } from '@graminsta/platform';
+import { comments, notifications, photos, users } from '../db/schema.ts';
+import type { NotificationInput } from '../services.ts';
+import { summaryColumns } from '../users/user.repository.ts';
+
+const listColumns = {
+  id: notifications.id,
+  userId: notifications.userId,
+  type: notifications.type,
+  photoId: notifications.photoId,
+  commentId: notifications.commentId,
+  readAt: notifications.readAt,
+  createdAt: notifications.createdAt,
+  actor: summaryColumns,
+  photoVariants: photos.variants,
+  commentBody: comments.body,
+};
+
+export class NotificationRepository {
+  constructor(private readonly db: Db) {}
+
+  async insert(input: NotificationInput, tx: Db): Promise<string> {
+    const [row] = await tx
+      .insert(notifications)
+      .values({
+        userId: input.recipientId,
+        actorId: input.actorId,
+        type: input.type,
+        photoId: input.photoId ?? null,
+        commentId: input.commentId ?? null,
+      })
+      .returning({ id: notifications.id });
+    return row!.id;
+  }
+
+  async deleteMatching(input: NotificationInput, tx: Db): Promise<void> {
+    await tx
+      .delete(notifications)
+      .where(
+        and(
+          eq(notifications.userId, input.recipientId),
+          eq(notifications.actorId, input.actorId),
+          eq(notifications.type, input.type),
+          input.photoId === undefined ? undefined : eq(notifications.photoId, input.photoId),
+          input.commentId === undefined ? undefined : eq(notifications.commentId, input.commentId),
+        ),
+      );
+  }
+
+  /** One user's notifications older than `beforeId`, newest first, with actor, photo and comment. */
+  list(userId: string, beforeId: string | undefined, limit: number) {
+    const where = and(
+      eq(notifications.userId, userId),
+      beforeId ? lt(notifications.id, beforeId) : undefined,
+    );
+    return this.select(where).orderBy(desc(notifications.id)).limit(limit);
+  }
+
+  async findById(id: string) {
+    const [row] = await this.select(eq(notifications.id, id));
+    return row ?? null;
+  }
+
+  async unreadCount(userId: string, tx: Db = this.db): Promise<number> {
+    const [row] = await tx
+      .select({ n: count() })
+      .from(notifications)
+      .where(and(eq(notifications.userId, userId), isNull(notifications.readAt)));
+    return row?.n ?? 0;
+  }
+
+  async markRead(userId: string, upTo: string | undefined, readAt: Date, tx: Db): Promise<void> {
+    await tx
+      .update(notifications)
+      .set({ readAt })
+      .where(
+        and(
+          eq(notifications.userId, userId),
+          isNull(notifications.readAt),
+          upTo === undefined ? undefined : lte(notifications.id, upTo),
+        ),
+      );
+  }
+
+  private select(where: SQL | undefined) {
+    return this.db
+      .select(listColumns)
+      .from(notifications)
+      .innerJoin(users, eq(users.id, notifications.actorId))
+      .leftJoin(photos, eq(photos.id, notifications.photoId))
+      .leftJoin(comments, eq(comments.id, notifications.commentId))
+      .where(where);
+  }
+}
+
+export type NotificationRow = NonNullable<Awaited<ReturnType<NotificationRepository['findById']>>>;

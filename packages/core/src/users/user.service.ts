@@ -1,0 +1,130 @@
+import type { FollowState, Page, PageQuery, Profile, UserSummary } from '@graminsta/contracts';
+import type { Db } from '@graminsta/platform';
+import { AppError, notFound } from '../errors.ts';
+import type { Notifier, UserService } from '../services.ts';
+import { decodeCursor, encodeCursor, pageOf } from '../shared/pagination.ts';
+import { FollowRepository, type FollowListRow, type FollowPosition } from './follow.repository.ts';
+import { toProfile, toUserSummary } from './user.presenter.ts';
+import { UserRepository, type UserRow } from './user.repository.ts';
+
+export interface UserServiceDeps {
+  db: Db;
+  notifier: Notifier;
+  /** Errors after commit (a live event that could not be sent); the write itself stands. */
+  onBackgroundError?: (err: unknown) => void;
+}
+
+const SEARCH_CURSOR = /^[a-z0-9_.]{1,30}$/;
+
+export class UserServiceImpl implements UserService {
+  private readonly users: UserRepository;
+  private readonly follows: FollowRepository;
+
+  constructor(private readonly deps: UserServiceDeps) {
+    this.users = new UserRepository(deps.db);
+    this.follows = new FollowRepository(deps.db);
+  }
+
+  async getProfile(username: string, viewerId: string | null): Promise<Profile> {
+    const user = await this.requireUser(username);
+    const followedByMe =
+      viewerId !== null && viewerId !== user.id && (await this.follows.isFollowing(viewerId, user.id));
+    return toProfile(user, followedByMe);
+  }
+
+  followers(username: string, page: PageQuery): Promise<Page<UserSummary>> {
+    return this.listFollows('followers', username, page);
+  }
+
+  following(username: string, page: PageQuery): Promise<Page<UserSummary>> {
+    return this.listFollows('following', username, page);
+  }
+
+  async follow(viewerId: string, username: string): Promise<FollowState> {
+    const target = await this.requireUser(username);
+    if (target.id === viewerId) throw new AppError('bad_request', 'you cannot follow yourself');
+    const { followerCount, notificationId } = await this.deps.db.transaction(async (tx) => {
+      if (!(await this.follows.insert(viewerId, target.id, tx))) {
+        return { followerCount: await this.currentFollowerCount(target.id, tx), notificationId: null };
+      }
+      const count = await this.follows.adjustCounts(viewerId, target.id, 1, tx);
+      const id = await this.deps.notifier.record(tx, {
+        recipientId: target.id,
+        actorId: viewerId,
+        type: 'follow',
+      });
+      return { followerCount: count, notificationId: id };
+    });
+    if (notificationId) await this.announce(notificationId);
+    return { following: true, followerCount };
+  }
+
+  async unfollow(viewerId: string, username: string): Promise<FollowState> {
+    const target = await this.requireUser(username);
+    if (target.id === viewerId) throw new AppError('bad_request', 'you cannot unfollow yourself');
+    const followerCount = await this.deps.db.transaction(async (tx) => {
+      if (!(await this.follows.delete(viewerId, target.id, tx)))
+        return this.currentFollowerCount(target.id, tx);
+      // A follow that is taken back should not linger in the other user's notifications.
+      await this.deps.notifier.retract(tx, { recipientId: target.id, actorId: viewerId, type: 'follow' });
+      return this.follows.adjustCounts(viewerId, target.id, -1, tx);
+    });
+    return { following: false, followerCount };
+  }
+
+  async search(q: string, page: PageQuery): Promise<Page<UserSummary>> {
+    const prefix = q.trim();
+    if (!prefix) return { items: [], nextCursor: null };
+    const after = page.cursor === undefined ? undefined : decodeSearchCursor(page.cursor);
+    const rows = await this.users.searchByPrefix(prefix, after, page.limit + 1);
+    const result = pageOf(rows, page.limit, (last) => encodeCursor([last.username.toLowerCase()]));
+    return { items: result.items.map(toUserSummary), nextCursor: result.nextCursor };
+  }
+
+  private async listFollows(
+    side: 'followers' | 'following',
+    username: string,
+    page: PageQuery,
+  ): Promise<Page<UserSummary>> {
+    const user = await this.requireUser(username);
+    const after = page.cursor === undefined ? undefined : decodeFollowCursor(page.cursor);
+    const rows = await this.follows.list(side, user.id, after, page.limit + 1);
+    const result = pageOf(rows, page.limit, (last: FollowListRow) =>
+      encodeCursor([last.followedMicros, last.id]),
+    );
+    return { items: result.items.map(toUserSummary), nextCursor: result.nextCursor };
+  }
+
+  private async currentFollowerCount(userId: string, tx: Db): Promise<number> {
+    return (await this.users.findById(userId, tx))?.followerCount ?? 0;
+  }
+
+  private async requireUser(username: string): Promise<UserRow> {
+    const user = await this.users.findByUsername(username);
+    if (!user) throw notFound('user');
+    return user;
+  }
+
+  private async announce(notificationId: string): Promise<void> {
+    try {
+      await this.deps.notifier.announce(notificationId);
+    } catch (err) {
+      // The follow is committed; the notification still shows in the list, only the live push failed.
+      (this.deps.onBackgroundError ?? console.error)(err);
+    }
+  }
+}
+
+function decodeFollowCursor(cursor: string): FollowPosition {
+  const [micros, userId] = decodeCursor(cursor, 2) as [string, string];
+  if (!/^[0-9]{1,17}$/.test(micros) || !/^[0-9]{1,19}$/.test(userId)) {
+    throw new AppError('validation_failed', 'invalid cursor');
+  }
+  return { micros, userId };
+}
+
+function decodeSearchCursor(cursor: string): string {
+  const [after] = decodeCursor(cursor, 1) as [string];
+  if (!SEARCH_CURSOR.test(after)) throw new AppError('validation_failed', 'invalid cursor');
+  return after;
+}
