@@ -1,0 +1,34 @@
+import { fileURLToPath } from 'node:url';
+import { startChild, type Child } from './child.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = fileURLToPath(new URL('../../apps/server/bin/graminsta.mjs', import.meta.url));
+
+export interface ServerOptions {
+  port: number;
+  dataDir: string;
+  /** PostgreSQL when set; PGlite in DATA_DIR otherwise. */
+  databaseUrl?: string;
+}
+
+/** The real server, started the way a user starts it: `graminsta start`, every role, one process. */
+export function startGraminsta(opts: ServerOptions): Promise<Child> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(opts.port),
+    HOST: '127.0.0.1',
+    DATA_DIR: opts.dataDir,
+    LOG_LEVEL: 'warn',
+  };
+  // An inherited DATABASE_URL would send the PGlite run to some other database.
+  delete env.DATABASE_URL;
+  if (opts.databaseUrl) env.DATABASE_URL = opts.databaseUrl;
+  return startChild({
+    name: 'graminsta',
+    command: process.execPath,
+    args: [BIN, 'start'],
+    cwd: ROOT,
+    env,
+    readyLine: /Graminsta is ready at (\S+)/,
+  });
+}

@@ -1,0 +1,168 @@
+/**
+ * `npm run bench`: seeds each database, starts the real server on it, and measures the API
+ * with autocannon against a bare Fastify hello world measured in the same run (see README.md).
+ */
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startCeiling, CEILING_PATH } from './ceiling.ts';
+import { SEED_PASSWORD, seedDatabase } from './seed.ts';
+import { freePort, stopAllChildren, type Child } from './lib/child.ts';
+import { CELEBRITY } from './lib/dataset.ts';
+import { SCENARIOS, checkOnce, measure, scenarioRequest, type ScenarioName } from './lib/load.ts';
+import { machineInfo, markdownTable, writeReport, type DbKind, type Report } from './lib/report.ts';
+import { CleanupStack, makePostgresDatabase, makeTempDir } from './lib/resources.ts';
+import { startGraminsta } from './lib/server.ts';
+import { logIn, pickFeedUsers, shuffledPhotoIds } from './lib/sessions.ts';
+
+const RESULTS = fileURLToPath(new URL('./results/latest.json', import.meta.url));
+const TOKENS = 8;
+
+interface Options {
+  users: number;
+  durationSeconds: number;
+  warmupSeconds: number;
+  connections: number;
+  dbs: DbKind[];
+  scenarios: ScenarioName[];
+  pgAdminUrl: string;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      users: { type: 'string', default: '10000' },
+      duration: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '2' },
+      connections: { type: 'string', default: '10' },
+      db: { type: 'string', default: 'both' },
+      scenarios: { type: 'string', default: SCENARIOS.join(',') },
+      'pg-admin-url': {
+        type: 'string',
+        default: process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+      },
+    },
+  });
+  const int = (flag: string, text: string, min: number) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${flag} must be an integer of at least ${min}`);
+    return n;
+  };
+  const dbChoices: Record<string, DbKind[]> = {
+    both: ['pglite', 'postgres'],
+    pglite: ['pglite'],
+    postgres: ['postgres'],
+  };
+  const dbs = dbChoices[values.db];
+  if (!dbs) throw new Error('--db must be pglite, postgres or both');
+  const scenarios = values.scenarios.split(',').map((s) => s.trim());
+  const unknown = scenarios.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
+  if (unknown.length > 0)
+    throw new Error(`unknown scenario(s) ${unknown.join(', ')}; choose from ${SCENARIOS.join(', ')}`);
+  return {
+    users: int('users', values.users, 10),
+    durationSeconds: int('duration', values.duration, 1),
+    warmupSeconds: int('warmup', values.warmup, 0),
+    connections: int('connections', values.connections, 1),
+    dbs,
+    scenarios: scenarios as ScenarioName[],
+    pgAdminUrl: values['pg-admin-url'],
+  };
+}
+
+/** Seeds one database, starts the server on it, measures the ceiling and then every scenario. */
+async function benchDatabase(
+  kind: DbKind,
+  opts: Options,
+  ceiling: Child,
+  cleanup: CleanupStack,
+  report: Report,
+) {
+  const mark = cleanup.size;
+  try {
+    const dataDir = await makeTempDir(cleanup);
+    const databaseUrl =
+      kind === 'postgres' ? await makePostgresDatabase(opts.pgAdminUrl, cleanup) : undefined;
+    console.log(`\n== ${kind}: seeding ${opts.users} users`);
+    const seeded = await seedDatabase({
+      users: opts.users,
+      dataDir,
+      databaseUrl,
+      log: (l) => console.log(`   ${l}`),
+    });
+    report.seedSeconds[kind] = Number(seeded.seconds.toFixed(1));
+
+    const port = await freePort();
+    const started = performance.now();
+    const server = await startGraminsta({ port, dataDir, databaseUrl });
+    cleanup.push('stop the server', () => server.stop());
+    console.log(`   server ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    const serverUrl = `http://127.0.0.1:${port}`;
+    const tokens = await logIn(serverUrl, pickFeedUsers(seeded.dataset, TOKENS), SEED_PASSWORD);
+    const context = { celebrity: CELEBRITY, tokens, photoIds: shuffledPhotoIds(seeded.dataset, 7) };
+
+    const load = { connections: opts.connections, durationSeconds: opts.durationSeconds };
+    const run = async (scenario: string, url: string, request: Parameters<typeof measure>[1]) => {
+      await checkOnce(url, request);
+      if (opts.warmupSeconds > 0)
+        await measure(url, request, { ...load, durationSeconds: opts.warmupSeconds });
+      const m = await measure(url, request, load);
+      console.log(`   ${scenario}: ${m.reqPerSec.toFixed(0)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms`);
+      return m;
+    };
+    const base = await run('ceiling', ceiling.announced, { method: 'GET', path: CEILING_PATH });
+    report.rows.push({ scenario: 'ceiling', db: kind, ...base, ratio: 1 });
+    for (const scenario of opts.scenarios) {
+      const m = await run(scenario, serverUrl, scenarioRequest(scenario, context));
+      report.rows.push({ scenario, db: kind, ...m, ratio: m.reqPerSec / base.reqPerSec });
+    }
+  } finally {
+    await cleanup.unwindTo(mark);
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  const cleanup = new CleanupStack();
+  const interrupted = (signal: NodeJS.Signals) => {
+    console.error(`\n${signal}: stopping children and cleaning up`);
+    void stopAllChildren()
+      .then(() => cleanup.unwindTo(0))
+      .finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+
+  const report: Report = {
+    startedAt: new Date().toISOString(),
+    machine: machineInfo(),
+    options: { ...opts, pgAdminUrl: undefined },
+    seedSeconds: {},
+    rows: [],
+  };
+  console.log(
+    `Graminsta benchmark: ${opts.users} users, ${opts.durationSeconds} s per scenario, ` +
+      `${opts.connections} connections, ${report.machine.cpus} CPUs (${report.machine.cpuModel})`,
+  );
+  try {
+    const ceilingPort = await freePort();
+    const ceiling = await startCeiling(ceilingPort);
+    cleanup.push('stop the ceiling server', () => ceiling.stop());
+    ceiling.announced = `http://127.0.0.1:${ceilingPort}`;
+    for (const kind of opts.dbs) await benchDatabase(kind, opts, ceiling, cleanup, report);
+  } finally {
+    await cleanup.unwindTo(0);
+  }
+  await writeReport(RESULTS, report);
+  console.log(`\n${markdownTable(report.rows)}\n`);
+  console.log(`ratio = req/s over the bare Fastify hello world measured just before, on the same machine.`);
+  console.log(`JSON: ${RESULTS}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exit(1);
+  },
+);
