@@ -148,7 +148,6 @@ async function main(): Promise<void> {
     const ceilingPort = await freePort();
     const ceiling = await startCeiling(ceilingPort);
     cleanup.push('stop the ceiling server', () => ceiling.stop());
-    ceiling.announced = `http://127.0.0.1:${ceilingPort}`;
     for (const kind of opts.dbs) await benchDatabase(kind, opts, ceiling, cleanup, report);
   } finally {
     await cleanup.unwindTo(0);
