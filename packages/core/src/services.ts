@@ -40,6 +40,8 @@ export interface AccountService {
   authenticate(token: string): Promise<string | null>;
   getMe(userId: string): Promise<Profile>;
   updateMe(userId: string, patch: PatchMeBody): Promise<Profile>;
+  /** Housekeeping: deletes expired sessions and old rate-limit windows. */
+  pruneExpired(): Promise<{ sessions: number; rateLimits: number }>;
 }
 
 export interface UserService {

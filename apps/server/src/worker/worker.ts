@@ -25,7 +25,9 @@ export async function startWorker(comp: Composition, logger: Logger): Promise<Wo
   if (requeued > 0) logger.info({ requeued }, 'requeued photos left in processing');
 
   const prune = setInterval(() => {
-    services.events.prune().catch((err: unknown) => logger.warn({ err }, 'event prune failed'));
+    Promise.all([services.events.prune(), services.accounts.pruneExpired()]).catch((err: unknown) =>
+      logger.warn({ err }, 'housekeeping failed'),
+    );
   }, PRUNE_EVERY_MS);
   prune.unref();
   return {
