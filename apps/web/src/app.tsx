@@ -1,0 +1,102 @@
+import type { ReactNode } from 'react';
+import type { WebSocketConstructor } from '@graminsta/sdk';
+import type { GraminstaClient } from '@graminsta/sdk';
+import type { Me } from '@graminsta/contracts';
+import { Nav } from './components/nav.tsx';
+import { RequireAuth } from './components/require-auth.tsx';
+import { matchPath, RouterProvider, useRouter } from './lib/router.tsx';
+import { AuthPage } from './pages/auth-page.tsx';
+import { EditProfilePage } from './pages/edit-profile-page.tsx';
+import { FeedPage } from './pages/feed-page.tsx';
+import { FollowListPage } from './pages/follow-list-page.tsx';
+import { ExplorePage, TagPage } from './pages/grid-pages.tsx';
+import { NotFoundPage } from './pages/not-found-page.tsx';
+import { NotificationsPage } from './pages/notifications-page.tsx';
+import { PhotoPage } from './pages/photo-page.tsx';
+import { ProfilePage } from './pages/profile-page.tsx';
+import { SearchPage } from './pages/search-page.tsx';
+import { UploadPage } from './pages/upload-page.tsx';
+import { RealtimeProvider } from './session/realtime.tsx';
+import { SessionProvider, useSession } from './session/session.tsx';
+
+type Route = [pattern: string, render: (params: Record<string, string>) => ReactNode];
+
+function HomePage() {
+  const { me } = useSession();
+  if (me === undefined)
+    return (
+      <p className="muted" role="status">
+        Loading…
+      </p>
+    );
+  return me ? <FeedPage /> : <ExplorePage />;
+}
+
+function EditProfile() {
+  const { me } = useSession();
+  return <RequireAuth what="edit your profile">{me && <EditProfilePage me={me} />}</RequireAuth>;
+}
+
+const ROUTES: Route[] = [
+  ['/', () => <HomePage />],
+  ['/explore', () => <ExplorePage />],
+  ['/search', () => <SearchPage />],
+  ['/login', () => <AuthPage mode="login" />],
+  ['/signup', () => <AuthPage mode="signup" />],
+  ['/tags/:tag', ({ tag }) => <TagPage key={tag} tag={tag!} />],
+  ['/u/:username', ({ username }) => <ProfilePage key={username} username={username!} />],
+  ['/u/:username/followers', ({ username }) => <FollowListPage username={username!} which="followers" />],
+  ['/u/:username/following', ({ username }) => <FollowListPage username={username!} which="following" />],
+  ['/p/:id', ({ id }) => <PhotoPage key={id} id={id!} />],
+  ['/account/edit', () => <EditProfile />],
+  [
+    '/upload',
+    () => (
+      <RequireAuth what="post a photo">
+        <UploadPage />
+      </RequireAuth>
+    ),
+  ],
+  [
+    '/notifications',
+    () => (
+      <RequireAuth what="see your notifications">
+        <NotificationsPage />
+      </RequireAuth>
+    ),
+  ],
+];
+
+export function Routes() {
+  const { location } = useRouter();
+  for (const [pattern, render] of ROUTES) {
+    const params = matchPath(pattern, location.pathname);
+    if (params) return render(params);
+  }
+  return <NotFoundPage />;
+}
+
+export interface AppProps {
+  /** Tests pass their own client, signed-in user and socket. */
+  client?: GraminstaClient;
+  initialMe?: Me | null;
+  WebSocket?: WebSocketConstructor;
+}
+
+export function App(props: AppProps) {
+  return (
+    <RouterProvider>
+      <SessionProvider client={props.client} initialMe={props.initialMe}>
+        <RealtimeProvider WebSocket={props.WebSocket}>
+          <a href="#main" className="skip-link">
+            Skip to content
+          </a>
+          <Nav />
+          <main id="main" tabIndex={-1}>
+            <Routes />
+          </main>
+        </RealtimeProvider>
+      </SessionProvider>
+    </RouterProvider>
+  );
+}

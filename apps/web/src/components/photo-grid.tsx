@@ -1,0 +1,29 @@
+import type { Photo } from '@graminsta/contracts';
+import { Link } from '../lib/router.tsx';
+import type { PagedList } from '../lib/paged-list.ts';
+import { LoadMore } from './load-more.tsx';
+import { PhotoThumb } from './photo-image.tsx';
+
+/** Square thumbnails, three to a row, loading more as you scroll. */
+export function PhotoGrid({ list, empty }: { list: PagedList<Photo>; empty: string }) {
+  return (
+    <>
+      {list.items.length === 0 && !list.loading && !list.hasMore && !list.error && (
+        <p className="empty">{empty}</p>
+      )}
+      <ul className="grid" data-testid="photo-grid">
+        {list.items.map((photo) => (
+          <li key={photo.id}>
+            <Link to={`/p/${photo.id}`} className="grid-item">
+              <PhotoThumb photo={photo} />
+              <span className="grid-overlay" aria-hidden="true">
+                ♥ {photo.likeCount} · 💬 {photo.commentCount}
+              </span>
+            </Link>
+          </li>
+        ))}
+      </ul>
+      <LoadMore {...list} onLoadMore={list.loadMore} noun="more photos" />
+    </>
+  );
+}

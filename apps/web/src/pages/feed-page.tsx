@@ -1,0 +1,44 @@
+import type { Photo } from '@graminsta/contracts';
+import { LoadMore } from '../components/load-more.tsx';
+import { PhotoCard } from '../components/photo-card.tsx';
+import { usePagedList } from '../lib/paged-list.ts';
+import { Link } from '../lib/router.tsx';
+import { useRealtimeEvents } from '../session/realtime.tsx';
+import { useSession } from '../session/session.tsx';
+
+/** The home feed: followed accounts and your own posts, newest first, loading on scroll. */
+export function FeedPage() {
+  const { client, me } = useSession();
+  const list = usePagedList((cursor, signal) => client.feed({ cursor }, { signal }), [client, me?.id]);
+
+  // Your own photo that was still processing turns into the real thing in place.
+  useRealtimeEvents((event) => {
+    if (event.type !== 'photo.ready') return;
+    const ready = (event.data as { photo?: Photo }).photo;
+    if (ready) list.update((items) => items.map((p) => (p.id === ready.id ? ready : p)));
+  });
+
+  return (
+    <section className="feed-column">
+      <title>Home · Graminsta</title>
+      <h1 className="visually-hidden">Home feed</h1>
+      {list.items.length === 0 && !list.hasMore && !list.error && (
+        <div className="panel empty">
+          <p>Your feed is empty.</p>
+          <p>
+            Find people to follow on <Link to="/explore">Explore</Link>, or{' '}
+            <Link to="/upload">post a photo</Link>.
+          </p>
+        </div>
+      )}
+      <ol className="feed" data-testid="feed-list" aria-label="Photos">
+        {list.items.map((photo) => (
+          <li key={photo.id}>
+            <PhotoCard photo={photo} signedIn={!!me} />
+          </li>
+        ))}
+      </ol>
+      <LoadMore {...list} onLoadMore={list.loadMore} noun="more photos" />
+    </section>
+  );
+}

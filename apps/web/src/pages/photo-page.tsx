@@ -1,0 +1,87 @@
+import { useState } from 'react';
+import type { Photo } from '@graminsta/contracts';
+import { Avatar } from '../components/avatar.tsx';
+import { Caption } from '../components/caption.tsx';
+import { Comments } from '../components/comments.tsx';
+import { ErrorMessage } from '../components/error-message.tsx';
+import { LikeButton } from '../components/like-button.tsx';
+import { PhotoImage } from '../components/photo-image.tsx';
+import { Link, useRouter } from '../lib/router.tsx';
+import { timeAgo } from '../lib/time.ts';
+import { useAsync } from '../lib/use-async.ts';
+import { useRealtimeEvents } from '../session/realtime.tsx';
+import { useSession } from '../session/session.tsx';
+
+export function PhotoPage({ id }: { id: string }) {
+  const { client, me } = useSession();
+  const { navigate } = useRouter();
+  const photo = useAsync((signal) => client.getPhoto(id, { signal }), [client, id, me?.id]);
+  const [deleteError, setDeleteError] = useState<unknown>(null);
+
+  useRealtimeEvents((event) => {
+    const ready = event.type === 'photo.ready' ? (event.data as { photo?: Photo }).photo : undefined;
+    if (ready?.id === id) photo.setData(ready);
+  });
+
+  if (photo.error) {
+    return (
+      <section className="panel narrow">
+        <title>Not found · Graminsta</title>
+        <ErrorMessage error={photo.error} />
+      </section>
+    );
+  }
+  const p = photo.data;
+  if (!p)
+    return (
+      <p className="muted" role="status">
+        Loading…
+      </p>
+    );
+  const own = me?.id === p.owner.id;
+
+  const remove = async () => {
+    if (!window.confirm('Delete this photo? This cannot be undone.')) return;
+    try {
+      await client.deletePhoto(p.id);
+      navigate(`/u/${encodeURIComponent(p.owner.username)}`, { replace: true });
+    } catch (err) {
+      setDeleteError(err);
+    }
+  };
+
+  return (
+    <article className="photo-page" data-testid="photo-detail">
+      <title>{`${p.caption ? p.caption.slice(0, 60) : 'Photo'} · @${p.owner.username} · Graminsta`}</title>
+      <div className="photo-page-image">
+        <PhotoImage photo={p} sizes="(max-width: 935px) 100vw, 600px" />
+      </div>
+      <div className="photo-page-side">
+        <header className="card-header">
+          <Link to={`/u/${encodeURIComponent(p.owner.username)}`} className="user-chip">
+            <Avatar user={p.owner} />
+            <span className="username">{p.owner.username}</span>
+          </Link>
+          {own && (
+            <button type="button" className="link-button danger small" onClick={() => void remove()}>
+              Delete photo
+            </button>
+          )}
+        </header>
+        <ErrorMessage error={deleteError} />
+        <h1 className="visually-hidden">Photo by {p.owner.username}</h1>
+        <Caption username={p.owner.username} text={p.caption} />
+        <div className="card-actions">
+          <LikeButton key={p.id} photo={p} signedIn={!!me} />
+          <time className="muted small" dateTime={p.createdAt}>
+            {timeAgo(p.createdAt)}
+          </time>
+        </div>
+        <Comments
+          photoId={p.id}
+          onCountChange={(delta) => photo.setData({ ...p, commentCount: p.commentCount + delta })}
+        />
+      </div>
+    </article>
+  );
+}
