@@ -56,7 +56,12 @@ export function blobContract(name: string, factory: () => Promise<BlobStore>): v
     });
 
     it('hands out an upload target bound to the key and content type', async () => {
-      const req = { key: k('uploads/u1'), contentType: 'image/jpeg', maxBytes: 5_000_000, expiresAt: new Date(Date.now() + 600_000) };
+      const req = {
+        key: k('uploads/u1'),
+        contentType: 'image/jpeg',
+        maxBytes: 5_000_000,
+        expiresAt: new Date(Date.now() + 600_000),
+      };
       const target = await store.createUploadTarget(req);
       expect(['PUT', 'POST']).toContain(target.method);
       expect(new URL(target.url).protocol).toMatch(/^https?:$/);

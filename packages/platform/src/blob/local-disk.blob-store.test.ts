@@ -13,7 +13,10 @@ const SECRET = 'a-secret-of-at-least-sixteen-chars';
 async function makeStore(): Promise<{ store: LocalDiskBlobStore; dir: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'graminsta-blobs-'));
   dirs.push(dir);
-  return { dir, store: new LocalDiskBlobStore({ dir, publicBaseUrl: 'http://127.0.0.1:3000/storage/', secret: SECRET }) };
+  return {
+    dir,
+    store: new LocalDiskBlobStore({ dir, publicBaseUrl: 'http://127.0.0.1:3000/storage/', secret: SECRET }),
+  };
 }
 
 afterAll(async () => {
@@ -28,7 +31,19 @@ describe('LocalDiskBlobStore', () => {
   beforeEach(async () => ({ store, dir } = await makeStore()));
 
   it('refuses keys that could leave its folder or are not plain', async () => {
-    const bad = ['../etc/passwd', 'a/../../b', '/abs', 'Upper.jpg', 'a//b', 'a/', '', '.hidden', 'a b', 'a\\b', 'x/%2e%2e/y'];
+    const bad = [
+      '../etc/passwd',
+      'a/../../b',
+      '/abs',
+      'Upper.jpg',
+      'a//b',
+      'a/',
+      '',
+      '.hidden',
+      'a b',
+      'a\\b',
+      'x/%2e%2e/y',
+    ];
     for (const key of bad) {
       await expect(store.put(key, Buffer.from('x'), 'text/plain'), key).rejects.toThrow(/unsafe blob key/);
       await expect(store.get(key), key).rejects.toThrow(/unsafe blob key/);
@@ -46,18 +61,29 @@ describe('LocalDiskBlobStore', () => {
   });
 
   it('serves objects under <publicBaseUrl>/blobs/<key>', () => {
-    expect(store.publicUrl('photos/ab/thumb.webp')).toBe('http://127.0.0.1:3000/storage/blobs/photos/ab/thumb.webp');
+    expect(store.publicUrl('photos/ab/thumb.webp')).toBe(
+      'http://127.0.0.1:3000/storage/blobs/photos/ab/thumb.webp',
+    );
   });
 
   it('signs upload targets that the storage role can verify', async () => {
     const expiresAt = new Date(Date.now() + 10 * 60_000);
-    const target = await store.createUploadTarget({ key: 'uploads/42', contentType: 'image/png', maxBytes: 1000, expiresAt });
+    const target = await store.createUploadTarget({
+      key: 'uploads/42',
+      contentType: 'image/png',
+      maxBytes: 1000,
+      expiresAt,
+    });
     expect(target.method).toBe('PUT');
     expect(target.headers).toEqual({ 'content-type': 'image/png' });
     const url = new URL(target.url);
     expect(url.origin + url.pathname).toBe('http://127.0.0.1:3000/storage/uploads/uploads/42');
     const q = Object.fromEntries(url.searchParams) as Record<'ct' | 'max' | 'exp' | 'sig', string>;
-    expect(verifyUploadSignature({ key: 'uploads/42', ...q }, SECRET)).toEqual({ ok: true, contentType: 'image/png', maxBytes: 1000 });
+    expect(verifyUploadSignature({ key: 'uploads/42', ...q }, SECRET)).toEqual({
+      ok: true,
+      contentType: 'image/png',
+      maxBytes: 1000,
+    });
   });
 });
 
@@ -67,13 +93,22 @@ describe('verifyUploadSignature', () => {
   beforeEach(async () => {
     const { store } = await makeStore();
     const expiresAt = new Date(now + 60_000);
-    const target = await store.createUploadTarget({ key: 'uploads/7', contentType: 'image/jpeg', maxBytes: 5000, expiresAt });
+    const target = await store.createUploadTarget({
+      key: 'uploads/7',
+      contentType: 'image/jpeg',
+      maxBytes: 5000,
+      expiresAt,
+    });
     const q = new URL(target.url).searchParams;
     good = { key: 'uploads/7', ct: q.get('ct')!, max: q.get('max')!, exp: q.get('exp')!, sig: q.get('sig')! };
   });
 
   it('accepts an untouched signature before it expires', () => {
-    expect(verifyUploadSignature(good, SECRET, now)).toEqual({ ok: true, contentType: 'image/jpeg', maxBytes: 5000 });
+    expect(verifyUploadSignature(good, SECRET, now)).toEqual({
+      ok: true,
+      contentType: 'image/jpeg',
+      maxBytes: 5000,
+    });
   });
 
   it('refuses any changed field or another secret', () => {
@@ -84,7 +119,8 @@ describe('verifyUploadSignature', () => {
       { ...good, exp: String(Number(good.exp) + 3600) },
       { ...good, sig: good.sig.slice(0, -2) + (good.sig.endsWith('AA') ? 'BB' : 'AA') },
     ];
-    for (const q of changed) expect(verifyUploadSignature(q, SECRET, now)).toEqual({ ok: false, reason: 'bad signature' });
+    for (const q of changed)
+      expect(verifyUploadSignature(q, SECRET, now)).toEqual({ ok: false, reason: 'bad signature' });
     expect(verifyUploadSignature(good, 'another-secret-entirely!', now).ok).toBe(false);
   });
 
@@ -113,7 +149,8 @@ describe('writeUploadStream', () => {
   let store: LocalDiskBlobStore;
   let dir: string;
   beforeEach(async () => ({ store, dir } = await makeStore()));
-  const chunks = (n: number, size: number) => Readable.from(Array.from({ length: n }, (_, i) => Buffer.alloc(size, i)));
+  const chunks = (n: number, size: number) =>
+    Readable.from(Array.from({ length: n }, (_, i) => Buffer.alloc(size, i)));
 
   it('stores a body streamed in chunks', async () => {
     expect(await writeUploadStream(store, 'uploads/a', 'image/jpeg', chunks(10, 1000), 10_000)).toBe(10_000);
@@ -125,7 +162,9 @@ describe('writeUploadStream', () => {
   });
 
   it('stops a body over the limit with payload_too_large and keeps nothing', async () => {
-    const err = await writeUploadStream(store, 'uploads/b', 'image/jpeg', chunks(11, 1000), 10_000).catch((e: unknown) => e);
+    const err = await writeUploadStream(store, 'uploads/b', 'image/jpeg', chunks(11, 1000), 10_000).catch(
+      (e: unknown) => e,
+    );
     expect((err as { code?: string }).code).toBe('payload_too_large');
     expect(await store.head('uploads/b')).toBeNull();
     expect(await readdir(join(dir, 'tmp'))).toEqual([]);
@@ -136,9 +175,9 @@ describe('writeUploadStream', () => {
       yield Buffer.alloc(100);
       throw new Error('connection reset');
     }
-    await expect(writeUploadStream(store, 'uploads/c', 'image/jpeg', Readable.from(broken()), 10_000)).rejects.toThrow(
-      'connection reset',
-    );
+    await expect(
+      writeUploadStream(store, 'uploads/c', 'image/jpeg', Readable.from(broken()), 10_000),
+    ).rejects.toThrow('connection reset');
     expect(await store.head('uploads/c')).toBeNull();
     expect(await readdir(join(dir, 'tmp'))).toEqual([]);
   });

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
 import type { BlobStore, StoredObject, UploadTargetRequest, UploadTargetSpec } from '../ports.ts';
 import { assertSafeKey, signUpload } from './upload-signature.ts';
 
@@ -62,15 +61,25 @@ export class LocalDiskBlobStore implements BlobStore {
 
   async createUploadTarget(req: UploadTargetRequest): Promise<UploadTargetSpec> {
     assertSafeKey(req.key);
-    if (!Number.isInteger(req.maxBytes) || req.maxBytes < 1) throw new Error('maxBytes must be a positive integer');
+    if (!Number.isInteger(req.maxBytes) || req.maxBytes < 1)
+      throw new Error('maxBytes must be a positive integer');
     const fields = {
       key: req.key,
       ct: req.contentType,
       max: String(req.maxBytes),
       exp: String(Math.floor(req.expiresAt.getTime() / 1000)),
     };
-    const query = new URLSearchParams({ ct: fields.ct, max: fields.max, exp: fields.exp, sig: signUpload(fields, this.opts.secret) });
-    return { method: 'PUT', url: `${this.base}/uploads/${req.key}?${query}`, headers: { 'content-type': req.contentType } };
+    const query = new URLSearchParams({
+      ct: fields.ct,
+      max: fields.max,
+      exp: fields.exp,
+      sig: signUpload(fields, this.opts.secret),
+    });
+    return {
+      method: 'PUT',
+      url: `${this.base}/uploads/${req.key}?${query}`,
+      headers: { 'content-type': req.contentType },
+    };
   }
 
   /** A fresh temporary path on the same filesystem as the objects, so rename is atomic. */
@@ -135,69 +144,5 @@ async function orNull<T>(promise: Promise<T>): Promise<T | null> {
   }
 }
 
-export class PayloadTooLargeError extends Error {
-  readonly code = 'payload_too_large';
-  constructor(readonly maxBytes: number) {
-    super(`upload larger than ${maxBytes} bytes`);
-  }
-}
-
-/**
- * Streams an upload body to a temporary file, then moves it into place. More than `maxBytes`
- * stops the copy at once and keeps nothing; the source is paused, not destroyed, so the
- * caller can still answer 413 on the same connection.
- */
-export async function writeUploadStream(
-  store: LocalDiskBlobStore,
-  key: string,
-  contentType: string,
-  source: Readable,
-  maxBytes: number,
-): Promise<number> {
-  assertSafeKey(key);
-  const tmp = await store.tempPath();
-  const file = await open(tmp, 'wx');
-  let total: number;
-  try {
-    total = await copyLimited(source, (chunk) => file.write(chunk).then(() => undefined), maxBytes);
-    await file.sync();
-  } catch (err) {
-    await file.close();
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  await file.close();
-  await store.commitTemp(tmp, key, contentType);
-  return total;
-}
-
-function copyLimited(source: Readable, write: (chunk: Buffer) => Promise<void>, maxBytes: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let total = 0;
-    let ended = false;
-    let settled = false;
-    let writing = Promise.resolve();
-    const settle = (err?: unknown) => {
-      if (settled) return;
-      settled = true;
-      source.off('data', onData).off('end', onEnd).off('error', settle).off('close', onClose);
-      if (err === undefined) return resolve(total);
-      source.pause();
-      reject(err instanceof Error ? err : new Error(String(err)));
-    };
-    const onData = (chunk: Buffer | string) => {
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      total += bytes.length;
-      if (total > maxBytes) return settle(new PayloadTooLargeError(maxBytes));
-      source.pause();
-      writing = writing.then(() => write(bytes)).then(() => void (settled || source.resume()), settle);
-    };
-    const onEnd = () => {
-      ended = true;
-      writing.then(() => settle(), settle);
-    };
-    const onClose = () => void (ended || settle(new Error('upload aborted before the end of the body')));
-    source.on('data', onData).on('end', onEnd).on('error', settle).on('close', onClose);
-    source.resume();
-  });
-}
+// The storage role streams upload bodies to disk through this helper.
+export { PayloadTooLargeError, writeUploadStream } from './upload-stream.ts';

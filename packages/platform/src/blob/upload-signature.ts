@@ -4,7 +4,13 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 const SAFE_KEY = /^[a-z0-9][a-z0-9/_.-]*$/;
 
 export function isSafeKey(key: string): boolean {
-  return key.length <= 512 && SAFE_KEY.test(key) && !key.includes('..') && !key.includes('//') && !key.endsWith('/');
+  return (
+    key.length <= 512 &&
+    SAFE_KEY.test(key) &&
+    !key.includes('..') &&
+    !key.includes('//') &&
+    !key.endsWith('/')
+  );
 }
 
 export function assertSafeKey(key: string): void {
@@ -34,10 +40,12 @@ export function verifyUploadSignature(q: UploadQuery, secret: string, now = Date
   if (!strings || !isSafeKey(q.key) || !/^\d{1,15}$/.test(q.max) || !/^\d{1,12}$/.test(q.exp)) {
     return { ok: false, reason: 'malformed' };
   }
-  if (q.ct.length === 0 || q.ct.length > 200 || /[\r\n]/.test(q.ct)) return { ok: false, reason: 'malformed' };
+  if (q.ct.length === 0 || q.ct.length > 200 || /[\r\n]/.test(q.ct))
+    return { ok: false, reason: 'malformed' };
   const expected = Buffer.from(signUpload(q, secret), 'base64url');
   const given = Buffer.from(q.sig, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad signature' };
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return { ok: false, reason: 'bad signature' };
   if (Number(q.exp) * 1000 <= now) return { ok: false, reason: 'expired' };
   return { ok: true, contentType: q.ct, maxBytes: Number(q.max) };
 }

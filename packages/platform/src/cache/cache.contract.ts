@@ -21,7 +21,14 @@ export function cacheContract(name: string, factory: () => Promise<Cache>): void
     });
 
     it('returns what was set, for every JSON shape', async () => {
-      const values = [{ user: { id: '123', tags: ['a', 'b'], n: 1.5, ok: true, none: null } }, 'text', 42, false, null, [1, [2]]];
+      const values = [
+        { user: { id: '123', tags: ['a', 'b'], n: 1.5, ok: true, none: null } },
+        'text',
+        42,
+        false,
+        null,
+        [1, [2]],
+      ];
       for (const [i, value] of values.entries()) await cache.set(k(`v${i}`), value, 60);
       for (const [i, value] of values.entries()) expect(await cache.get(k(`v${i}`))).toEqual(value);
     });
@@ -44,7 +51,10 @@ export function cacheContract(name: string, factory: () => Promise<Cache>): void
     it('forgets an entry once its TTL has passed', async () => {
       await cache.set(k('short'), 'soon gone', 1);
       await cache.set(k('long'), 'still here', 60);
-      await vi.waitFor(async () => expect(await cache.get(k('short'))).toBeUndefined(), { timeout: 5000, interval: 100 });
+      await vi.waitFor(async () => expect(await cache.get(k('short'))).toBeUndefined(), {
+        timeout: 5000,
+        interval: 100,
+      });
       expect(await cache.get(k('long'))).toBe('still here');
     });
 

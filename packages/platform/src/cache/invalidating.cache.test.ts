@@ -9,10 +9,16 @@ import { MemoryCache } from './memory.cache.ts';
 
 const WAIT = { timeout: 5000, interval: 10 };
 
-cacheContract('InvalidatingCache over MemoryCache', async () => new InvalidatingCache(new MemoryCache(), new MemoryPubSub()));
+cacheContract(
+  'InvalidatingCache over MemoryCache',
+  async () => new InvalidatingCache(new MemoryCache(), new MemoryPubSub()),
+);
 
 /** Two "processes", each with its own local cache, sharing one bus. */
-function invalidationSuite(name: string, makeBuses: () => Promise<[PubSub, PubSub, () => Promise<void>]>): void {
+function invalidationSuite(
+  name: string,
+  makeBuses: () => Promise<[PubSub, PubSub, () => Promise<void>]>,
+): void {
   describe(`InvalidatingCache across processes: ${name}`, () => {
     it("a delete in one process drops the key from the other's local cache", async () => {
       const [busA, busB, done] = await makeBuses();

@@ -8,7 +8,8 @@ import { pubsubContract } from './pubsub.contract.ts';
 // LISTEN/NOTIFY needs the server, so these run against the machine's PostgreSQL in every mode.
 const WAIT = { timeout: 10_000, interval: 20 };
 const unique = () => `graminsta_test_${Math.random().toString(36).slice(2)}`;
-const make = (opts: Partial<PostgresPubSubOptions> = {}) => new PostgresPubSub({ url: TEST_PG_ADMIN_URL, pgChannel: unique(), ...opts });
+const make = (opts: Partial<PostgresPubSubOptions> = {}) =>
+  new PostgresPubSub({ url: TEST_PG_ADMIN_URL, pgChannel: unique(), ...opts });
 
 pubsubContract('PostgresPubSub', async () => make());
 
@@ -60,10 +61,13 @@ describe('PostgresPubSub', () => {
 
     // Messages sent while it is down are missed; keep publishing until one gets through.
     let n = 0;
-    await vi.waitFor(async () => {
-      await bus.publish('c', ++n);
-      expect(got.length).toBeGreaterThan(0);
-    }, { timeout: 10_000, interval: 100 });
+    await vi.waitFor(
+      async () => {
+        await bus.publish('c', ++n);
+        expect(got.length).toBeGreaterThan(0);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
   });
 
   it('fails subscribe when the server cannot be reached, without keeping the handler', async () => {

@@ -35,7 +35,8 @@ export class PostgresPubSub implements PubSub {
 
   constructor(private readonly opts: PostgresPubSubOptions) {
     this.pgChannel = opts.pgChannel ?? 'graminsta';
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(this.pgChannel)) throw new Error(`invalid PostgreSQL channel name: ${this.pgChannel}`);
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(this.pgChannel))
+      throw new Error(`invalid PostgreSQL channel name: ${this.pgChannel}`);
     this.pool = opts.pool ?? null;
   }
 
@@ -44,7 +45,9 @@ export class PostgresPubSub implements PubSub {
     const payload = JSON.stringify({ channel, message });
     const bytes = Buffer.byteLength(payload);
     if (bytes > MAX_NOTIFY_BYTES) {
-      throw new Error(`pub/sub message on "${channel}" is ${bytes} bytes; PostgreSQL NOTIFY carries at most ${MAX_NOTIFY_BYTES}`);
+      throw new Error(
+        `pub/sub message on "${channel}" is ${bytes} bytes; PostgreSQL NOTIFY carries at most ${MAX_NOTIFY_BYTES}`,
+      );
     }
     await this.publisher().query('select pg_notify($1, $2)', [this.pgChannel, payload]);
   }
@@ -98,7 +101,10 @@ export class PostgresPubSub implements PubSub {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.opts.url, application_name: this.opts.applicationName ?? 'graminsta-pubsub' });
+    const client = new pg.Client({
+      connectionString: this.opts.url,
+      application_name: this.opts.applicationName ?? 'graminsta-pubsub',
+    });
     client.on('notification', (n) => {
       if (n.channel === this.pgChannel && n.payload) this.dispatch(n.payload);
     });
@@ -148,6 +154,7 @@ export class PostgresPubSub implements PubSub {
     if (!set) return;
     const message = envelope.message ?? null;
     // Each handler gets its own copy, as with the in-process bus.
-    for (const handler of [...set]) deliverSafely(handler, structuredClone(message), (err) => this.opts.onError?.(err));
+    for (const handler of [...set])
+      deliverSafely(handler, structuredClone(message), (err) => this.opts.onError?.(err));
   }
 }

@@ -25,7 +25,11 @@ export function pubsubContract(name: string, factory: () => Promise<PubSub>): vo
     it('delivers a published message to a subscriber, as a copy of the JSON', async () => {
       const r = recorder();
       await bus.subscribe(ch('a'), r.handler);
-      const message = { type: 'photo.ready', data: { id: '9007199254740993', sizes: [150, 1080] }, none: null };
+      const message = {
+        type: 'photo.ready',
+        data: { id: '9007199254740993', sizes: [150, 1080] },
+        none: null,
+      };
       await bus.publish(ch('a'), message);
       await vi.waitFor(() => expect(r.got).toEqual([message]), WAIT);
       expect(r.got[0]).not.toBe(message);

@@ -1,6 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { TEST_PG_ADMIN_URL, createTestDatabase, usingPostgres, type TestDatabase } from '@graminsta/core/testing/test-db';
+import {
+  TEST_PG_ADMIN_URL,
+  createTestDatabase,
+  usingPostgres,
+  type TestDatabase,
+} from '@graminsta/core/testing/test-db';
 import { PostgresPubSub } from '../pubsub/postgres.pubsub.ts';
 import type { Json } from '../ports.ts';
 import { PostgresQueue, type PostgresQueueOptions } from './postgres.queue.ts';
@@ -27,7 +32,9 @@ afterAll(async () => {
   for (const queue of open) await queue.close();
 });
 
-async function rowsOf(name: string): Promise<Array<{ attempts: number; last_error: string | null; locked_until: unknown }>> {
+async function rowsOf(
+  name: string,
+): Promise<Array<{ attempts: number; last_error: string | null; locked_until: unknown }>> {
   const result = (await t.database.db.execute(
     sql`select attempts, last_error, locked_until from jobs where name = ${name}`,
   )) as unknown as { rows: Array<{ attempts: number; last_error: string | null; locked_until: unknown }> };

@@ -1,7 +1,7 @@
-import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db.ts';
 import type { Json, JobHandler, JobOptions, PubSub, Queue } from '../ports.ts';
 import { DEFAULT_ATTEMPTS, exponentialBackoff, type QueueErrorReport } from './backoff.ts';
+import { JobRepository, type ClaimedJob } from './job.repository.ts';
 
 export interface PostgresQueueOptions {
   db: Db;
@@ -15,13 +15,6 @@ export interface PostgresQueueOptions {
   /** When given, enqueue() wakes idle workers in every process at once instead of at their next poll. */
   wakeup?: PubSub;
   onError?: (report: QueueErrorReport | { error: unknown }) => void;
-}
-
-interface ClaimedJob {
-  id: string;
-  payload: Json;
-  attempts: number;
-  max_attempts: number;
 }
 
 interface Worker {
@@ -43,7 +36,7 @@ const WAKE_CHANNEL = 'queue.wake';
  * when it fails, and kept as dead (with last_error, never due again) once its attempts are spent.
  */
 export class PostgresQueue implements Queue {
-  private readonly db: Db;
+  private readonly jobs: JobRepository;
   private readonly pollMs: number;
   private readonly leaseMs: number;
   private readonly heartbeatMs: number;
@@ -54,7 +47,7 @@ export class PostgresQueue implements Queue {
   private closed = false;
 
   constructor(private readonly opts: PostgresQueueOptions) {
-    this.db = opts.db;
+    this.jobs = new JobRepository(opts.db);
     this.pollMs = opts.pollMs ?? 250;
     this.leaseMs = opts.leaseMs ?? 60_000;
     this.heartbeatMs = opts.heartbeatMs ?? Math.floor(this.leaseMs / 3);
@@ -64,17 +57,9 @@ export class PostgresQueue implements Queue {
   async enqueue(name: string, payload: Json, opts: JobOptions = {}): Promise<void> {
     if (this.closed) throw new Error('queue is closed');
     const maxAttempts = Math.max(1, opts.attempts ?? DEFAULT_ATTEMPTS);
-    const delaySeconds = Math.max(0, opts.delayMs ?? 0) / 1000;
-    // A jobId dedupes against a live job; a dead job with the same id is revived instead.
-    await this.db.execute(sql`
-      insert into jobs (name, job_key, payload, max_attempts, run_at)
-      values (${name}, ${opts.jobId ?? null}, ${JSON.stringify(payload)}::jsonb, ${maxAttempts},
-              now() + make_interval(secs => ${delaySeconds}::double precision))
-      on conflict (name, job_key) do update set
-        payload = excluded.payload, attempts = 0, max_attempts = excluded.max_attempts,
-        run_at = excluded.run_at, locked_until = null, last_error = null
-      where jobs.attempts >= jobs.max_attempts and (jobs.locked_until is null or jobs.locked_until < now())`);
-    if (delaySeconds > 0) return;
+    const delayMs = Math.max(0, opts.delayMs ?? 0);
+    await this.jobs.insert(name, opts.jobId ?? null, payload, maxAttempts, delayMs);
+    if (delayMs > 0) return;
     this.workers.get(name)?.wake();
     if (this.opts.wakeup) await this.opts.wakeup.publish(WAKE_CHANNEL, name).catch(() => {});
   }
@@ -83,7 +68,15 @@ export class PostgresQueue implements Queue {
     if (this.closed) throw new Error('queue is closed');
     if (this.workers.has(name)) throw new Error(`a handler for "${name}" is already registered`);
     const concurrency = Math.max(1, opts.concurrency ?? 1);
-    const worker: Worker = { name, handler, concurrency, running: 0, woken: false, wake: () => {}, loop: Promise.resolve() };
+    const worker: Worker = {
+      name,
+      handler,
+      concurrency,
+      running: 0,
+      woken: false,
+      wake: () => {},
+      loop: Promise.resolve(),
+    };
     let interrupt = () => {};
     worker.wake = () => {
       worker.woken = true;
@@ -92,7 +85,10 @@ export class PostgresQueue implements Queue {
     this.workers.set(name, worker);
     worker.loop = this.poll(worker, (cb) => (interrupt = cb));
     if (this.opts.wakeup && this.workers.size === 1) {
-      const sub = this.opts.wakeup.subscribe(WAKE_CHANNEL, (m) => typeof m === 'string' && this.workers.get(m)?.wake());
+      const sub = this.opts.wakeup.subscribe(
+        WAKE_CHANNEL,
+        (m) => typeof m === 'string' && this.workers.get(m)?.wake(),
+      );
       this.unsubscribes.push(sub.catch((error: unknown) => this.opts.onError?.({ error })));
     }
   }
@@ -112,7 +108,7 @@ export class PostgresQueue implements Queue {
       const free = worker.concurrency - worker.running;
       if (free > 0) {
         try {
-          const jobs = await this.claim(worker.name, free);
+          const jobs = await this.jobs.claim(worker.name, free, this.leaseMs);
           claimed = jobs.length;
           for (const job of jobs) this.run(worker, job);
         } catch (error) {
@@ -132,39 +128,20 @@ export class PostgresQueue implements Queue {
     }
   }
 
-  private async claim(name: string, limit: number): Promise<ClaimedJob[]> {
-    return this.rows<ClaimedJob>(sql`
-      update jobs j set attempts = j.attempts + 1,
-        locked_until = now() + make_interval(secs => ${this.leaseMs / 1000}::double precision)
-      from (
-        select id from jobs
-        where name = ${name} and run_at <= now() and attempts < max_attempts
-          and (locked_until is null or locked_until < now())
-        order by run_at, id
-        limit ${limit}
-        for update skip locked
-      ) due
-      where j.id = due.id
-      returning j.id::text as id, j.payload, j.attempts, j.max_attempts`);
-  }
-
   private run(worker: Worker, job: ClaimedJob): void {
     worker.running++;
     let renewing = Promise.resolve();
-    const renew = () => (renewing = renewing.then(() => this.renew(job)));
+    const renew = () =>
+      (renewing = renewing.then(() => this.record(this.jobs.renewLease(job, this.leaseMs))));
     const heartbeat = this.heartbeatMs > 0 ? setInterval(renew, this.heartbeatMs) : undefined;
     const task = (async () => {
       try {
         await worker.handler(job.payload, { id: job.id, attempt: job.attempts });
-        await this.settle(job, sql`delete from jobs where id = ${job.id}::bigint and attempts = ${job.attempts}`);
+        await this.record(this.jobs.complete(job));
       } catch (error) {
         const final = job.attempts >= job.max_attempts;
         this.opts.onError?.({ name: worker.name, id: job.id, attempt: job.attempts, final, error });
-        const retryIn = final ? 0 : this.backoff(job.attempts) / 1000;
-        await this.settle(job, sql`
-          update jobs set locked_until = null, last_error = ${errorText(error)},
-            run_at = now() + make_interval(secs => ${retryIn}::double precision)
-          where id = ${job.id}::bigint and attempts = ${job.attempts}`);
+        await this.record(this.jobs.fail(job, errorText(error), final ? 0 : this.backoff(job.attempts)));
       } finally {
         clearInterval(heartbeat);
         await renewing;
@@ -176,25 +153,13 @@ export class PostgresQueue implements Queue {
     void task.finally(() => this.running.delete(task));
   }
 
-  /** Records a job's outcome; `attempts` in the where clause ignores a worker whose lease was taken over. */
-  private async settle(job: ClaimedJob, statement: SQL): Promise<void> {
+  /** A failed write after a claim loses nothing: the lease expires and the job runs again. */
+  private async record(write: Promise<void>): Promise<void> {
     try {
-      await this.db.execute(statement);
+      await write;
     } catch (error) {
-      // The lease will expire and the job run again: at least once, never lost.
       this.opts.onError?.({ error });
     }
-  }
-
-  private async renew(job: ClaimedJob): Promise<void> {
-    await this.settle(job, sql`
-      update jobs set locked_until = now() + make_interval(secs => ${this.leaseMs / 1000}::double precision)
-      where id = ${job.id}::bigint and attempts = ${job.attempts} and locked_until is not null`);
-  }
-
-  private async rows<T>(query: SQL): Promise<T[]> {
-    const result = (await this.db.execute(query)) as unknown as { rows: T[] };
-    return result.rows;
   }
 }
 

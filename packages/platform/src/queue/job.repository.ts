@@ -1,0 +1,77 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db.ts';
+import type { Json } from '../ports.ts';
+
+export interface ClaimedJob {
+  id: string;
+  payload: Json;
+  /** Counting this run: claims count attempts, so a job that keeps crashing its worker still runs out. */
+  attempts: number;
+  max_attempts: number;
+}
+
+const seconds = (ms: number) => sql`make_interval(secs => ${ms / 1000}::double precision)`;
+
+/**
+ * The SQL of the PostgreSQL queue, on the `jobs` table of the core schema (raw SQL: platform
+ * does not import core). Every write after a claim is guarded by `attempts`, so a worker whose
+ * lease was taken over can no longer change the job.
+ */
+export class JobRepository {
+  constructor(private readonly db: Db) {}
+
+  /** A jobId dedupes against a live job; a dead job with the same id is revived instead. */
+  async insert(
+    name: string,
+    jobKey: string | null,
+    payload: Json,
+    maxAttempts: number,
+    delayMs: number,
+  ): Promise<void> {
+    await this.db.execute(sql`
+      insert into jobs (name, job_key, payload, max_attempts, run_at)
+      values (${name}, ${jobKey}, ${JSON.stringify(payload)}::jsonb, ${maxAttempts}, now() + ${seconds(delayMs)})
+      on conflict (name, job_key) do update set
+        payload = excluded.payload, attempts = 0, max_attempts = excluded.max_attempts,
+        run_at = excluded.run_at, locked_until = null, last_error = null
+      where jobs.attempts >= jobs.max_attempts and (jobs.locked_until is null or jobs.locked_until < now())`);
+  }
+
+  /** Leases up to `limit` due jobs; rows other workers hold are skipped, not waited for. */
+  async claim(name: string, limit: number, leaseMs: number): Promise<ClaimedJob[]> {
+    return this.rows<ClaimedJob>(sql`
+      update jobs j set attempts = j.attempts + 1, locked_until = now() + ${seconds(leaseMs)}
+      from (
+        select id from jobs
+        where name = ${name} and run_at <= now() and attempts < max_attempts
+          and (locked_until is null or locked_until < now())
+        order by run_at, id
+        limit ${limit}
+        for update skip locked
+      ) due
+      where j.id = due.id
+      returning j.id::text as id, j.payload, j.attempts, j.max_attempts`);
+  }
+
+  async complete(job: ClaimedJob): Promise<void> {
+    await this.db.execute(sql`delete from jobs where id = ${job.id}::bigint and attempts = ${job.attempts}`);
+  }
+
+  /** Releases a failed job to run again after `retryInMs`; with no attempts left it stays, dead. */
+  async fail(job: ClaimedJob, error: string, retryInMs: number): Promise<void> {
+    await this.db.execute(sql`
+      update jobs set locked_until = null, last_error = ${error}, run_at = now() + ${seconds(retryInMs)}
+      where id = ${job.id}::bigint and attempts = ${job.attempts}`);
+  }
+
+  async renewLease(job: ClaimedJob, leaseMs: number): Promise<void> {
+    await this.db.execute(sql`
+      update jobs set locked_until = now() + ${seconds(leaseMs)}
+      where id = ${job.id}::bigint and attempts = ${job.attempts} and locked_until is not null`);
+  }
+
+  private async rows<T>(query: SQL): Promise<T[]> {
+    const result = (await this.db.execute(query)) as unknown as { rows: T[] };
+    return result.rows;
+  }
+}
