@@ -38,7 +38,7 @@ function toVariants(stored: StoredVariants | null, urlOf: UrlOf): Photo['variant
 
 /** Presents a list of photos for one viewer, with one query for all their likedByMe flags. */
 export class PhotoPresenter {
-  constructor(private readonly deps: { photos: PhotoRepository; blobs: BlobStore }) {}
+  constructor(private readonly deps: { photos: PhotoRepository; blobs: Pick<BlobStore, 'publicUrl'> }) {}
 
   async present(rows: PhotoWithOwner[], viewerId: string | null): Promise<Photo[]> {
     const liked = viewerId
