@@ -48,7 +48,11 @@ export interface ComposeOptions {
   database?: Database;
 }
 
-export async function compose(config: Config, metrics: Metrics, opts: ComposeOptions = {}): Promise<Composition> {
+export async function compose(
+  config: Config,
+  metrics: Metrics,
+  opts: ComposeOptions = {},
+): Promise<Composition> {
   const dataDir = resolve(config.DATA_DIR);
   const instanceId = config.INSTANCE_ID ?? `${hostname()}:${process.pid}`;
   const secret = await loadOrCreateSecret(dataDir, config.SECRET);
@@ -64,12 +68,18 @@ export async function compose(config: Config, metrics: Metrics, opts: ComposeOpt
   await database.migrate(MIGRATIONS_FOLDER);
 
   // Stages 2–5 run the queue and pub/sub on PostgreSQL itself; stage 1 keeps them in process.
-  const pubsub: PubSub = config.DATABASE_URL ? new PostgresPubSub({ url: config.DATABASE_URL }) : new MemoryPubSub();
-  const queue: Queue = config.DATABASE_URL ? new PostgresQueue({ db: database.db }) : new MemoryQueue();
+  const pubsub: PubSub = config.DATABASE_URL
+    ? new PostgresPubSub({ url: config.DATABASE_URL })
+    : new MemoryPubSub();
+  const queue: Queue = config.DATABASE_URL ? new PostgresQueue({ db: database.db, wakeup: pubsub }) : new MemoryQueue();
   const cache: Cache = new InvalidatingCache(new MemoryCache({ maxEntries: 10_000 }), pubsub);
 
   const storageBase = `${config.PUBLIC_STORAGE_URL ?? publicApiUrl(config)}/storage`;
-  const localStore = new LocalDiskBlobStore({ dir: join(dataDir, 'blobs'), publicBaseUrl: storageBase, secret });
+  const localStore = new LocalDiskBlobStore({
+    dir: join(dataDir, 'blobs'),
+    publicBaseUrl: storageBase,
+    secret,
+  });
   const blobs: BlobStore = localStore;
 
   const services = createServices({
