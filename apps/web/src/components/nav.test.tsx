@@ -1,0 +1,80 @@
+// @vitest-environment happy-dom
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { act, cleanup, render, screen } from '@testing-library/react';
+import { FakeSocket, Providers, bob, meAnn, testClient } from '../testing/fakes.tsx';
+import { Nav } from './nav.tsx';
+
+const notification = (id: string) => ({
+  id,
+  type: 'notification',
+  data: {
+    id: `n${id}`,
+    type: 'follow',
+    actor: bob,
+    photo: null,
+    comment: null,
+    read: false,
+    createdAt: '2026-01-01T00:00:00Z',
+  },
+});
+
+beforeEach(() => {
+  FakeSocket.all = [];
+});
+afterEach(() => {
+  cleanup();
+  vi.useRealTimers();
+});
+
+describe('Nav notification badge', () => {
+  it('starts at the unread count and goes up live; after the socket drops it reconnects and resumes', async () => {
+    const { client, calls } = testClient(() => ({
+      status: 200,
+      body: { items: [], nextCursor: null, unreadCount: 2 },
+    }));
+    render(
+      <Providers client={client} me={meAnn}>
+        <Nav />
+      </Providers>,
+    );
+    expect((await screen.findByTestId('notification-badge')).textContent).toBe('2');
+    expect(calls[0]).toMatchObject({ method: 'GET', path: '/api/v1/notifications' });
+
+    const first = FakeSocket.latest();
+    expect(first.url).toBe('ws://api.test/ws');
+    act(() => first.open());
+    expect(first.sent).toEqual([{ type: 'auth', token: 'tok' }]);
+    act(() => first.push(notification('41')));
+    expect(screen.getByTestId('notification-badge').textContent).toBe('3');
+    expect(screen.getByTestId('notification-badge').getAttribute('aria-label')).toBe('3 unread');
+
+    vi.useFakeTimers();
+    act(() => first.drop());
+    expect(FakeSocket.all).toHaveLength(1);
+    act(() => vi.advanceTimersByTime(30_000));
+    expect(FakeSocket.all).toHaveLength(2);
+    const second = FakeSocket.latest();
+    act(() => second.open());
+    expect(second.sent).toEqual([{ type: 'auth', token: 'tok', lastEventId: '41' }]);
+    act(() => {
+      second.push(notification('41')); // replayed: already counted
+      second.push(notification('42'));
+    });
+    expect(screen.getByTestId('notification-badge').textContent).toBe('4');
+  });
+
+  it('shows no badge and opens no socket when signed out', () => {
+    const { client } = testClient(() => ({
+      status: 401,
+      body: { error: { code: 'unauthenticated', message: 'x' } },
+    }));
+    render(
+      <Providers client={client} me={null}>
+        <Nav />
+      </Providers>,
+    );
+    expect(screen.queryByTestId('notification-badge')).toBeNull();
+    expect(screen.getByRole('link', { name: 'Log in' })).toBeTruthy();
+    expect(FakeSocket.all).toHaveLength(0);
+  });
+});

@@ -1,0 +1,203 @@
+import type { ReactNode } from 'react';
+import type { Me, Photo, UserSummary } from '@graminsta/contracts';
+import { GraminstaClient, type WebSocketLike, type XhrConstructor } from '@graminsta/sdk';
+import { RouterProvider } from '../lib/router.tsx';
+import { RealtimeProvider } from '../session/realtime.tsx';
+import { SessionProvider } from '../session/session.tsx';
+
+export const ann: UserSummary = { id: '100', username: 'ann', displayName: 'Ann', avatarUrl: null };
+export const bob: UserSummary = { id: '200', username: 'bob', displayName: 'Bob', avatarUrl: null };
+
+export const meAnn: Me = {
+  ...ann,
+  bio: '',
+  followerCount: 0,
+  followingCount: 1,
+  photoCount: 0,
+  followedByMe: false,
+  createdAt: '2026-01-01T00:00:00Z',
+};
+
+export function photo(id: string, extra: Partial<Photo> = {}): Photo {
+  const variant = (size: string, w: number) => ({
+    url: `https://cdn.test/${id}/${size}.webp`,
+    width: w,
+    height: w,
+  });
+  return {
+    id,
+    owner: bob,
+    caption: `photo ${id}`,
+    altText: `alt ${id}`,
+    tags: [],
+    status: 'ready',
+    failureReason: null,
+    variants: { thumb: variant('thumb', 320), w640: variant('w640', 640), w1080: variant('w1080', 1080) },
+    placeholderColor: '#336699',
+    width: 1080,
+    height: 1080,
+    likeCount: 0,
+    commentCount: 0,
+    likedByMe: false,
+    createdAt: '2026-01-01T00:00:00Z',
+    ...extra,
+  };
+}
+
+export interface Call {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: unknown;
+}
+
+type Answer = { status: number; body?: unknown };
+export type Handler = (call: Call) => Answer | Promise<Answer>;
+
+/** A fetch that hands every API call to `handler` and records it. */
+export function fakeApi(handler: Handler) {
+  const calls: Call[] = [];
+  const fetch = async (input: string, init?: RequestInit): Promise<Response> => {
+    const url = new URL(input, 'http://api.test');
+    const call: Call = {
+      method: init?.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      body: typeof init?.body === 'string' ? JSON.parse(init.body) : undefined,
+    };
+    calls.push(call);
+    const answer = await handler(call);
+    return new Response(answer.body === undefined ? null : JSON.stringify(answer.body), {
+      status: answer.status,
+    });
+  };
+  return { fetch, calls };
+}
+
+export function deferred<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** A /ws socket driven by the test. */
+export class FakeSocket implements WebSocketLike {
+  static all: FakeSocket[] = [];
+  sent: unknown[] = [];
+  onopen: WebSocketLike['onopen'] = null;
+  onmessage: WebSocketLike['onmessage'] = null;
+  onclose: WebSocketLike['onclose'] = null;
+  onerror: WebSocketLike['onerror'] = null;
+  constructor(readonly url: string) {
+    FakeSocket.all.push(this);
+  }
+  static latest(): FakeSocket {
+    const last = FakeSocket.all[FakeSocket.all.length - 1];
+    if (!last) throw new Error('no socket opened');
+    return last;
+  }
+  send(data: string) {
+    this.sent.push(JSON.parse(data));
+  }
+  close() {}
+  open() {
+    this.onopen?.({});
+    this.onmessage?.({ data: JSON.stringify({ type: 'ready' }) });
+  }
+  push(msg: unknown) {
+    this.onmessage?.({ data: JSON.stringify(msg) });
+  }
+  drop(code = 1006) {
+    this.onclose?.({ code, reason: '' });
+  }
+}
+
+/** IntersectionObserver the test fires by hand (happy-dom does no layout). */
+export class FakeIntersectionObserver {
+  static all: FakeIntersectionObserver[] = [];
+  targets: Element[] = [];
+  disconnected = false;
+  constructor(private readonly callback: IntersectionObserverCallback) {
+    FakeIntersectionObserver.all.push(this);
+  }
+  observe(el: Element) {
+    this.targets.push(el);
+  }
+  unobserve() {}
+  disconnect() {
+    this.disconnected = true;
+  }
+  takeRecords() {
+    return [];
+  }
+  /** Scrolls every live observer's targets into view. */
+  static scrollIntoView() {
+    for (const io of FakeIntersectionObserver.all.filter((o) => !o.disconnected)) {
+      const entries = io.targets.map(
+        (target) => ({ target, isIntersecting: true }) as IntersectionObserverEntry,
+      );
+      io.callback(entries, io as unknown as IntersectionObserver);
+    }
+  }
+}
+
+export function testClient(handler: Handler, opts: { XMLHttpRequest?: XhrConstructor } = {}) {
+  const api = fakeApi(handler);
+  const client = new GraminstaClient({ baseUrl: 'http://api.test', token: 'tok', fetch: api.fetch, ...opts });
+  return { client, calls: api.calls };
+}
+
+/** The app's providers around `ui`, signed in as `me` (or signed out with null). */
+export function Providers(props: { client: GraminstaClient; me: Me | null; children: ReactNode }) {
+  return (
+    <RouterProvider>
+      <SessionProvider client={props.client} initialMe={props.me}>
+        <RealtimeProvider WebSocket={FakeSocket}>{props.children}</RealtimeProvider>
+      </SessionProvider>
+    </RouterProvider>
+  );
+}
+
+/** An XMLHttpRequest stand-in: the test reports upload progress and answers. */
+export class FakeXhr {
+  static all: FakeXhr[] = [];
+  method = '';
+  url = '';
+  headers: Record<string, string> = {};
+  body: unknown = null;
+  upload: { onprogress: ((e: { loaded: number; total: number; lengthComputable: boolean }) => void) | null } =
+    {
+      onprogress: null,
+    };
+  onload: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  onabort: (() => void) | null = null;
+  ontimeout: (() => void) | null = null;
+  status = 0;
+  statusText = '';
+  responseText = '';
+  constructor() {
+    FakeXhr.all.push(this);
+  }
+  open(method: string, url: string) {
+    this.method = method;
+    this.url = url;
+  }
+  setRequestHeader(name: string, value: string) {
+    this.headers[name] = value;
+  }
+  send(body: unknown) {
+    this.body = body;
+  }
+  abort() {
+    this.onabort?.();
+  }
+  progress(loaded: number, total: number) {
+    this.upload.onprogress?.({ loaded, total, lengthComputable: true });
+  }
+  answer(status: number, body?: unknown) {
+    this.status = status;
+    this.responseText = body === undefined ? '' : JSON.stringify(body);
+    this.onload?.();
+  }
+}
