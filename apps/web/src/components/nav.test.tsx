@@ -51,7 +51,9 @@ describe('Nav notification badge', () => {
     vi.useFakeTimers();
     act(() => first.drop());
     expect(FakeSocket.all).toHaveLength(1);
-    act(() => vi.advanceTimersByTime(30_000));
+    act(() => {
+      vi.advanceTimersByTime(30_000);
+    });
     expect(FakeSocket.all).toHaveLength(2);
     const second = FakeSocket.latest();
     act(() => second.open());
