@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api-error.ts';
-import { GraminstaClient, wsUrl } from './client.ts';
+import { GraminstaClient } from './client.ts';
+import { wsUrl } from './http.ts';
 
 interface Sent {
   url: string;

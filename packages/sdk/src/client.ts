@@ -16,7 +16,7 @@ import type {
   UploadTarget,
   UserSummary,
 } from '@graminsta/contracts';
-import { Http, type CallOptions, type FetchLike } from './http.ts';
+import { Http, wsUrl, type CallOptions, type FetchLike } from './http.ts';
 import { RealtimeClient, type RealtimeOptions } from './realtime.ts';
 import { uploadFile, type UploadProgress, type XhrConstructor } from './upload.ts';
 
@@ -140,6 +140,18 @@ export class GraminstaClient {
     return this.http.request('POST', `${V1}/photos`, body, undefined, call);
   }
 
+  /** The whole two-step upload: ask for a target, send the bytes there, create the photo (202, processing). */
+  async postPhoto(
+    file: Blob,
+    meta: { caption?: string; altText?: string } = {},
+    onProgress?: (progress: UploadProgress) => void,
+    call?: { signal?: AbortSignal },
+  ): Promise<Photo> {
+    const target = await this.createUpload({ contentType: file.type, size: file.size }, call);
+    await this.uploadFile(target, file, onProgress, call);
+    return this.createPhoto({ uploadId: target.uploadId, ...meta }, call);
+  }
+
   getPhoto(id: string, call?: CallOptions): Promise<Photo> {
     return this.http.request('GET', `${V1}/photos/${enc(id)}`, undefined, undefined, call);
   }
@@ -197,13 +209,4 @@ export class GraminstaClient {
   realtime(opts: Omit<RealtimeOptions, 'url' | 'token'> = {}): RealtimeClient {
     return new RealtimeClient({ ...opts, url: wsUrl(this.http.baseUrl), token: () => this.http.token });
   }
-}
-
-/** `https://host/x` → `wss://host/x/ws`; an empty base means the page's origin. */
-export function wsUrl(baseUrl: string): string {
-  const base = baseUrl || (globalThis as { location?: { origin: string } }).location?.origin;
-  if (!base) throw new Error('baseUrl is required outside a browser');
-  const url = new URL(base.replace(/\/+$/, '') + '/ws');
-  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  return url.toString();
 }

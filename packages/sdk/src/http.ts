@@ -36,6 +36,15 @@ export function joinUrl(baseUrl: string, path: string): string {
   return baseUrl.replace(/\/+$/, '') + path;
 }
 
+/** `https://host/x` → `wss://host/x/ws`; an empty base means the page's origin. */
+export function wsUrl(baseUrl: string): string {
+  const base = baseUrl || (globalThis as { location?: { origin: string } }).location?.origin;
+  if (!base) throw new Error('baseUrl is required outside a browser');
+  const url = new URL(base.replace(/\/+$/, '') + '/ws');
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.toString();
+}
+
 /** JSON over fetch: bearer token, cookies, idempotency keys and ApiError on failure. */
 export class Http {
   token: string | null;

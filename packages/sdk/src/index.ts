@@ -1,13 +1,12 @@
 export { ApiError, apiErrorFrom } from './api-error.ts';
 export {
   GraminstaClient,
-  wsUrl,
   type ClientOptions,
   type NotificationPage,
   type Ok,
   type PageOptions,
 } from './client.ts';
-export { newIdempotencyKey, type CallOptions, type FetchLike } from './http.ts';
+export { newIdempotencyKey, wsUrl, type CallOptions, type FetchLike } from './http.ts';
 export {
   RealtimeClient,
   type RealtimeOptions,

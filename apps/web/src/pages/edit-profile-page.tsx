@@ -1,5 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { Me, PatchMeBody } from '@graminsta/contracts';
+import { Avatar } from '../components/avatar.tsx';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { LoadMore } from '../components/load-more.tsx';
 import { PhotoThumb } from '../components/photo-image.tsx';
@@ -70,6 +71,10 @@ export function EditProfilePage({ me }: { me: Me }) {
 
         <fieldset className="avatar-picker">
           <legend>Avatar</legend>
+          <div className="user-chip">
+            <Avatar user={me} size={56} />
+            <span className="muted">{me.avatarUrl ? 'Your current avatar' : 'No avatar yet'}</span>
+          </div>
           <p className="hint">Choose one of your photos.</p>
           <label className="avatar-option">
             <input type="radio" name="avatar" checked={avatar === null} onChange={() => setAvatar(null)} />

@@ -108,10 +108,9 @@ export function UploadPage() {
     setError(null);
     setPhase({ step: 'uploading', fraction: 0 });
     try {
-      const target = await client.createUpload({ contentType: file.type, size: file.size });
-      await client.uploadFile(target, file, (p) => setPhase({ step: 'uploading', fraction: p.fraction }));
-      setPhase({ step: 'saving' });
-      const photo = await client.createPhoto({ uploadId: target.uploadId, caption, altText });
+      const photo = await client.postPhoto(file, { caption, altText }, (p) =>
+        setPhase(p.fraction < 1 ? { step: 'uploading', fraction: p.fraction } : { step: 'saving' }),
+      );
       setPhase({ step: 'processing', photo });
       const known = outcomes.current.get(photo.id);
       if (photo.status === 'ready') settle(photo.id, { photo });
