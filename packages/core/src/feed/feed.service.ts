@@ -2,7 +2,7 @@ import type { Page, PageQuery, Photo } from '@graminsta/contracts';
 import type { BlobStore, Db } from '@graminsta/platform';
 import { PhotoPresenter } from '../photos/photo.presenter.ts';
 import { PhotoRepository, type PhotoWithOwner } from '../photos/photo.repository.ts';
-import type { FeedService as FeedServicePort } from '../services.ts';
+import type { FeedService } from '../services.ts';
 import { decodeIdCursor, pageOf } from '../shared/pagination.ts';
 import { FeedRepository } from './feed.repository.ts';
 
@@ -12,7 +12,7 @@ export interface FeedServiceDeps {
 }
 
 /** Feeds are read at request time from follows (fan-out on read); every page is keyset by photo id. */
-export class FeedService implements FeedServicePort {
+export class FeedServiceImpl implements FeedService {
   private readonly feeds: FeedRepository;
   private readonly presenter: PhotoPresenter;
 

@@ -12,7 +12,7 @@ import {
 } from '@graminsta/contracts';
 import type { BlobStore, Db, Queue } from '@graminsta/platform';
 import { AppError, forbidden, notFound } from '../errors.ts';
-import type { EventService, Notifier, PhotoService as PhotoServicePort } from '../services.ts';
+import type { EventService, Notifier, PhotoService } from '../services.ts';
 import { decodeIdCursor, isId, pageOf } from '../shared/pagination.ts';
 import { UserRepository } from '../users/user.repository.ts';
 import { LikeService } from './like.service.ts';
@@ -36,7 +36,7 @@ export interface PhotoServiceDeps {
 const DEFAULT_UPLOAD_TTL_SECONDS = 15 * 60;
 const ACCEPTED_TYPES: ReadonlySet<string> = new Set(UPLOAD_CONTENT_TYPES);
 
-export class PhotoService implements PhotoServicePort {
+export class PhotoServiceImpl implements PhotoService {
   private readonly photos: PhotoRepository;
   private readonly uploads: UploadRepository;
   private readonly users: UserRepository;

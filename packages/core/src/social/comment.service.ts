@@ -2,7 +2,7 @@ import type { Comment, Page, PageQuery } from '@graminsta/contracts';
 import type { Db } from '@graminsta/platform';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import { PhotoRepository } from '../photos/photo.repository.ts';
-import type { CommentService as CommentServicePort, NotificationInput, Notifier } from '../services.ts';
+import type { CommentService, NotificationInput, Notifier } from '../services.ts';
 import { decodeIdCursor, isId, pageOf } from '../shared/pagination.ts';
 import { toUserSummary } from '../users/user.presenter.ts';
 import { CommentRepository, type CommentRow, type CommentWithAuthor } from './comment.repository.ts';
@@ -14,7 +14,7 @@ export interface CommentServiceDeps {
   notifier: Notifier;
 }
 
-export class CommentService implements CommentServicePort {
+export class CommentServiceImpl implements CommentService {
   private readonly comments: CommentRepository;
   private readonly photos: PhotoRepository;
 
