@@ -164,6 +164,25 @@ describe('processImage', () => {
     expect(variant(img, 'w1080')).toMatchObject({ width: 500, height: 250 });
   });
 
+  it('keeps a sharp square thumbnail of a wide panorama', async () => {
+    const input = await solid(4000, 400).jpeg().toBuffer();
+    const img = await processImage(input, { maxPixels: MAX_PIXELS });
+    expect(variant(img, 'w1080')).toMatchObject({ width: 1080, height: 108 });
+    expect(variant(img, 'thumb')).toMatchObject({ width: 320, height: 320 });
+  });
+
+  it('handles greyscale with transparency', async () => {
+    const input = await sharp({
+      create: { width: 700, height: 700, channels: 4, background: { r: 90, g: 90, b: 90, alpha: 0.5 } },
+    })
+      .greyscale()
+      .png()
+      .toBuffer();
+    const img = await processImage(input, { maxPixels: MAX_PIXELS });
+    const meta = await sharp(variant(img, 'w640').body).metadata();
+    expect(meta).toMatchObject({ format: 'webp', width: 640, height: 640, hasAlpha: true });
+  });
+
   it('refuses a PDF posing as a JPEG', async () => {
     const pdf = Buffer.from(
       '%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n',

@@ -46,24 +46,41 @@ export async function processImage(bytes: Buffer, opts: ProcessImageOptions): Pr
   if (pixels > opts.maxPixels) {
     throw new ImageRejectedError(`image too large: ${pixels} pixels > limit of ${opts.maxPixels}`);
   }
-  // 'error' aborts on corrupt or truncated data but tolerates the harmless warnings many cameras trigger.
-  const source = () =>
-    sharp(bytes, { limitInputPixels: opts.maxPixels, failOn: 'error', autoOrient: true, animated: false });
   const { width, height } = meta.autoOrient;
-
   try {
-    const thumb = await encode(source().resize(THUMB_SIZE, THUMB_SIZE, { fit: 'cover', position: 'centre' }));
+    const working = await decodeWorkingCopy(bytes, opts.maxPixels);
+    const thumb = await encode(
+      working().resize(THUMB_SIZE, THUMB_SIZE, { fit: 'cover', position: 'centre' }),
+    );
     const sized = await Promise.all(
-      WIDTH_VARIANTS.map((v) => encode(source().resize({ width: v.width, withoutEnlargement: true }))),
+      WIDTH_VARIANTS.map((v) => encode(working().resize({ width: v.width, withoutEnlargement: true }))),
     );
     const variants: ProcessedVariant[] = [
       { name: 'thumb', ...thumb },
       ...WIDTH_VARIANTS.map((v, i) => ({ name: v.name, ...sized[i]! })),
     ];
-    return { width, height, placeholderColor: await dominantColour(source()), variants };
+    return { width, height, placeholderColor: await dominantColour(working()), variants };
   } catch (err) {
     throw new ImageRejectedError(`image data is corrupt: ${reasonOf(err)}`);
   }
+}
+
+/**
+ * Decodes the original once, auto-oriented, into raw pixels just big enough for every variant
+ * (at least 1080 wide and 320 on the short side); each variant then starts from this copy.
+ */
+async function decodeWorkingCopy(bytes: Buffer, maxPixels: number): Promise<() => Sharp> {
+  // 'error' aborts on corrupt or truncated data but tolerates the harmless warnings many cameras trigger.
+  const { data, info } = await sharp(bytes, {
+    limitInputPixels: maxPixels,
+    failOn: 'error',
+    autoOrient: true,
+  })
+    .resize({ width: 1080, height: THUMB_SIZE, fit: 'outside', withoutEnlargement: true })
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  const raw = { width: info.width, height: info.height, channels: info.channels };
+  return () => sharp(data, { raw });
 }
 
 async function readHeader(bytes: Buffer): Promise<Metadata> {
