@@ -19,7 +19,9 @@ export interface RunningServer {
 
 const HTTP_ROLES: Role[] = ['api', 'storage', 'web', 'realtime'];
 
-export async function startServer(env: Record<string, string | undefined> = process.env): Promise<RunningServer> {
+export async function startServer(
+  env: Record<string, string | undefined> = process.env,
+): Promise<RunningServer> {
   const config: Config = loadConfig(env);
   const metrics = new Metrics();
   const comp = await compose(config, metrics);
@@ -44,7 +46,11 @@ export async function startServer(env: Record<string, string | undefined> = proc
       checkReady: () => comp.database.ping(),
     });
     if (roles.includes('realtime')) {
-      gateway = new RealtimeGateway({ accounts: comp.services.accounts, events: comp.services.events, logger });
+      gateway = new RealtimeGateway({
+        accounts: comp.services.accounts,
+        events: comp.services.events,
+        logger,
+      });
       gateway.attach(http.server);
     }
     await http.listen({ host: config.HOST, port: config.PORT });

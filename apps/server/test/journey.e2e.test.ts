@@ -77,7 +77,11 @@ describe('the API journey against a running stage-1 server', () => {
     expect((await exifr.gps(jpeg))?.latitude).toBeCloseTo(48.856, 2);
     const up = await api('POST', '/uploads', tokenA, { contentType: 'image/jpeg', size: jpeg.length });
     expect(up.status).toBe(201);
-    const put = await fetch(up.body.upload.url, { method: 'PUT', headers: up.body.upload.headers, body: jpeg });
+    const put = await fetch(up.body.upload.url, {
+      method: 'PUT',
+      headers: up.body.upload.headers,
+      body: jpeg,
+    });
     expect(put.status).toBe(201);
     const created = await api('POST', '/photos', tokenA, {
       uploadId: up.body.uploadId,
@@ -90,7 +94,10 @@ describe('the API journey against a running stage-1 server', () => {
     await aliceSocket.waitFor((e) => e.type === 'photo.ready', 'photo.ready');
 
     // Bob follows Alice and finds the photo in his feed, with variants.
-    expect((await api('PUT', '/users/alice/follow', tokenB)).body).toMatchObject({ following: true, followerCount: 1 });
+    expect((await api('PUT', '/users/alice/follow', tokenB)).body).toMatchObject({
+      following: true,
+      followerCount: 1,
+    });
     const feed = await api('GET', '/feed', tokenB);
     expect(feed.body.items.map((p: Json) => p.id)).toEqual([photoId]);
     const photo = feed.body.items[0] as Json;

@@ -27,14 +27,27 @@ describe('accounts and sessions over HTTP', () => {
     });
 
   it('signs up, reads /me, logs out, and the token stops working', async () => {
-    const res = await post('/api/v1/accounts', { username: 'Nadia.K', password: 'long enough', displayName: 'Nadia' });
+    const res = await post('/api/v1/accounts', {
+      username: 'Nadia.K',
+      password: 'long enough',
+      displayName: 'Nadia',
+    });
     expect(res.statusCode).toBe(201);
     const { user, token } = res.json();
-    expect(user).toMatchObject({ username: 'Nadia.K', displayName: 'Nadia', followerCount: 0, photoCount: 0 });
+    expect(user).toMatchObject({
+      username: 'Nadia.K',
+      displayName: 'Nadia',
+      followerCount: 0,
+      photoCount: 0,
+    });
     expect(user.id).toMatch(/^[0-9]+$/);
     expect(res.headers['set-cookie']).toMatch(/HttpOnly/i);
 
-    const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
+    const me = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/me',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(me.json().username).toBe('Nadia.K');
 
     const out = await t.app.inject({
@@ -43,7 +56,11 @@ describe('accounts and sessions over HTTP', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(out.statusCode).toBe(200);
-    const after = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
+    const after = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/me',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(after.statusCode).toBe(401);
     expect(after.json().error.code).toBe('unauthenticated');
   });
@@ -86,16 +103,24 @@ describe('accounts and sessions over HTTP', () => {
     await post('/api/v1/accounts', { username: 'target', password: 'right password' });
     const statuses: number[] = [];
     for (let i = 0; i < 15; i++) {
-      statuses.push((await post('/api/v1/sessions', { username: 'target', password: `guess ${i}xx` })).statusCode);
+      statuses.push(
+        (await post('/api/v1/sessions', { username: 'target', password: `guess ${i}xx` })).statusCode,
+      );
     }
     expect(statuses).toContain(429);
     expect(statuses.slice(0, 3)).toEqual([401, 401, 401]);
     // Even the right password is refused while the limit holds.
-    expect((await post('/api/v1/sessions', { username: 'target', password: 'right password' })).statusCode).toBe(429);
+    expect(
+      (await post('/api/v1/sessions', { username: 'target', password: 'right password' })).statusCode,
+    ).toBe(429);
   });
 
   it('answers a malformed token, JSON, media type and oversized body with clear errors', async () => {
-    const noBearer = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: 'Token abc' } });
+    const noBearer = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/me',
+      headers: { authorization: 'Token abc' },
+    });
     expect(noBearer.statusCode).toBe(401);
     const badJson = await t.app.inject({
       method: 'POST',

@@ -38,7 +38,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     const mapped = err.code ? FASTIFY_CODES[err.code] : undefined;
     if (mapped) return reply.code(ERROR_STATUS[mapped]).send(errorBody(mapped, err.message));
-    if (err instanceof SyntaxError) return reply.code(400).send(errorBody('bad_request', 'malformed JSON body'));
+    if (err instanceof SyntaxError)
+      return reply.code(400).send(errorBody('bad_request', 'malformed JSON body'));
     const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
     if (status >= 400 && status < 500) {
       return reply.code(status).send(errorBody(status === 404 ? 'not_found' : 'bad_request', err.message));
@@ -48,6 +49,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(errorBody('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)),
+    reply
+      .code(404)
+      .send(errorBody('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)),
   );
 }

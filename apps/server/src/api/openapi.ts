@@ -26,7 +26,10 @@ function parametersOf(schema: unknown, where: 'path' | 'query') {
 }
 
 /** Builds the OpenAPI 3.1 document from the very zod schemas the routes validate with. */
-export function collectOpenApi(app: FastifyInstance, info: { title: string; version: string }): () => unknown {
+export function collectOpenApi(
+  app: FastifyInstance,
+  info: { title: string; version: string },
+): () => unknown {
   const operations: Operation[] = [];
   app.addHook('onRoute', (route: RouteOptions) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -34,7 +37,12 @@ export function collectOpenApi(app: FastifyInstance, info: { title: string; vers
     if (!schema || route.url.startsWith('/storage')) return;
     for (const method of methods) {
       if (method === 'HEAD') continue;
-      operations.push({ method: method.toLowerCase(), url: route.url, schema, summary: route.schema?.summary });
+      operations.push({
+        method: method.toLowerCase(),
+        url: route.url,
+        schema,
+        summary: route.schema?.summary,
+      });
     }
   });
   let doc: unknown;
@@ -46,13 +54,19 @@ export function collectOpenApi(app: FastifyInstance, info: { title: string; vers
       const responses: Record<string, unknown> = {};
       for (const [status, s] of Object.entries(op.schema.response ?? {})) {
         responses[status] = isZod(s)
-          ? { description: `HTTP ${status}`, content: { 'application/json': { schema: toJson(s, 'output') } } }
+          ? {
+              description: `HTTP ${status}`,
+              content: { 'application/json': { schema: toJson(s, 'output') } },
+            }
           : { description: `HTTP ${status}` };
       }
       responses.default = { description: 'Error: {"error": {"code", "message"}}' };
       (paths[path] ??= {})[op.method] = {
         summary: op.summary,
-        parameters: [...parametersOf(op.schema.params, 'path'), ...parametersOf(op.schema.querystring, 'query')],
+        parameters: [
+          ...parametersOf(op.schema.params, 'path'),
+          ...parametersOf(op.schema.querystring, 'query'),
+        ],
         requestBody: isZod(op.schema.body)
           ? { required: true, content: { 'application/json': { schema: toJson(op.schema.body, 'input') } } }
           : undefined,

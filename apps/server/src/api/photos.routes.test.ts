@@ -24,7 +24,11 @@ describe('photos, likes and comments over HTTP', () => {
     const up = await call('POST', '/uploads', token, { contentType: 'image/jpeg', size: jpeg.length });
     expect(up.statusCode).toBe(201);
     expect((await t.sendUpload(up.json().upload, jpeg)).statusCode).toBe(201);
-    const created = await call('POST', '/photos', token, { uploadId: up.json().uploadId, caption, altText: 'alt' });
+    const created = await call('POST', '/photos', token, {
+      uploadId: up.json().uploadId,
+      caption,
+      altText: 'alt',
+    });
     expect(created.statusCode).toBe(202);
     await t.comp.services.photos.processPhoto(created.json().id);
     return created.json().id as string;
@@ -66,23 +70,34 @@ describe('photos, likes and comments over HTTP', () => {
 
   it('checks the signed upload URL: key, type, size, expiry', async () => {
     const token = await t.signUp('signer');
-    const up = (await call('POST', '/uploads', token, { contentType: 'image/jpeg', size: jpeg.length })).json();
+    const up = (
+      await call('POST', '/uploads', token, { contentType: 'image/jpeg', size: jpeg.length })
+    ).json();
     const before = await t.snapshot();
     const url = new URL(up.upload.url);
 
     const otherKey = new URL(url);
     otherKey.pathname = otherKey.pathname.replace(/[^/]+$/, 'somewhere-else');
-    expect((await t.sendUpload({ url: otherKey.toString(), headers: up.upload.headers }, jpeg)).statusCode).toBe(403);
+    expect(
+      (await t.sendUpload({ url: otherKey.toString(), headers: up.upload.headers }, jpeg)).statusCode,
+    ).toBe(403);
 
     const biggerMax = new URL(url);
     biggerMax.searchParams.set('max', String(jpeg.length * 10));
-    expect((await t.sendUpload({ url: biggerMax.toString(), headers: up.upload.headers }, jpeg)).statusCode).toBe(403);
+    expect(
+      (await t.sendUpload({ url: biggerMax.toString(), headers: up.upload.headers }, jpeg)).statusCode,
+    ).toBe(403);
 
     const expired = new URL(url);
     expired.searchParams.set('exp', '1000');
-    expect((await t.sendUpload({ url: expired.toString(), headers: up.upload.headers }, jpeg)).statusCode).toBe(403);
+    expect(
+      (await t.sendUpload({ url: expired.toString(), headers: up.upload.headers }, jpeg)).statusCode,
+    ).toBe(403);
 
-    const wrongType = await t.sendUpload({ url: up.upload.url, headers: { 'content-type': 'image/png' } }, jpeg);
+    const wrongType = await t.sendUpload(
+      { url: up.upload.url, headers: { 'content-type': 'image/png' } },
+      jpeg,
+    );
     expect(wrongType.statusCode).toBe(415);
 
     const tooMany = await t.sendUpload(up.upload, Buffer.concat([jpeg, Buffer.alloc(10)]));
@@ -98,7 +113,9 @@ describe('photos, likes and comments over HTTP', () => {
   it('marks a PDF posing as a JPEG as failed, with a reason', async () => {
     const token = await t.signUp('trickster');
     const fake = Buffer.from('%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n');
-    const up = (await call('POST', '/uploads', token, { contentType: 'image/jpeg', size: fake.length })).json();
+    const up = (
+      await call('POST', '/uploads', token, { contentType: 'image/jpeg', size: fake.length })
+    ).json();
     expect((await t.sendUpload(up.upload, fake)).statusCode).toBe(201);
     const created = (await call('POST', '/photos', token, { uploadId: up.uploadId })).json();
     await t.comp.services.photos.processPhoto(created.id);
@@ -139,7 +156,12 @@ describe('photos, likes and comments over HTTP', () => {
   ])('%s %s → %i… and nothing changes', async (method, url, auth, status) => {
     const token = await t.signUp('prober');
     const before = await t.snapshot();
-    const res = await call(method, url, auth ? token : undefined, method === 'POST' ? { body: 'x' } : undefined);
+    const res = await call(
+      method,
+      url,
+      auth ? token : undefined,
+      method === 'POST' ? { body: 'x' } : undefined,
+    );
     expect(res.statusCode).toBe(status);
     expect(res.json().error).toMatchObject({ code: expect.any(String), message: expect.any(String) });
     expect(await t.snapshot()).toEqual(before);

@@ -4,7 +4,20 @@ import { Metrics } from '../api/metrics.ts';
 import { compose } from '../compose.ts';
 import { makeScene, prng } from './seed-images.ts';
 
-const NAMES = ['ada', 'bruno', 'chen', 'dana', 'emil', 'farah', 'goro', 'hana', 'ivo', 'jules', 'kemi', 'lena'];
+const NAMES = [
+  'ada',
+  'bruno',
+  'chen',
+  'dana',
+  'emil',
+  'farah',
+  'goro',
+  'hana',
+  'ivo',
+  'jules',
+  'kemi',
+  'lena',
+];
 const TAGS = ['sunset', 'hills', 'travel', 'nature', 'sky', 'weekend', 'colour', 'calm'];
 export const DEMO_PASSWORD = 'graminsta-demo';
 
@@ -12,7 +25,10 @@ export const DEMO_PASSWORD = 'graminsta-demo';
  * Demo accounts, follows and photos made from generated images, so a new user sees a living
  * site. Goes through the services, exactly as the API would; photos are processed inline.
  */
-export async function runSeed(env: Record<string, string | undefined>, opts: { users: number }): Promise<void> {
+export async function runSeed(
+  env: Record<string, string | undefined>,
+  opts: { users: number },
+): Promise<void> {
   const config = loadConfig(env);
   const comp = await compose(config, new Metrics(false));
   const { services } = comp;
@@ -46,8 +62,13 @@ export async function runSeed(env: Record<string, string | undefined>, opts: { u
       const count = 1 + Math.floor(rand() * 3);
       for (let p = 0; p < count; p++) {
         const bytes = await makeScene(rand);
-        const target = await services.photos.createUpload(u.id, { contentType: 'image/jpeg', size: bytes.length });
-        const key = decodeURIComponent(new URL(target.upload.url).pathname.replace(/^.*?\/storage\/uploads\//, ''));
+        const target = await services.photos.createUpload(u.id, {
+          contentType: 'image/jpeg',
+          size: bytes.length,
+        });
+        const key = decodeURIComponent(
+          new URL(target.upload.url).pathname.replace(/^.*?\/storage\/uploads\//, ''),
+        );
         await comp.blobs.put(key, bytes, 'image/jpeg');
         const tags = [TAGS[Math.floor(rand() * TAGS.length)], TAGS[Math.floor(rand() * TAGS.length)]];
         const photo = await services.photos.createPhoto(u.id, {

@@ -2,7 +2,12 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import { ClientMessage, WS_CLOSE_UNAUTHENTICATED, type ServerMessage, type UserEvent } from '@graminsta/contracts';
+import {
+  ClientMessage,
+  WS_CLOSE_UNAUTHENTICATED,
+  type ServerMessage,
+  type UserEvent,
+} from '@graminsta/contracts';
 import type { AccountService, EventService } from '@graminsta/core';
 import type { Unsubscribe } from '@graminsta/platform';
 import { SESSION_COOKIE } from '../api/auth.ts';

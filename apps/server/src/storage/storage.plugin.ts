@@ -34,7 +34,8 @@ export async function storagePlugin(app: FastifyInstance, opts: StorageOptions):
             { key, ct: q.ct ?? '', max: q.max ?? '', exp: q.exp ?? '', sig: q.sig ?? '' },
             opts.secret,
           );
-          if (!check.ok) return reply.code(403).send(errorBody('forbidden', `upload refused: ${check.reason}`));
+          if (!check.ok)
+            return reply.code(403).send(errorBody('forbidden', `upload refused: ${check.reason}`));
           const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
           if (contentType !== check.contentType) {
             return reply

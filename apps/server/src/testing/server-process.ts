@@ -32,7 +32,10 @@ export interface ServerProcess {
  * A real `graminsta start` child process on a free loopback port, with its own data folder and,
  * when tests run on PostgreSQL, its own fresh database (dropped at stop).
  */
-export async function startServerProcess(env: Record<string, string> = {}, args: string[] = []): Promise<ServerProcess> {
+export async function startServerProcess(
+  env: Record<string, string> = {},
+  args: string[] = [],
+): Promise<ServerProcess> {
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), 'graminsta-e2e-'));
   const dbName = usingPostgres() ? `graminsta_e2e_${process.pid}_${port}` : null;

@@ -22,7 +22,10 @@ export interface TestApp {
   /** Row counts of every table and the number of stored files: "nothing changed" is an equal snapshot. */
   snapshot(): Promise<Record<string, number>>;
   /** Sends bytes to an upload target through the storage role, by inject. */
-  sendUpload(target: { url: string; headers?: Record<string, string> }, body: Buffer): Promise<LightMyRequestResponse>;
+  sendUpload(
+    target: { url: string; headers?: Record<string, string> },
+    body: Buffer,
+  ): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
 
@@ -33,7 +36,12 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'graminsta-app-'));
   const testDb = await createTestDatabase();
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', SECRET: 'test-secret-0123456789', ...env });
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    SECRET: 'test-secret-0123456789',
+    ...env,
+  });
   const metrics = new Metrics(false);
   const comp = await compose(config, metrics, { database: testDb.database });
   const app = await buildHttpServer({
@@ -53,7 +61,11 @@ export async function createTestApp(
     testDb,
     dataDir,
     async signUp(username, password = 'correct horse battery') {
-      const res = await app.inject({ method: 'POST', url: '/api/v1/accounts', payload: { username, password } });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/accounts',
+        payload: { username, password },
+      });
       if (res.statusCode !== 201) throw new Error(`sign-up failed: ${res.statusCode} ${res.body}`);
       return (res.json() as { token: string }).token;
     },
@@ -64,16 +76,25 @@ export async function createTestApp(
       );
       const counts: Record<string, number> = {};
       for (const { tablename } of tables.rows) {
-        const result = await db.execute<{ n: number }>(sql.raw(`select count(*)::int as n from "${tablename}"`));
+        const result = await db.execute<{ n: number }>(
+          sql.raw(`select count(*)::int as n from "${tablename}"`),
+        );
         counts[tablename] = Number(result.rows[0]?.n ?? 0);
       }
-      const files = await readdir(join(dataDir, 'blobs'), { recursive: true, withFileTypes: true }).catch(() => []);
+      const files = await readdir(join(dataDir, 'blobs'), { recursive: true, withFileTypes: true }).catch(
+        () => [],
+      );
       counts['(stored files)'] = files.filter((f) => f.isFile()).length;
       return counts;
     },
     sendUpload(target, body) {
       const url = new URL(target.url);
-      return app.inject({ method: 'PUT', url: url.pathname + url.search, headers: target.headers, payload: body });
+      return app.inject({
+        method: 'PUT',
+        url: url.pathname + url.search,
+        headers: target.headers,
+        payload: body,
+      });
     },
     async close() {
       await app.close();

@@ -27,7 +27,12 @@ export const feedRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
   app.get(
     '/tags/:tag',
     {
-      schema: { summary: 'Photos by #tag', params: TagParams, querystring: PageQuery, response: { 200: page(Photo) } },
+      schema: {
+        summary: 'Photos by #tag',
+        params: TagParams,
+        querystring: PageQuery,
+        response: { 200: page(Photo) },
+      },
     },
     async (request) => services.feed.tag(request.params.tag.toLowerCase(), request.userId, request.query),
   );

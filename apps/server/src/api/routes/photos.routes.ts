@@ -19,7 +19,13 @@ import { requireUser } from '../auth.ts';
 export const photoRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
   app.post(
     '/uploads',
-    { schema: { summary: 'Where to send photo bytes', body: CreateUploadBody, response: { 201: UploadTarget } } },
+    {
+      schema: {
+        summary: 'Where to send photo bytes',
+        body: CreateUploadBody,
+        response: { 201: UploadTarget },
+      },
+    },
     async (request, reply) =>
       reply.code(201).send(await services.photos.createUpload(requireUser(request), request.body)),
   );
@@ -78,7 +84,12 @@ export const photoRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
   app.post(
     '/photos/:id/comments',
     {
-      schema: { summary: 'Comment', params: PhotoParams, body: CreateCommentBody, response: { 201: Comment } },
+      schema: {
+        summary: 'Comment',
+        params: PhotoParams,
+        body: CreateCommentBody,
+        response: { 201: Comment },
+      },
     },
     async (request, reply) =>
       reply
