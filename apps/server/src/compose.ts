@@ -71,7 +71,9 @@ export async function compose(
   const pubsub: PubSub = config.DATABASE_URL
     ? new PostgresPubSub({ url: config.DATABASE_URL })
     : new MemoryPubSub();
-  const queue: Queue = config.DATABASE_URL ? new PostgresQueue({ db: database.db, wakeup: pubsub }) : new MemoryQueue();
+  const queue: Queue = config.DATABASE_URL
+    ? new PostgresQueue({ db: database.db, wakeup: pubsub })
+    : new MemoryQueue();
   const cache: Cache = new InvalidatingCache(new MemoryCache({ maxEntries: 10_000 }), pubsub);
 
   const storageBase = `${config.PUBLIC_STORAGE_URL ?? publicApiUrl(config)}/storage`;

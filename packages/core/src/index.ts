@@ -24,3 +24,4 @@ export {
   type ProcessedVariant,
   type ProcessImageOptions,
 } from './media/image-pipeline.ts';
+export { createServices, type CoreDeps } from './create-services.ts';

@@ -81,9 +81,12 @@ async function openPostgres(url: string, opts: DatabaseOptions): Promise<Databas
   };
 }
 
+// Every query, pooled or in a transaction, runs on some client: time it there, once.
 function instrumentPool(pool: pg.Pool, observe: QueryObserver): void {
-  const target = pool as unknown as Record<string, unknown>;
-  target.query = timed(pool.query.bind(pool) as AsyncFn, observe);
+  pool.on('connect', (client) => {
+    const target = client as unknown as Record<string, unknown>;
+    target.query = timed(client.query.bind(client) as AsyncFn, observe);
+  });
 }
 
 type AsyncFn = (...args: unknown[]) => Promise<unknown>;
@@ -130,8 +133,19 @@ async function openPglite(opts: DatabaseOptions): Promise<Database> {
 }
 
 function instrumentPglite(client: PGlite, observe: QueryObserver): void {
-  const target = client as unknown as Record<string, unknown>;
-  for (const method of ['query', 'exec'] as const) {
-    target[method] = timed(client[method].bind(client) as AsyncFn, observe);
-  }
+  const wrap = (target: Pick<PGlite, 'query' | 'exec'>) => {
+    const t = target as unknown as Record<string, unknown>;
+    for (const method of ['query', 'exec'] as const)
+      t[method] = timed(target[method].bind(target) as AsyncFn, observe);
+  };
+  wrap(client);
+  // Queries inside a transaction go through the transaction object, not the client.
+  const transaction = client.transaction.bind(client);
+  (client as unknown as Record<string, unknown>).transaction = <T>(
+    fn: (tx: Parameters<Parameters<PGlite['transaction']>[0]>[0]) => Promise<T>,
+  ) =>
+    transaction((tx) => {
+      wrap(tx);
+      return fn(tx);
+    });
 }

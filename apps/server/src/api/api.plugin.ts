@@ -15,6 +15,8 @@ export interface ApiOptions {
 
 /** The JSON API under /api/v1. Load order: auth hook, then the routes that rely on it. */
 export async function apiPlugin(app: FastifyInstance, opts: ApiOptions): Promise<void> {
+  // The API speaks JSON only: any other body type is a 415, not a confusing 400.
+  app.removeContentTypeParser('text/plain');
   registerAuth(app, {
     accounts: opts.services.accounts,
     trustedOrigins: (origin, request) =>

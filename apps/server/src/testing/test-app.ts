@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { readdir } from 'node:fs/promises';
-import { sql } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '@graminsta/platform';
-import { createTestDatabase, type TestDatabase } from '@graminsta/core/testing/test-db';
+import { createTestDatabase, rawQuery, type TestDatabase } from '@graminsta/core/testing/test-db';
 import { Metrics } from '../api/metrics.ts';
 import { compose, type Composition } from '../compose.ts';
 import { buildHttpServer } from '../http.ts';
@@ -35,14 +34,14 @@ export async function createTestApp(
   opts: { logger?: Logger } = {},
 ): Promise<TestApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'graminsta-app-'));
-  const testDb = await createTestDatabase();
+  const metrics = new Metrics(false);
+  const testDb = await createTestDatabase({ onQuery: metrics.observeQuery });
   const config = loadConfig({
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
     SECRET: 'test-secret-0123456789',
     ...env,
   });
-  const metrics = new Metrics(false);
   const comp = await compose(config, metrics, { database: testDb.database });
   const app = await buildHttpServer({
     config,
@@ -70,16 +69,14 @@ export async function createTestApp(
       return (res.json() as { token: string }).token;
     },
     async snapshot() {
-      const db = comp.database.db;
-      const tables = await db.execute<{ tablename: string }>(
-        sql`select tablename from pg_tables where schemaname = 'public' and tablename not like '%migrations%' order by 1`,
+      const tables = await rawQuery(
+        comp.database,
+        `select tablename from pg_tables where schemaname = 'public' order by 1`,
       );
       const counts: Record<string, number> = {};
       for (const { tablename } of tables.rows) {
-        const result = await db.execute<{ n: number }>(
-          sql.raw(`select count(*)::int as n from "${tablename}"`),
-        );
-        counts[tablename] = Number(result.rows[0]?.n ?? 0);
+        const result = await rawQuery(comp.database, `select count(*)::int as n from "${String(tablename)}"`);
+        counts[String(tablename)] = Number(result.rows[0]?.n ?? 0);
       }
       const files = await readdir(join(dataDir, 'blobs'), { recursive: true, withFileTypes: true }).catch(
         () => [],

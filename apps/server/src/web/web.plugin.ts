@@ -54,7 +54,8 @@ export async function webPlugin(
   await app.register(fastifyStatic, {
     root: dist,
     index: false,
-    wildcard: true,
+    // One route per built file (the build is fixed at start-up); everything else falls to the page.
+    wildcard: false,
     setHeaders: (res, path) => {
       res.setHeader(
         'cache-control',
@@ -63,7 +64,7 @@ export async function webPlugin(
     },
   });
   app.get('/', async (_request, reply) => page(reply).send(html));
-  app.setNotFoundHandler(async (request, reply) => {
+  app.get('/*', async (request, reply) => {
     const path = request.url.split('?')[0] ?? '/';
     if (
       request.method !== 'GET' ||

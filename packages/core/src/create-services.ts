@@ -1,0 +1,36 @@
+import type { BlobStore, Cache, Db, PubSub, Queue } from '@graminsta/platform';
+import { AccountServiceImpl } from './accounts/account.service.ts';
+import { EventServiceImpl } from './events/event.service.ts';
+import { FeedServiceImpl } from './feed/feed.service.ts';
+import { NotificationServiceImpl, NotifierImpl } from './notifications/notification.service.ts';
+import { PhotoServiceImpl } from './photos/photo.service.ts';
+import type { Services } from './services.ts';
+import { CommentServiceImpl } from './social/comment.service.ts';
+import { UserServiceImpl } from './users/user.service.ts';
+
+export interface CoreDeps {
+  db: Db;
+  blobs: BlobStore;
+  cache: Cache;
+  queue: Queue;
+  pubsub: PubSub;
+  maxImagePixels: number;
+  /** Failures after a commit (a live event that could not be pushed); the write stands. */
+  onBackgroundError?: (err: unknown) => void;
+}
+
+/** Wires the services together; each gets only the narrow deps it needs. */
+export function createServices(deps: CoreDeps): Services {
+  const { db, blobs, queue, pubsub } = deps;
+  const events = new EventServiceImpl({ db, pubsub });
+  const notifier = new NotifierImpl({ db, blobs, events });
+  return {
+    accounts: new AccountServiceImpl({ db, blobs }),
+    users: new UserServiceImpl({ db, notifier, onBackgroundError: deps.onBackgroundError }),
+    photos: new PhotoServiceImpl({ db, blobs, queue, notifier, events, maxImagePixels: deps.maxImagePixels }),
+    comments: new CommentServiceImpl({ db, notifier }),
+    feed: new FeedServiceImpl({ db, blobs }),
+    notifications: new NotificationServiceImpl({ db, blobs }),
+    events,
+  };
+}
