@@ -80,7 +80,7 @@ describe('the API journey against a running stage-1 server', () => {
     const put = await fetch(up.body.upload.url, {
       method: 'PUT',
       headers: up.body.upload.headers,
-      body: jpeg,
+      body: new Uint8Array(jpeg),
     });
     expect(put.status).toBe(201);
     const created = await api('POST', '/photos', tokenA, {
