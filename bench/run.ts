@@ -107,7 +107,9 @@ async function benchDatabase(
       if (opts.warmupSeconds > 0)
         await measure(url, request, { ...load, durationSeconds: opts.warmupSeconds });
       const m = await measure(url, request, load);
-      console.log(`   ${scenario}: ${m.reqPerSec.toFixed(0)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms`);
+      console.log(
+        `   ${scenario}: ${m.reqPerSec.toFixed(0)} req/s, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms`,
+      );
       return m;
     };
     const base = await run('ceiling', ceiling.announced, { method: 'GET', path: CEILING_PATH });
