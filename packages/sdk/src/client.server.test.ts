@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import WebSocket from 'ws';
+import type { UserEvent } from '@graminsta/contracts';
+import { RealtimeGateway } from '@graminsta/server/realtime/gateway';
+import { jpegWithGps } from '@graminsta/server/testing/images';
+import { freePort } from '@graminsta/server/testing/server-process';
+import { createTestApp, type TestApp } from '@graminsta/server/testing/test-app';
+import { startWorker, type Worker } from '@graminsta/server/worker/worker';
+import { ApiError } from './api-error.ts';
+import { GraminstaClient } from './client.ts';
+import type { WebSocketConstructor } from './realtime.ts';
+
+// The SDK over real fetch and a real socket against every role in one process.
+let t: TestApp;
+let gateway: RealtimeGateway;
+let worker: Worker;
+let base: string;
+const client = (token?: string) => new GraminstaClient({ baseUrl: base, token });
+
+beforeAll(async () => {
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  t = await createTestApp({ PORT: String(port), HOST: '127.0.0.1', PUBLIC_API_URL: base });
+  const logger = pino({ level: 'silent' });
+  worker = await startWorker(t.comp, logger);
+  gateway = new RealtimeGateway({
+    accounts: t.comp.services.accounts,
+    events: t.comp.services.events,
+    logger,
+  });
+  gateway.attach(t.app.server);
+  await t.app.listen({ port, host: '127.0.0.1' });
+});
+
+afterAll(async () => {
+  await gateway?.close();
+  await worker?.stop();
+  await t?.close();
+});
+
+async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 300; i++) {
+    const found = await probe();
+    if (found !== undefined) return found;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('GraminstaClient against a running API', () => {
+  it('signs up, logs in, edits the profile and logs out, with API errors as ApiError', async () => {
+    const anon = client();
+    const { user, token } = await anon.signUp({ username: 'sdk_ann', password: 'correct horse battery' });
+    expect(user.username).toBe('sdk_ann');
+
+    const taken = await anon
+      .signUp({ username: 'sdk_ann', password: 'correct horse battery' })
+      .catch((e) => e);
+    expect(taken).toBeInstanceOf(ApiError);
+    expect(taken).toMatchObject({ status: 409, code: 'username_taken' });
+    await expect(anon.logIn({ username: 'sdk_ann', password: 'wrong password' })).rejects.toMatchObject({
+      status: 401,
+    });
+    await expect(anon.getMe()).rejects.toMatchObject({ status: 401, code: 'unauthenticated' });
+
+    const ann = client(token);
+    expect((await ann.updateMe({ displayName: 'Ann', bio: 'hello <b>there</b>' })).bio).toBe(
+      'hello <b>there</b>',
+    );
+    const again = await anon.logIn({ username: 'sdk_ann', password: 'correct horse battery' });
+    expect((await client(again.token).getMe()).displayName).toBe('Ann');
+
+    await client(again.token).logOut();
+    await expect(client(again.token).getMe()).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('follows, posts a photo through the two-step upload, hears photo.ready, likes, comments and notifies', async () => {
+    const owner = client(
+      (await client().signUp({ username: 'sdk_owner', password: 'correct horse battery' })).token,
+    );
+    const fan = client(
+      (await client().signUp({ username: 'sdk_fan', password: 'correct horse battery' })).token,
+    );
+
+    expect(await fan.follow('sdk_owner')).toEqual({ following: true, followerCount: 1 });
+    expect(await fan.follow('sdk_owner')).toEqual({ following: true, followerCount: 1 });
+    expect((await fan.searchUsers('sdk_o')).items.map((u) => u.username)).toContain('sdk_owner');
+
+    const events: UserEvent[] = [];
+    const live = owner.realtime({ WebSocket: WebSocket as unknown as WebSocketConstructor, heartbeatMs: 0 });
+    live.on('event', (e) => events.push(e));
+    live.start();
+    await until('socket ready', () => (live.status === 'ready' ? true : undefined));
+
+    const jpeg = await jpegWithGps(640, 480);
+    const fractions: number[] = [];
+    const created = await owner.postPhoto(
+      new Blob([new Uint8Array(jpeg)], { type: 'image/jpeg' }),
+      { caption: 'Dawn #SDKtest with @sdk_fan', altText: 'a quiet harbour' },
+      (p) => fractions.push(p.fraction),
+    );
+    expect(created.status).toBe('processing');
+    expect(fractions.at(-1)).toBe(1);
+
+    const ready = await until('photo.ready', () => events.find((e) => e.type === 'photo.ready'));
+    const readyPhoto = (ready.data as { photo: { id: string; status: string } }).photo;
+    expect(readyPhoto).toMatchObject({ id: created.id, status: 'ready' });
+    const photo = await fan.getPhoto(created.id);
+    expect(photo.variants?.w640.url).toBeTruthy();
+    expect(photo.tags).toEqual(['sdktest']);
+
+    expect(await fan.like(photo.id)).toEqual({ liked: true, likeCount: 1 });
+    const comment = await fan.addComment(photo.id, 'lovely');
+    expect((await owner.listComments(photo.id)).items.map((c) => c.body)).toEqual(['lovely']);
+
+    expect((await fan.feed()).items.map((p) => p.id)).toContain(photo.id);
+    expect((await fan.tag('sdktest')).items.map((p) => p.id)).toEqual([photo.id]);
+    expect((await fan.listUserPhotos('sdk_owner')).items[0]?.likedByMe).toBe(true);
+
+    const notes = await until('notifications', async () => {
+      const page = await owner.notifications();
+      return page.items.length >= 3 ? page : undefined;
+    });
+    expect(notes.items.map((n) => n.type).sort()).toEqual(['comment', 'follow', 'like']);
+    expect(notes.unreadCount).toBe(3);
+    expect((await owner.markNotificationsRead()).unreadCount).toBe(0);
+    expect(await fan.deleteComment(comment.id)).toEqual({ ok: true });
+    expect((await owner.listComments(photo.id)).items).toEqual([]);
+    await until('live notification', () => events.find((e) => e.type === 'notification'));
+    live.stop();
+
+    await expect(fan.getPhoto('999999999')).rejects.toMatchObject({ status: 404, code: 'not_found' });
+  });
+
+  it('reconnects after the connection drops and gets what happened meanwhile exactly once', async () => {
+    const star = client(
+      (await client().signUp({ username: 'sdk_star', password: 'correct horse battery' })).token,
+    );
+    const fans = await Promise.all(
+      ['sdk_f1', 'sdk_f2'].map(async (u) =>
+        client((await client().signUp({ username: u, password: 'correct horse battery' })).token),
+      ),
+    );
+    const sockets: WebSocket[] = [];
+    class TrackedSocket extends WebSocket {
+      constructor(url: string) {
+        super(url);
+        sockets.push(this);
+      }
+    }
+    const live = star.realtime({
+      WebSocket: TrackedSocket as unknown as WebSocketConstructor,
+      heartbeatMs: 0,
+      backoff: { initialMs: 400 },
+    });
+    const seen: string[] = [];
+    live.on('event', (e) => seen.push(e.id));
+    live.start();
+    await until('socket ready', () => (live.status === 'ready' ? true : undefined));
+    await fans[0]!.follow('sdk_star');
+    await until('first notification', () => (seen.length === 1 ? true : undefined));
+
+    sockets[0]!.terminate(); // the network goes away
+    await until('reconnecting', () => (live.status === 'reconnecting' ? true : undefined));
+    await fans[1]!.follow('sdk_star'); // happens while the client is away (or just back)
+    await until('second notification', () => (seen.length >= 2 ? true : undefined));
+    await until('ready again', () => (live.status === 'ready' ? true : undefined));
+    expect(sockets).toHaveLength(2);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toHaveLength(2);
+    live.stop();
+  });
+});
