@@ -76,7 +76,9 @@ export async function compose(
     : new MemoryQueue();
   const cache: Cache = new InvalidatingCache(new MemoryCache({ maxEntries: 10_000 }), pubsub);
 
-  const storageBase = `${config.PUBLIC_STORAGE_URL ?? publicApiUrl(config)}/storage`;
+  // With no public URL configured (stage 1), storage links are relative to the API's origin,
+  // so they work whichever host name the browser used to reach this process.
+  const storageBase = `${config.PUBLIC_STORAGE_URL ?? config.PUBLIC_API_URL ?? ''}/storage`;
   const localStore = new LocalDiskBlobStore({
     dir: join(dataDir, 'blobs'),
     publicBaseUrl: storageBase,

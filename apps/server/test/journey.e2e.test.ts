@@ -77,7 +77,7 @@ describe('the API journey against a running stage-1 server', () => {
     expect((await exifr.gps(jpeg))?.latitude).toBeCloseTo(48.856, 2);
     const up = await api('POST', '/uploads', tokenA, { contentType: 'image/jpeg', size: jpeg.length });
     expect(up.status).toBe(201);
-    const put = await fetch(up.body.upload.url, {
+    const put = await fetch(new URL(up.body.upload.url, server.url), {
       method: 'PUT',
       headers: up.body.upload.headers,
       body: new Uint8Array(jpeg),
@@ -102,7 +102,10 @@ describe('the API journey against a running stage-1 server', () => {
     expect(feed.body.items.map((p: Json) => p.id)).toEqual([photoId]);
     const photo = feed.body.items[0] as Json;
     expect(photo.status).toBe('ready');
-    const variantUrls = Object.values(photo.variants as Record<string, { url: string }>).map((v) => v.url);
+    // Stage 1 links to storage relative to the API's origin.
+    const variantUrls = Object.values(photo.variants as Record<string, { url: string }>).map((v) =>
+      new URL(v.url, server.url).toString(),
+    );
     expect(variantUrls).toHaveLength(3);
     for (const url of variantUrls) {
       const res = await fetch(url);

@@ -74,7 +74,7 @@ describe('photos, likes and comments over HTTP', () => {
       await call('POST', '/uploads', token, { contentType: 'image/jpeg', size: jpeg.length })
     ).json();
     const before = await t.snapshot();
-    const url = new URL(up.upload.url);
+    const url = new URL(up.upload.url, 'http://localhost');
 
     const otherKey = new URL(url);
     otherKey.pathname = otherKey.pathname.replace(/[^/]+$/, 'somewhere-else');

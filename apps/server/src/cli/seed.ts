@@ -67,7 +67,7 @@ export async function runSeed(
           size: bytes.length,
         });
         const key = decodeURIComponent(
-          new URL(target.upload.url).pathname.replace(/^.*?\/storage\/uploads\//, ''),
+          new URL(target.upload.url, 'http://localhost').pathname.replace(/^.*?\/storage\/uploads\//, ''),
         );
         await comp.blobs.put(key, bytes, 'image/jpeg');
         const tags = [TAGS[Math.floor(rand() * TAGS.length)], TAGS[Math.floor(rand() * TAGS.length)]];

@@ -85,7 +85,7 @@ export async function createTestApp(
       return counts;
     },
     sendUpload(target, body) {
-      const url = new URL(target.url);
+      const url = new URL(target.url, 'http://localhost');
       return app.inject({
         method: 'PUT',
         url: url.pathname + url.search,
