@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { Id } from './common.ts';
 import { UserSummary } from './users.ts';
 
-export const UPLOAD_CONTENT_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif'] as const;
+export const UPLOAD_CONTENT_TYPES = [
+  'image/jpeg',
+  'image/png',
+  'image/webp',
+  'image/gif',
+  'image/avif',
+] as const;
 export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 
 export const CreateUploadBody = z.object({

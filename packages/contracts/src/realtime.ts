@@ -16,10 +16,7 @@ export const UserEvent = z.object({ id: Id, type: EventType, data: z.record(z.st
 export type UserEvent = z.infer<typeof UserEvent>;
 
 export type ServerMessage =
-  | { type: 'ready' }
-  | { type: 'pong' }
-  | { type: 'error'; code: string; message: string }
-  | UserEvent;
+  { type: 'ready' } | { type: 'pong' } | { type: 'error'; code: string; message: string } | UserEvent;
 
 /** Close code for a bad or missing token. */
 export const WS_CLOSE_UNAUTHENTICATED = 4401;

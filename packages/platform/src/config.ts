@@ -52,6 +52,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const cfg = result.data;
-  if (cfg.S3_ENDPOINT && !cfg.S3_BUCKET) throw new ConfigError('Invalid configuration:\n  S3_BUCKET: required when S3_ENDPOINT is set');
+  if (cfg.S3_ENDPOINT && !cfg.S3_BUCKET)
+    throw new ConfigError('Invalid configuration:\n  S3_BUCKET: required when S3_ENDPOINT is set');
   return { ...cfg, roles: cfg.ROLES.length > 0 ? cfg.ROLES : [...ALL_ROLES] };
 }

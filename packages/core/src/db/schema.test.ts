@@ -31,6 +31,8 @@ describe('schema and ids', () => {
 
   it('keeps usernames unique case-insensitively', async () => {
     await t.database.db.insert(users).values({ username: 'Mixed', passwordHash: 'x' });
-    await expect(t.database.db.insert(users).values({ username: 'mixed', passwordHash: 'x' })).rejects.toThrow();
+    await expect(
+      t.database.db.insert(users).values({ username: 'mixed', passwordHash: 'x' }),
+    ).rejects.toThrow();
   });
 });

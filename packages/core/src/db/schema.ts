@@ -209,8 +209,5 @@ export const jobs = pgTable(
     lastError: text('last_error'),
     createdAt: createdAt(),
   },
-  (t) => [
-    index('jobs_due_idx').on(t.name, t.runAt),
-    uniqueIndex('jobs_key_key').on(t.name, t.jobKey),
-  ],
+  (t) => [index('jobs_due_idx').on(t.name, t.runAt), uniqueIndex('jobs_key_key').on(t.name, t.jobKey)],
 );

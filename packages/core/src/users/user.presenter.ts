@@ -3,7 +3,9 @@ import type { users } from '../db/schema.ts';
 
 type UserRow = typeof users.$inferSelect;
 
-export function toUserSummary(row: Pick<UserRow, 'id' | 'username' | 'displayName' | 'avatarUrl'>): UserSummary {
+export function toUserSummary(
+  row: Pick<UserRow, 'id' | 'username' | 'displayName' | 'avatarUrl'>,
+): UserSummary {
   return { id: row.id, username: row.username, displayName: row.displayName, avatarUrl: row.avatarUrl };
 }
 
