@@ -39,7 +39,6 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
     requestIdHeader: false,
-    disableRequestLogging: false,
   }) as unknown as FastifyInstance;
   const state = app as FastifyInstance & { draining: boolean };
   state.draining = false;

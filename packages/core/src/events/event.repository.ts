@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, lt } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, lt, sql } from 'drizzle-orm';
 import type { Db } from '@graminsta/platform';
 import { userEvents } from '../db/schema.ts';
 
@@ -15,11 +15,16 @@ export class EventRepository {
     data: Record<string, unknown>,
     createdAt: Date,
   ): Promise<EventRow> {
-    const [row] = await this.db
-      .insert(userEvents)
-      .values({ userId, type, data, createdAt })
-      .returning(eventColumns);
-    return row!;
+    // One writer at a time per user: ids are then given and committed in the same order, so a
+    // client resuming after id N can never miss a smaller id that committed later.
+    return this.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${'user_events:' + userId}, 0))`);
+      const [row] = await tx
+        .insert(userEvents)
+        .values({ userId, type, data, createdAt })
+        .returning(eventColumns);
+      return row!;
+    });
   }
 
   /** Events after `afterId` created no earlier than `keptSince`, oldest first. */
