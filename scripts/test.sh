@@ -4,11 +4,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/ensure-services.sh
+bash scripts/install-system-deps.sh
 
 echo "== lint, format, types"
 npx eslint .
 npx prettier --check . --log-level warn
 npx tsc --noEmit -p tsconfig.json
+
+# The browser tests load the built client.
+node scripts/ensure-web-build.mjs
 
 echo "== tests on PGlite"
 npx vitest run "$@"

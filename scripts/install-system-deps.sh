@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests drive (Chromium for browser tests, nginx for the deploy
+# configs) when this machine lacks them. Idempotent: does nothing when both binaries are present.
+set -euo pipefail
+
+# Fonts are only recommended by chromium, but screenshots need real glyphs.
+declare -A wanted=([chromium]="chromium fonts-liberation fonts-dejavu-core" [nginx]=nginx)
+missing=()
+for bin in "${!wanted[@]}"; do
+  command -v "$bin" >/dev/null 2>&1 || [ -x "/usr/sbin/$bin" ] || missing+=(${wanted[$bin]})
+done
+[ "${#missing[@]}" -eq 0 ] && exit 0
+
+echo "installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+# Tests start their own nginx on their own ports: keep the package from starting the system one.
+policy=/usr/sbin/policy-rc.d
+added_policy=false
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod +x "$policy"
+  added_policy=true
+fi
+cleanup() { if $added_policy; then $SUDO rm -f "$policy"; fi; }
+trap cleanup EXIT
+
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+# Should a service manager have started it anyway, stop it and keep it from starting at boot.
+if [ -f /run/nginx.pid ]; then
+  $SUDO nginx -s quit 2>/dev/null || true
+fi
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+  $SUDO systemctl disable --now nginx >/dev/null 2>&1 || true
+fi
