@@ -4,6 +4,7 @@ import { EventServiceImpl } from './events/event.service.ts';
 import { FeedServiceImpl } from './feed/feed.service.ts';
 import { NotificationServiceImpl, NotifierImpl } from './notifications/notification.service.ts';
 import { PhotoServiceImpl } from './photos/photo.service.ts';
+import { IdempotencyService } from './idempotency/idempotency.service.ts';
 import type { Services } from './services.ts';
 import { CommentServiceImpl } from './social/comment.service.ts';
 import { UserServiceImpl } from './users/user.service.ts';
@@ -25,6 +26,7 @@ export function createServices(deps: CoreDeps): Services {
   const events = new EventServiceImpl({ db, pubsub });
   const notifier = new NotifierImpl({ db, blobs, events });
   return {
+    idempotency: new IdempotencyService({ db }),
     accounts: new AccountServiceImpl({ db, blobs }),
     users: new UserServiceImpl({ db, notifier, onBackgroundError: deps.onBackgroundError }),
     photos: new PhotoServiceImpl({ db, blobs, queue, notifier, events, maxImagePixels: deps.maxImagePixels }),

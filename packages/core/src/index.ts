@@ -25,3 +25,8 @@ export {
   type ProcessImageOptions,
 } from './media/image-pipeline.ts';
 export { createServices, type CoreDeps } from './create-services.ts';
+export {
+  IdempotencyService,
+  IDEMPOTENCY_KEY_PATTERN,
+  type IdempotencyStart,
+} from './idempotency/idempotency.service.ts';

@@ -25,6 +25,7 @@ import type {
 } from '@graminsta/contracts';
 import type { Unsubscribe } from '@graminsta/platform';
 import type { Db } from '@graminsta/platform';
+import type { IdempotencyService } from './idempotency/idempotency.service.ts';
 
 export interface RequestContext {
   /** Client address, for per-IP rate limits. */
@@ -114,6 +115,7 @@ export interface EventService {
 }
 
 export interface Services {
+  idempotency: IdempotencyService;
   accounts: AccountService;
   users: UserService;
   photos: PhotoService;

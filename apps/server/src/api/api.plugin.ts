@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '@graminsta/core';
 import { registerAuth } from './auth.ts';
+import { registerIdempotency } from './idempotency.ts';
 import { accountRoutes } from './routes/accounts.routes.ts';
 import { feedRoutes } from './routes/feed.routes.ts';
 import { photoRoutes } from './routes/photos.routes.ts';
@@ -22,6 +23,7 @@ export async function apiPlugin(app: FastifyInstance, opts: ApiOptions): Promise
     trustedOrigins: (origin, request) =>
       opts.trustedOrigin(origin) || origin === `${request.protocol}://${request.host}`,
   });
+  registerIdempotency(app, opts.services.idempotency);
   await app.register(
     async (v1) => {
       await v1.register(accountRoutes, { services: opts.services, secureCookies: opts.secureCookies });

@@ -25,9 +25,11 @@ export async function startWorker(comp: Composition, logger: Logger): Promise<Wo
   if (requeued > 0) logger.info({ requeued }, 'requeued photos left in processing');
 
   const prune = setInterval(() => {
-    Promise.all([services.events.prune(), services.accounts.pruneExpired()]).catch((err: unknown) =>
-      logger.warn({ err }, 'housekeeping failed'),
-    );
+    Promise.all([
+      services.events.prune(),
+      services.accounts.pruneExpired(),
+      services.idempotency.prune(),
+    ]).catch((err: unknown) => logger.warn({ err }, 'housekeeping failed'));
   }, PRUNE_EVERY_MS);
   prune.unref();
   return {

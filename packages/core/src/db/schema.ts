@@ -211,3 +211,17 @@ export const jobs = pgTable(
   },
   (t) => [index('jobs_due_idx').on(t.name, t.runAt), uniqueIndex('jobs_key_key').on(t.name, t.jobKey)],
 );
+
+/** Results of POSTs sent with an Idempotency-Key: a retry gets the first answer, applied once. */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    userId: id('user_id').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    statusCode: integer('status_code'),
+    responseBody: text('response_body'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
+);
