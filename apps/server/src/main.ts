@@ -8,6 +8,7 @@ Commands:
   start [--roles api,worker,realtime,storage,web] [--port N]   run roles (default: all, stage 1)
   migrate                                                     apply database migrations and exit
   seed [--users N]                                            create demo accounts, follows and photos
+  up --stage N [--api N] [--web M] [--port P]                 run a stage's whole topology on loopback
 
 Configuration comes from the environment (DATA_DIR, DATABASE_URL, PORT, ...); see ARCHITECTURE.md.`;
 
@@ -19,6 +20,9 @@ async function main(argv: string[]): Promise<number> {
       roles: { type: 'string' },
       port: { type: 'string' },
       users: { type: 'string' },
+      stage: { type: 'string' },
+      api: { type: 'string' },
+      web: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -35,7 +39,10 @@ async function main(argv: string[]): Promise<number> {
     case 'start': {
       const server = await startServer(env);
       const roles = loadConfig(env).roles.join(',');
-      if (server.url) console.log(`Graminsta is ready at ${server.url} (roles: ${roles})`);
+      if (server.url === server.listenUrl)
+        console.log(`Graminsta is ready at ${server.url} (roles: ${roles})`);
+      else if (server.listenUrl)
+        console.log(`Graminsta is listening on ${server.listenUrl} (roles: ${roles})`);
       else console.log(`Graminsta is running (roles: ${roles})`);
       await new Promise<void>((resolve) => {
         const shutdown = (signal: string) => {
@@ -51,6 +58,10 @@ async function main(argv: string[]): Promise<number> {
         process.once('SIGINT', () => shutdown('SIGINT'));
       });
       return 0;
+    }
+    case 'up': {
+      const { runUp } = await import('./cli/up.ts');
+      return runUp(env, values);
     }
     case 'migrate': {
       const { runMigrate } = await import('./cli/migrate.ts');

@@ -9,7 +9,10 @@ import { RealtimeGateway } from './realtime/gateway.ts';
 import { startWorker, type Worker } from './worker/worker.ts';
 
 export interface RunningServer {
+  /** Where clients reach this deployment (PUBLIC_API_URL, or this process). */
   url: string | null;
+  /** Where this process itself listens. */
+  listenUrl: string | null;
   comp: Composition;
   http: (FastifyInstance & { draining: boolean }) | null;
   logger: Logger;
@@ -34,6 +37,7 @@ export async function startServer(
   let http: RunningServer['http'] = null;
   let gateway: RealtimeGateway | null = null;
   let url: string | null = null;
+  let listenUrl: string | null = null;
   if (roles.some((r) => HTTP_ROLES.includes(r))) {
     http = await buildHttpServer({
       config,
@@ -57,6 +61,7 @@ export async function startServer(
     const address = http.server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;
     url = publicApiUrl(config, port);
+    listenUrl = publicApiUrl({ ...config, PUBLIC_API_URL: undefined }, port);
   }
 
   let stopping: Promise<void> | null = null;
@@ -68,7 +73,7 @@ export async function startServer(
       await worker?.stop();
       await comp.close();
     })());
-  return { url, comp, http, logger, stop };
+  return { url, listenUrl, comp, http, logger, stop };
 }
 
 export { publicApiUrl };

@@ -1,0 +1,47 @@
+import { ConfigError } from '@graminsta/platform';
+import { StageSupervisor } from '../supervisor/up.ts';
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  const n = value === undefined ? fallback : Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`--${name} must be a positive integer`);
+  return n;
+}
+
+/** `graminsta up --stage N`: runs the stage in the foreground until SIGINT/SIGTERM. */
+export async function runUp(
+  env: Record<string, string | undefined>,
+  flags: { stage?: string; api?: string; web?: string; port?: string },
+): Promise<number> {
+  const stage = positiveInt('stage', flags.stage, 1);
+  const supervisor = new StageSupervisor({
+    stage,
+    port: positiveInt('port', flags.port ?? env.PORT, 3000),
+    api: positiveInt('api', flags.api, 3),
+    web: positiveInt('web', flags.web, 2),
+    dataDir: env.DATA_DIR ?? './data',
+    databaseUrl: env.DATABASE_URL,
+    env,
+  });
+  let stopping: Promise<void> | null = null;
+  const stop = () => (stopping ??= supervisor.stop());
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+  try {
+    const topology = await supervisor.start();
+    console.log(`Graminsta stage ${stage} is ready: web ${topology.urls.web}  api ${topology.urls.api}`);
+    console.log(`Topology: ${supervisor.topologyFile}`);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  await new Promise<void>((resolve) => {
+    const wait = setInterval(() => {
+      if (stopping) {
+        clearInterval(wait);
+        void stopping.then(resolve);
+      }
+    }, 100);
+  });
+  console.log('Stopped.');
+  return 0;
+}

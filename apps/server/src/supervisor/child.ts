@@ -1,0 +1,87 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const GRAMINSTA_BIN = fileURLToPath(new URL('../../bin/graminsta.mjs', import.meta.url));
+
+export interface ChildSpec {
+  name: string;
+  role: string;
+  command: string;
+  args: string[];
+  env: Record<string, string | undefined>;
+  port: number | null;
+  /** Restart it when it dies on its own (app instances); nginx is not restarted. */
+  restart: boolean;
+}
+
+/** One supervised process: restarted with the same name and port when it dies unexpectedly. */
+export class Supervised {
+  child: ChildProcess | null = null;
+  restarts = 0;
+  private stopping = false;
+  private exited: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly spec: ChildSpec,
+    private readonly onChange: () => void,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
+  start(): void {
+    const child = spawn(this.spec.command, this.spec.args, {
+      env: this.spec.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    const prefix = `[${this.spec.name}] `;
+    const forward = (d: Buffer) => {
+      for (const line of d.toString().split('\n')) if (line.trim()) this.log(prefix + line);
+    };
+    child.stdout!.on('data', forward);
+    child.stderr!.on('data', forward);
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        resolve();
+        if (this.stopping || !this.spec.restart) return;
+        this.log(`${prefix}exited (${signal ?? code}); restarting`);
+        this.restarts++;
+        setTimeout(() => {
+          if (!this.stopping) {
+            this.start();
+            this.onChange();
+          }
+        }, 300).unref();
+      }),
+    );
+    this.onChange();
+  }
+
+  /** SIGTERM (graceful drain), then SIGKILL after the grace period. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 30_000): Promise<void> {
+    this.stopping = true;
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+export async function waitReady(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`not ready in time: ${url}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -1,0 +1,85 @@
+/** Renders the nginx configs of the stage-4 load balancers (one nginx process per tier). */
+export interface BalancerConfig {
+  /** Folder for nginx's pid, temp files and logs. */
+  prefix: string;
+  listenHost: string;
+  listenPort: number;
+  /** Instances of the tier: host:port. */
+  upstreams: string[];
+  /** API tier only: the storage role behind /storage/. */
+  storage?: string;
+  /** API tier only: forward WebSocket upgrades on /ws. */
+  websockets?: boolean;
+}
+
+const common = (c: BalancerConfig) => `
+worker_processes 1;
+pid ${c.prefix}/nginx.pid;
+error_log ${c.prefix}/error.log warn;
+${process.getuid?.() === 0 ? 'user root;' : ''}
+events { worker_connections 2048; }
+http {
+  access_log off;
+  client_body_temp_path ${c.prefix}/client_body;
+  proxy_temp_path ${c.prefix}/proxy;
+  fastcgi_temp_path ${c.prefix}/fastcgi;
+  uwsgi_temp_path ${c.prefix}/uwsgi;
+  scgi_temp_path ${c.prefix}/scgi;
+  server_tokens off;
+  map $http_upgrade $connection_upgrade { default upgrade; '' close; }
+`;
+
+// Passive health: a failed instance is skipped for a few seconds. Idempotent requests that hit a
+// dead or draining instance are retried on the next one; POSTs are retried only when nginx could
+// not even connect (nothing was sent), so a write is never sent twice by the balancer.
+const upstream = (name: string, servers: string[]) => `
+  upstream ${name} {
+${servers.map((s) => `    server ${s} max_fails=1 fail_timeout=3s;`).join('\n')}
+  }
+`;
+
+const proxyDefaults = `
+      proxy_http_version 1.1;
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Request-Id $request_id;
+      proxy_set_header Connection "";
+      proxy_connect_timeout 2s;
+      proxy_next_upstream error timeout http_502 http_503 http_504;
+      proxy_next_upstream_tries 3;
+      proxy_next_upstream_timeout 10s;`;
+
+export function renderBalancer(c: BalancerConfig): string {
+  const storage = c.storage
+    ? `
+    location /storage/ {
+      proxy_pass http://storage;
+      client_max_body_size 25m;
+      proxy_request_buffering off;${proxyDefaults}
+    }`
+    : '';
+  const ws = c.websockets
+    ? `
+    location = /ws {
+      proxy_pass http://tier;
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_read_timeout 1h;
+      proxy_send_timeout 1h;
+    }`
+    : '';
+  return `${common(c)}${upstream('tier', c.upstreams)}${c.storage ? upstream('storage', [c.storage]) : ''}
+  server {
+    listen ${c.listenHost}:${c.listenPort};
+    client_max_body_size 1m;
+    location / {
+      proxy_pass http://tier;${proxyDefaults}
+    }${storage}${ws}
+  }
+}
+`;
+}
