@@ -39,11 +39,10 @@ async function main(argv: string[]): Promise<number> {
     case 'start': {
       const server = await startServer(env);
       const roles = loadConfig(env).roles.join(',');
-      if (server.url === server.listenUrl)
-        console.log(`Graminsta is ready at ${server.url} (roles: ${roles})`);
-      else if (server.listenUrl)
-        console.log(`Graminsta is listening on ${server.listenUrl} (roles: ${roles})`);
-      else console.log(`Graminsta is running (roles: ${roles})`);
+      if (server.listenUrl) {
+        const via = server.url !== server.listenUrl ? `; clients use ${server.url}` : '';
+        console.log(`Graminsta is ready at ${server.listenUrl} (roles: ${roles}${via})`);
+      } else console.log(`Graminsta is running (roles: ${roles})`);
       await new Promise<void>((resolve) => {
         const shutdown = (signal: string) => {
           server.logger.info({ signal }, 'draining');
