@@ -25,11 +25,7 @@ const HEIGHT = 960;
 export async function makeSeedImages(count: number, blobs: BlobStore, seed: number): Promise<SeedImage[]> {
   const images: SeedImage[] = [];
   for (let i = 0; i < count; i++) {
-    const source = await sharp(syntheticPixels(seed + i), {
-      raw: { width: WIDTH, height: HEIGHT, channels: 3 },
-    })
-      .jpeg({ quality: 85 })
-      .toBuffer();
+    const source = await syntheticJpeg(seed + i, WIDTH, HEIGHT);
     const sourceKey = `seed/${sha256(source)}.jpg`;
     await blobs.put(sourceKey, source, 'image/jpeg');
     const processed = await processImage(source, { maxPixels: WIDTH * HEIGHT });
@@ -51,24 +47,32 @@ export async function makeSeedImages(count: number, blobs: BlobStore, seed: numb
   return images;
 }
 
+/** A real JPEG of a synthetic picture: the same seed always gives the same bytes. */
+export function syntheticJpeg(seed: number, width: number, height: number): Promise<Buffer> {
+  return sharp(syntheticPixels(seed, width, height), { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 85 })
+    .toBuffer();
+}
+
 /** A smooth two-colour gradient with a few soft discs: compresses like a photo, not like noise. */
-function syntheticPixels(seed: number): Buffer {
+function syntheticPixels(seed: number, width: number, height: number): Buffer {
   const random = seededRandom(seed);
   const a = [random.int(0, 255), random.int(0, 255), random.int(0, 255)];
   const b = [random.int(0, 255), random.int(0, 255), random.int(0, 255)];
   const discs = Array.from({ length: 5 }, () => ({
-    x: random.int(0, WIDTH),
-    y: random.int(0, HEIGHT),
-    r: random.int(60, 260),
+    x: random.int(0, width),
+    y: random.int(0, height),
+    // 60–260 px at the seed's 1280 px width, the same proportions at any other.
+    r: random.int(Math.round((width * 60) / 1280), Math.round((width * 260) / 1280)),
     shade: random.int(-90, 90),
   }));
-  const pixels = Buffer.alloc(WIDTH * HEIGHT * 3);
-  for (let y = 0; y < HEIGHT; y++) {
-    for (let x = 0; x < WIDTH; x++) {
-      const t = (x + y) / (WIDTH + HEIGHT);
+  const pixels = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const t = (x + y) / (width + height);
       let shade = 0;
       for (const d of discs) if ((x - d.x) ** 2 + (y - d.y) ** 2 < d.r ** 2) shade += d.shade;
-      const o = (y * WIDTH + x) * 3;
+      const o = (y * width + x) * 3;
       for (let c = 0; c < 3; c++) pixels[o + c] = clamp(a[c]! * (1 - t) + b[c]! * t + shade);
     }
   }

@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { percentile } from './percentile.ts';
 
 export const SCENARIOS = ['profile', 'feed', 'like'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -89,12 +90,6 @@ export async function measure(url: string, request: Request, opts: LoadOptions):
     errors: result.errors,
     statusCodes,
   };
-}
-
-/** Nearest-rank percentile of sorted values; NaN when there are none. */
-function percentile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 }
 
 /** One request by hand before the load: a scenario answering 404 would otherwise be measured. */

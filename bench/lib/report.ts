@@ -31,9 +31,21 @@ export function machineInfo(): Report['machine'] {
   };
 }
 
-const fixed = (n: number, digits: number) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+export const fixed = (n: number, digits: number) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
 
-/** A markdown table that also reads well in a terminal: columns are padded to equal width. */
+/**
+ * A markdown table that also reads well in a terminal: columns are padded to equal width, and
+ * columns from `firstNumeric` on are right-aligned.
+ */
+export function formatTable(header: string[], body: string[][], firstNumeric: number): string {
+  const widths = header.map((h, c) => Math.max(h.length, ...body.map((line) => (line[c] ?? '').length)));
+  const numeric = (c: number) => c >= firstNumeric;
+  const cells = (line: string[]) =>
+    `| ${widths.map((w, c) => (numeric(c) ? (line[c] ?? '').padStart(w) : (line[c] ?? '').padEnd(w))).join(' | ')} |`;
+  const rule = `|${widths.map((w, c) => (numeric(c) ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
+  return [cells(header), rule, ...body.map(cells)].join('\n');
+}
+
 export function markdownTable(rows: Row[]): string {
   const header = ['scenario', 'db', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'ratio to ceiling'];
   const body = rows.map((r) => [
@@ -46,15 +58,15 @@ export function markdownTable(rows: Row[]): string {
     String(r.errors),
     r.scenario === 'ceiling' ? '1.00' : fixed(r.ratio, 3),
   ]);
-  const widths = header.map((h, c) => Math.max(h.length, ...body.map((line) => line[c]!.length)));
-  const numeric = (c: number) => c >= 2;
-  const cells = (line: string[]) =>
-    `| ${line.map((v, c) => (numeric(c) ? v.padStart(widths[c]!) : v.padEnd(widths[c]!))).join(' | ')} |`;
-  const rule = `|${widths.map((w, c) => (numeric(c) ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
-  return [cells(header), rule, ...body.map(cells)].join('\n');
+  return formatTable(header, body, 2);
+}
+
+/** Writes any JSON-able report, making its folder first. */
+export async function writeJson(path: string, value: unknown): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 export async function writeReport(path: string, report: Report): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
+  await writeJson(path, report);
 }
