@@ -1,6 +1,8 @@
 /**
- * `npm run bench`: seeds each database, starts the real server on it, and measures the API
- * with autocannon against a bare Fastify hello world measured in the same run (see README.md).
+ * `npm run bench` (or `npm run bench -- api …`): seeds each database, starts the real server on
+ * it, and measures the API with autocannon against a bare Fastify hello world measured in the
+ * same run. `npm run bench -- load …` runs the load driver against a running deployment
+ * instead (bench/load-driver.ts). See README.md.
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -123,8 +125,8 @@ async function benchDatabase(
   }
 }
 
-async function main(): Promise<void> {
-  const opts = parseOptions(process.argv.slice(2));
+async function main(argv: string[]): Promise<void> {
+  const opts = parseOptions(argv);
   const cleanup = new CleanupStack();
   const interrupted = (signal: NodeJS.Signals) => {
     console.error(`\n${signal}: stopping children and cleaning up`);
@@ -160,7 +162,12 @@ async function main(): Promise<void> {
   console.log(`JSON: ${RESULTS}`);
 }
 
-main().then(
+const [command, ...rest] = process.argv.slice(2);
+const run =
+  command === 'load'
+    ? import('./load-driver.ts').then((driver) => driver.main(rest))
+    : main(command === 'api' ? rest : process.argv.slice(2));
+run.then(
   () => process.exit(0),
   (err: unknown) => {
     console.error(err instanceof Error ? (err.stack ?? err.message) : err);
