@@ -56,6 +56,8 @@ export async function webPlugin(
     index: false,
     // One route per built file (the build is fixed at start-up); everything else falls to the page.
     wildcard: false,
+    // Off, or send's own "public, max-age=0" would replace the header set below.
+    cacheControl: false,
     setHeaders: (res, path) => {
       res.setHeader(
         'cache-control',
