@@ -8,6 +8,7 @@ export default defineConfig({
       'apps/*/src/**/*.test.ts',
       'apps/*/src/**/*.test.tsx',
       'apps/*/test/**/*.test.ts',
+      'deploy/**/*.test.ts',
       'bench/**/*.test.ts',
     ],
     globalSetup: ['./vitest.global-setup.ts'],

@@ -1,0 +1,201 @@
+import { readFile } from 'node:fs/promises';
+import { ALL_ROLES, loadConfig, type Role } from '@graminsta/platform';
+import { describe, expect, it } from 'vitest';
+import {
+  DATA_DIR,
+  DRAIN_SECONDS,
+  POSTGRES_MAX_CONNECTIONS,
+  ROLE_SPECS,
+  SECRET_KEYS,
+  SECRET_NAME,
+  buildManifests,
+  type Manifest,
+} from './manifests.ts';
+import { containerOf, ofKind, quantity, resolvePort } from './queries.ts';
+import { GENERATED_FILE, renderYaml } from './render.ts';
+import { validateManifest } from './validate.ts';
+
+const manifests = buildManifests();
+const deployments = ofKind(manifests, 'Deployment');
+const [configMap] = ofKind(manifests, 'ConfigMap');
+const [job] = ofKind(manifests, 'Job');
+const roleOf = (d: (typeof deployments)[number]) =>
+  d.spec?.template.metadata?.labels?.['app.kubernetes.io/component'];
+const specOf = (d: (typeof deployments)[number]) => ROLE_SPECS[roleOf(d) as Role];
+const podTemplates = [...deployments, job!].map((w) => ({
+  name: w.metadata?.name,
+  pod: w.spec!.template.spec!,
+}));
+
+describe('every generated object', () => {
+  it('passes its Kubernetes OpenAPI schema', () => {
+    for (const manifest of manifests) expect(() => validateManifest(manifest)).not.toThrow();
+  });
+
+  it('is refused by the schema check when a field has the wrong type', () => {
+    const broken = structuredClone(deployments[0]!);
+    (containerOf(broken).ports![0] as { containerPort: unknown }).containerPort = 'http';
+    expect(() => validateManifest(broken)).toThrow(/containerPort must be integer/);
+    const missing = { ...structuredClone(deployments[0]!), spec: { template: {} } } as Manifest;
+    expect(() => validateManifest(missing)).toThrow(/selector/);
+  });
+
+  it('has a unique name in the namespace, created after the namespace', () => {
+    expect(manifests[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'graminsta' } });
+    const keys = manifests.map((m) => `${m.kind}/${m.metadata?.name}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const m of manifests.slice(1)) expect(m.metadata?.namespace).toBe('graminsta');
+  });
+
+  it('holds no secret: the Secret is referenced by name, never generated', () => {
+    expect(manifests.map((m) => m.kind)).not.toContain('Secret');
+    const refs = podTemplates.flatMap(({ pod }) =>
+      pod.containers.flatMap((c) => (c.env ?? []).flatMap((e) => e.valueFrom?.secretKeyRef ?? [])),
+    );
+    expect(refs.length).toBeGreaterThan(0);
+    for (const ref of refs)
+      expect([ref.name, SECRET_KEYS.includes(ref.key as never)]).toEqual([SECRET_NAME, true]);
+    expect(Object.keys(configMap!.data!).filter((k) => /SECRET|PASSWORD|DATABASE_URL|TOKEN/.test(k))).toEqual(
+      [],
+    );
+  });
+
+  it('references only ConfigMaps and claims it creates', () => {
+    const claims = ofKind(manifests, 'PersistentVolumeClaim').map((c) => c.metadata?.name);
+    for (const { pod } of podTemplates) {
+      for (const c of pod.containers) {
+        for (const from of c.envFrom ?? []) expect(from.configMapRef?.name).toBe(configMap!.metadata?.name);
+      }
+      for (const v of pod.volumes ?? [])
+        if (v.persistentVolumeClaim) expect(claims).toContain(v.persistentVolumeClaim.claimName);
+    }
+  });
+
+  it('renders to the committed YAML file', async () => {
+    expect(await readFile(GENERATED_FILE, 'utf8'), 'run `npm run k8s:render`').toBe(
+      await renderYaml(manifests),
+    );
+  });
+});
+
+describe('Deployments', () => {
+  it('run every role once, with the replicas of the plan', () => {
+    expect(deployments.map(roleOf).sort()).toEqual([...ALL_ROLES].sort());
+    for (const d of deployments) expect(containerOf(d).args).toEqual(['start', '--roles', roleOf(d)]);
+    const desired = Object.fromEntries(ALL_ROLES.map((r) => [r, ROLE_SPECS[r].replicas]));
+    expect(desired).toEqual({ api: 3, web: 2, worker: 2, realtime: 2, storage: 1 });
+  });
+
+  it('probe readiness on /readyz and liveness on /healthz at the port the server listens on', () => {
+    const port = Number(configMap!.data!.PORT);
+    for (const d of deployments.filter((d) => specOf(d).http)) {
+      const c = containerOf(d);
+      expect([c.readinessProbe?.httpGet?.path, c.livenessProbe?.httpGet?.path], d.metadata?.name).toEqual([
+        '/readyz',
+        '/healthz',
+      ]);
+      for (const probe of [c.readinessProbe, c.livenessProbe, c.startupProbe]) {
+        expect(resolvePort(c, probe?.httpGet?.port)).toBe(port);
+      }
+    }
+  });
+
+  it('stop taking traffic, then drain within the grace period', () => {
+    for (const d of deployments) {
+      const c = containerOf(d);
+      const pod = d.spec!.template.spec!;
+      const [cmd, seconds] = c.lifecycle?.preStop?.exec?.command ?? [];
+      const preStop = cmd === 'sleep' ? Number(seconds) : 0;
+      if (specOf(d).http) expect(preStop, d.metadata?.name).toBeGreaterThan(0);
+      expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(DRAIN_SECONDS + preStop);
+      // A pod that reads 503 on /readyz twice leaves the Service before the drain ends.
+      if (c.readinessProbe) {
+        const { periodSeconds = 10, failureThreshold = 3 } = c.readinessProbe;
+        expect(periodSeconds * failureThreshold).toBeLessThan(DRAIN_SECONDS);
+      }
+    }
+  });
+
+  it('meet the "restricted" Pod Security Standard, with a read-only root filesystem', () => {
+    for (const { name, pod } of podTemplates) {
+      expect(pod.securityContext, name).toMatchObject({
+        runAsNonRoot: true,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(pod.securityContext?.runAsUser).toBeGreaterThan(0);
+      expect(pod.hostNetwork ?? false).toBe(false);
+      for (const v of pod.volumes ?? []) expect(v.hostPath, name).toBeUndefined();
+      for (const c of pod.containers) {
+        expect(c.securityContext, name).toEqual({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+        });
+        // The one write outside the data folder: tsx's compile cache under /tmp.
+        expect(c.volumeMounts?.map((m) => m.mountPath)).toContain('/tmp');
+      }
+    }
+  });
+
+  it('mount the shared blob volume at DATA_DIR where the blob store is used', () => {
+    expect(configMap!.data!.DATA_DIR).toBe(DATA_DIR);
+    for (const d of deployments) {
+      const mounts = containerOf(d).volumeMounts ?? [];
+      const wants = specOf(d).blobs;
+      expect(
+        mounts.some((m) => m.name === 'blobs' && m.mountPath === DATA_DIR),
+        d.metadata?.name,
+      ).toBe(wants);
+    }
+  });
+
+  it('request and cap CPU and memory', () => {
+    for (const { name, pod } of podTemplates) {
+      for (const c of pod.containers) {
+        for (const r of ['cpu', 'memory'] as const) {
+          const request = quantity(c.resources?.requests?.[r]);
+          expect(request, `${name} ${r}`).toBeGreaterThan(0);
+          expect(quantity(c.resources?.limits?.[r])).toBeGreaterThanOrEqual(request);
+        }
+      }
+    }
+  });
+
+  it('fit their database pools in the PostgreSQL server at full scale-out, mid-rollout', () => {
+    let worst = 1; // the migration Job
+    for (const d of deployments) {
+      const spec = specOf(d);
+      const pods =
+        (spec.autoscale?.maxReplicas ?? spec.replicas) + Number(d.spec?.strategy?.rollingUpdate?.maxSurge);
+      const pool = Number(containerOf(d).env?.find((e) => e.name === 'DATABASE_POOL_SIZE')?.value);
+      worst += pods * (pool + 1); // one more for the LISTEN connection of the pub/sub
+    }
+    expect(worst).toBeLessThanOrEqual(POSTGRES_MAX_CONNECTIONS - 10);
+  });
+
+  it('give every pod a configuration the server accepts', () => {
+    for (const { name, pod } of podTemplates) {
+      const c = pod.containers[0]!;
+      const env: Record<string, string> = {
+        ...configMap!.data,
+        DATABASE_URL: 'postgres://graminsta:pw@postgres.example:5432/graminsta',
+        SECRET: 'a'.repeat(64),
+      };
+      for (const e of c.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
+      const roles = c.args?.[0] === 'start' ? c.args[2] : undefined;
+      const config = loadConfig({ ...env, ...(roles ? { ROLES: roles } : {}) });
+      expect(config.PORT, name).toBe(c.ports?.[0]?.containerPort ?? config.PORT);
+    }
+  });
+});
+
+describe('the migration Job', () => {
+  it('runs `graminsta migrate` from the same image and configuration, before the Deployments', () => {
+    const c = job!.spec!.template.spec!.containers[0]!;
+    const api = containerOf(deployments[0]!);
+    expect(c.args).toEqual(['migrate']);
+    expect([c.image, c.envFrom]).toEqual([api.image, api.envFrom]);
+    expect(job!.spec!.template.spec!.restartPolicy).toBe('Never');
+    expect(manifests.indexOf(job!)).toBeLessThan(manifests.indexOf(deployments[0]!));
+  });
+});

@@ -1,0 +1,102 @@
+import type { Role } from '@graminsta/platform';
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import type { IJob } from 'kubernetes-models/batch/v1/Job';
+import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import type { INamespace } from 'kubernetes-models/v1/Namespace';
+import type { IPersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import type { IService } from 'kubernetes-models/v1/Service';
+import { SERVICE_ROLES, ingresses, service } from './network.ts';
+import { DEFAULT_OPTIONS, publicUrl, type ManifestOptions } from './options.ts';
+import { APP, BLOBS_CLAIM_NAME, CONFIG_MAP_NAME, DATA_DIR, HTTP_PORT, ROLE_SPECS, labels } from './roles.ts';
+import { autoscaler, disruptionBudget } from './scaling.ts';
+import { deployment, migrationJob } from './workloads.ts';
+
+export { DEFAULT_OPTIONS, type ManifestOptions } from './options.ts';
+export * from './roles.ts';
+
+export type Manifest =
+  | INamespace
+  | IConfigMap
+  | IPersistentVolumeClaim
+  | IJob
+  | IDeployment
+  | IService
+  | IIngress
+  | IHorizontalPodAutoscaler
+  | IPodDisruptionBudget;
+
+const ROLES = Object.keys(ROLE_SPECS) as Role[];
+const partOf = { 'app.kubernetes.io/name': APP, 'app.kubernetes.io/part-of': APP };
+
+function namespace(opts: ManifestOptions): INamespace {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name: opts.namespace,
+      // Every pod here meets the "restricted" Pod Security Standard; admission refuses any that does not.
+      labels: {
+        ...partOf,
+        'pod-security.kubernetes.io/enforce': 'restricted',
+        'pod-security.kubernetes.io/enforce-version': 'latest',
+      },
+    },
+  };
+}
+
+/** The non-secret configuration every pod reads (packages/platform/src/config.ts). */
+function configMap(opts: ManifestOptions): IConfigMap {
+  const origin = publicUrl(opts);
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: CONFIG_MAP_NAME, namespace: opts.namespace, labels: partOf },
+    data: {
+      HOST: '0.0.0.0',
+      PORT: String(HTTP_PORT),
+      DATA_DIR,
+      PUBLIC_API_URL: origin,
+      PUBLIC_WEB_URL: origin,
+      CORS_ORIGINS: origin,
+      CACHE_TTL_SECONDS: '30',
+      LOG_LEVEL: 'info',
+    },
+  };
+}
+
+/**
+ * The stages 1–4 blob store: one folder shared by the api, worker and storage pods, so it must be
+ * ReadWriteMany (NFS, EFS, Filestore, CephFS…). From stage 5 S3 replaces it.
+ */
+function blobsClaim(opts: ManifestOptions): IPersistentVolumeClaim {
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: BLOBS_CLAIM_NAME, namespace: opts.namespace, labels: labels('storage') },
+    spec: {
+      accessModes: ['ReadWriteMany'],
+      ...(opts.blobsStorageClassName ? { storageClassName: opts.blobsStorageClassName } : {}),
+      resources: { requests: { storage: opts.blobsSize } },
+    },
+  };
+}
+
+/** Every object of a deployment, in the order `kubectl apply -f` should create them. */
+export function buildManifests(overrides: Partial<ManifestOptions> = {}): Manifest[] {
+  const opts: ManifestOptions = { ...DEFAULT_OPTIONS, ...overrides };
+  const present = <T>(items: (T | null)[]) => items.filter((x): x is T => x !== null);
+  return [
+    namespace(opts),
+    configMap(opts),
+    blobsClaim(opts),
+    migrationJob(opts),
+    ...ROLES.map((role) => deployment(role, opts)),
+    ...SERVICE_ROLES.map((role) => service(role, opts)),
+    ...ingresses(opts),
+    ...present(ROLES.map((role) => autoscaler(role, opts))),
+    ...present(ROLES.map((role) => disruptionBudget(role, opts))),
+  ];
+}

@@ -1,0 +1,88 @@
+import { MAX_UPLOAD_BYTES } from '@graminsta/contracts';
+import type { Role } from '@graminsta/platform';
+import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import type { IService } from 'kubernetes-models/v1/Service';
+import type { ManifestOptions } from './options.ts';
+import { HTTP_PORT_NAME, labels, roleName, selectorLabels } from './roles.ts';
+
+/** The roles behind a Service: everything with an HTTP listener that the ingress reaches. */
+export const SERVICE_ROLES = ['api', 'web', 'realtime', 'storage'] as const satisfies readonly Role[];
+export const SERVICE_PORT = 80;
+
+export function service(role: (typeof SERVICE_ROLES)[number], opts: ManifestOptions): IService {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: roleName(role), namespace: opts.namespace, labels: labels(role) },
+    spec: {
+      type: 'ClusterIP',
+      selector: selectorLabels(role),
+      ports: [{ name: HTTP_PORT_NAME, port: SERVICE_PORT, targetPort: HTTP_PORT_NAME, protocol: 'TCP' }],
+    },
+  };
+}
+
+const NGINX = 'nginx.ingress.kubernetes.io';
+const MIB = 1024 * 1024;
+
+interface Route {
+  path: string;
+  role: (typeof SERVICE_ROLES)[number];
+}
+
+/**
+ * One host, split in three Ingresses because ingress-nginx annotations apply to a whole Ingress:
+ * uploads need a body limit above the largest photo, the socket needs long timeouts.
+ */
+export function ingresses(opts: ManifestOptions): IIngress[] {
+  const ingress = (suffix: string, routes: Route[], annotations: Record<string, string>): IIngress => ({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: {
+      name: suffix ? `graminsta-${suffix}` : 'graminsta',
+      namespace: opts.namespace,
+      labels: { 'app.kubernetes.io/name': 'graminsta', 'app.kubernetes.io/part-of': 'graminsta' },
+      annotations,
+    },
+    spec: {
+      ingressClassName: opts.ingressClassName,
+      ...(opts.tlsSecretName ? { tls: [{ hosts: [opts.host], secretName: opts.tlsSecretName }] } : {}),
+      rules: [
+        {
+          host: opts.host,
+          http: {
+            paths: routes.map(({ path, role }) => ({
+              path,
+              pathType: 'Prefix',
+              backend: { service: { name: roleName(role), port: { name: HTTP_PORT_NAME } } },
+            })),
+          },
+        },
+      ],
+    },
+  });
+  const redirect: Record<string, string> = opts.tlsSecretName ? { [`${NGINX}/ssl-redirect`]: 'true' } : {};
+  return [
+    ingress(
+      '',
+      [
+        { path: '/api', role: 'api' },
+        { path: '/', role: 'web' },
+      ],
+      // The API refuses bodies over 64 KiB itself; photos never pass through it.
+      { ...redirect, [`${NGINX}/proxy-body-size`]: '1m' },
+    ),
+    ingress('storage', [{ path: '/storage', role: 'storage' }], {
+      ...redirect,
+      [`${NGINX}/proxy-body-size`]: `${Math.ceil(MAX_UPLOAD_BYTES / MIB) + 1}m`,
+      // Stream uploads to the storage role, which checks size and signature as the bytes arrive.
+      [`${NGINX}/proxy-request-buffering`]: 'off',
+    }),
+    ingress('realtime', [{ path: '/ws', role: 'realtime' }], {
+      ...redirect,
+      // Sockets live for hours; the server pings every 30 s, so only a dead peer goes quiet.
+      [`${NGINX}/proxy-read-timeout`]: '3600',
+      [`${NGINX}/proxy-send-timeout`]: '3600',
+    }),
+  ];
+}

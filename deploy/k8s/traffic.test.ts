@@ -1,0 +1,133 @@
+import { MAX_UPLOAD_BYTES } from '@graminsta/contracts';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_OPTIONS, buildManifests } from './manifests.ts';
+import { containerOf, deploymentsSelectedBy, ofKind, quantity, resolvePort, routeOf } from './queries.ts';
+
+const manifests = buildManifests();
+const deployments = ofKind(manifests, 'Deployment');
+const services = ofKind(manifests, 'Service');
+const ingresses = ofKind(manifests, 'Ingress');
+const NGINX = 'nginx.ingress.kubernetes.io';
+
+describe('Services', () => {
+  it('each select the pods of exactly one Deployment, on a port those pods listen on', () => {
+    expect(services.map((s) => s.metadata?.name).sort()).toEqual(
+      ['graminsta-api', 'graminsta-realtime', 'graminsta-storage', 'graminsta-web'].sort(),
+    );
+    for (const s of services) {
+      const selected = deploymentsSelectedBy(manifests, s.spec?.selector);
+      expect(
+        selected.map((d) => d.metadata?.name),
+        s.metadata?.name,
+      ).toEqual([s.metadata?.name]);
+      for (const port of s.spec?.ports ?? []) {
+        expect(resolvePort(containerOf(selected[0]!), port.targetPort), s.metadata?.name).toBeDefined();
+      }
+    }
+  });
+});
+
+describe('Ingress', () => {
+  it('sends each path to the role that serves it', () => {
+    const route = (path: string) => routeOf(manifests, DEFAULT_OPTIONS.host, path);
+    expect(route('/')).toBe('graminsta-web');
+    expect(route('/u/ada')).toBe('graminsta-web');
+    expect(route('/assets/index-abc.js')).toBe('graminsta-web');
+    expect(route('/apiary')).toBe('graminsta-web');
+    expect(route('/api/v1/feed')).toBe('graminsta-api');
+    expect(route('/api/openapi.json')).toBe('graminsta-api');
+    expect(route('/storage/uploads/u/1/abc')).toBe('graminsta-storage');
+    expect(route('/storage/blobs/p/1/abc.webp')).toBe('graminsta-storage');
+    expect(route('/ws')).toBe('graminsta-realtime');
+  });
+
+  it('reaches only Services and ports that exist', () => {
+    for (const ingress of ingresses) {
+      for (const path of ingress.spec?.rules?.flatMap((r) => r.http?.paths ?? []) ?? []) {
+        const backend = path.backend.service!;
+        const svc = services.find((s) => s.metadata?.name === backend.name);
+        expect(svc, `${ingress.metadata?.name} ${path.path}`).toBeDefined();
+        expect(
+          svc!.spec?.ports?.some((p) => p.name === backend.port?.name || p.port === backend.port?.number),
+        ).toBe(true);
+      }
+    }
+  });
+
+  it('serves one host over TLS through one ingress class', () => {
+    for (const ingress of ingresses) {
+      expect(ingress.spec?.ingressClassName).toBe(DEFAULT_OPTIONS.ingressClassName);
+      expect(ingress.spec?.rules?.map((r) => r.host)).toEqual([DEFAULT_OPTIONS.host]);
+      expect(ingress.spec?.tls).toEqual([
+        { hosts: [DEFAULT_OPTIONS.host], secretName: DEFAULT_OPTIONS.tlsSecretName },
+      ]);
+    }
+    const plain = ofKind(buildManifests({ tlsSecretName: null }), 'ConfigMap')[0]!.data!;
+    expect(plain.PUBLIC_API_URL).toBe(`http://${DEFAULT_OPTIONS.host}`);
+  });
+
+  it('lets the largest photo through to storage, and keeps sockets open between pings', () => {
+    const annotationsFor = (path: string) =>
+      ingresses.find((i) => i.spec?.rules?.some((r) => r.http?.paths.some((p) => p.path === path)))?.metadata
+        ?.annotations ?? {};
+    const body = annotationsFor('/storage')[`${NGINX}/proxy-body-size`]!;
+    expect(quantity(body.replace(/m$/, 'Mi'))).toBeGreaterThan(MAX_UPLOAD_BYTES);
+    expect(annotationsFor('/storage')[`${NGINX}/proxy-request-buffering`]).toBe('off');
+    const ws = annotationsFor('/ws');
+    // The server pings every 30 s; nginx's default 60 s would already pass, an hour is ample.
+    expect(Number(ws[`${NGINX}/proxy-read-timeout`])).toBeGreaterThanOrEqual(3600);
+    expect(Number(ws[`${NGINX}/proxy-send-timeout`])).toBeGreaterThanOrEqual(3600);
+  });
+});
+
+describe('HorizontalPodAutoscalers', () => {
+  const hpas = ofKind(manifests, 'HorizontalPodAutoscaler');
+
+  it('scale the API and the web tier on CPU, from the planned replicas', () => {
+    expect(hpas.map((h) => [h.spec?.scaleTargetRef.name, h.spec?.minReplicas])).toEqual([
+      ['graminsta-api', 3],
+      ['graminsta-web', 2],
+    ]);
+    for (const h of hpas) {
+      expect(h.spec?.metrics).toEqual([
+        {
+          type: 'Resource',
+          resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
+        },
+      ]);
+      expect(h.spec!.maxReplicas).toBeGreaterThan(h.spec!.minReplicas!);
+    }
+  });
+
+  it('each target a Deployment that requests CPU and leaves its replica count to the autoscaler', () => {
+    for (const h of hpas) {
+      const ref = h.spec!.scaleTargetRef;
+      const target = deployments.find((d) => d.metadata?.name === ref.name);
+      expect([ref.apiVersion, ref.kind, target?.kind]).toEqual(['apps/v1', 'Deployment', 'Deployment']);
+      expect(target!.spec?.replicas).toBeUndefined();
+      expect(quantity(containerOf(target!).resources?.requests?.cpu)).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('PodDisruptionBudgets', () => {
+  const pdbs = ofKind(manifests, 'PodDisruptionBudget');
+
+  it('cover the API, web and realtime, each matching one Deployment that keeps a pod up', () => {
+    expect(pdbs.map((p) => p.metadata?.name)).toEqual([
+      'graminsta-api',
+      'graminsta-web',
+      'graminsta-realtime',
+    ]);
+    for (const pdb of pdbs) {
+      const selected = deploymentsSelectedBy(manifests, pdb.spec?.selector?.matchLabels);
+      expect(selected.map((d) => d.metadata?.name)).toEqual([pdb.metadata?.name]);
+      const hpa = ofKind(manifests, 'HorizontalPodAutoscaler').find(
+        (h) => h.metadata?.name === pdb.metadata?.name,
+      );
+      const minPods = hpa?.spec?.minReplicas ?? selected[0]!.spec?.replicas ?? 1;
+      expect(pdb.spec?.maxUnavailable).toBe(1);
+      expect(minPods).toBeGreaterThan(1);
+    }
+  });
+});
