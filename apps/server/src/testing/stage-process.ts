@@ -27,6 +27,7 @@ async function portPair(): Promise<number> {
 export interface StageProcess {
   child: ChildProcess;
   dataDir: string;
+  databaseUrl: string;
   topology(): Promise<Topology>;
   output(): string;
   stop(): Promise<number | null>;
@@ -77,6 +78,7 @@ export async function startStage(stage: number, args: string[] = []): Promise<St
   return {
     child,
     dataDir,
+    databaseUrl: pgUrlFor(dbName),
     topology: async () => JSON.parse(await readFile(join(dataDir, 'topology.json'), 'utf8')) as Topology,
     output: () => out,
     async stop() {
