@@ -28,11 +28,13 @@ const MIB = 1024 * 1024;
 interface Route {
   path: string;
   role: (typeof SERVICE_ROLES)[number];
+  exact?: boolean;
 }
 
 /**
- * One host, split in three Ingresses because ingress-nginx annotations apply to a whole Ingress:
- * uploads need a body limit above the largest photo, the socket needs long timeouts.
+ * One host, split in four Ingresses because ingress-nginx annotations apply to a whole Ingress:
+ * uploads need a body limit above the largest photo, the socket needs long timeouts, and the
+ * metrics every pod serves are for the in-cluster scraper only.
  */
 export function ingresses(opts: ManifestOptions): IIngress[] {
   const ingress = (suffix: string, routes: Route[], annotations: Record<string, string>): IIngress => ({
@@ -51,9 +53,9 @@ export function ingresses(opts: ManifestOptions): IIngress[] {
         {
           host: opts.host,
           http: {
-            paths: routes.map(({ path, role }) => ({
+            paths: routes.map(({ path, role, exact }) => ({
               path,
-              pathType: 'Prefix',
+              pathType: exact ? 'Exact' : 'Prefix',
               backend: { service: { name: roleName(role), port: { name: HTTP_PORT_NAME } } },
             })),
           },
@@ -83,6 +85,11 @@ export function ingresses(opts: ManifestOptions): IIngress[] {
       // Sockets live for hours; the server pings every 30 s, so only a dead peer goes quiet.
       [`${NGINX}/proxy-read-timeout`]: '3600',
       [`${NGINX}/proxy-send-timeout`]: '3600',
+    }),
+    // Without this, "/" would hand any visitor the web pods' /metrics; Prometheus scrapes pods directly.
+    ingress('private', [{ path: '/metrics', role: 'web', exact: true }], {
+      ...redirect,
+      [`${NGINX}/denylist-source-range`]: '0.0.0.0/0,::/0',
     }),
   ];
 }

@@ -52,21 +52,26 @@ export function quantity(value: string | number | undefined): number {
   return Number(match[1]) * unit;
 }
 
-/** Which Service a request path reaches: the longest Prefix path, matched element by element. */
-export function routeOf(manifests: Manifest[], host: string, path: string): string | undefined {
+/**
+ * Which Service, through which Ingress, a request path reaches: an Exact path first, else the
+ * longest Prefix path, matched element by element.
+ */
+export function routeOf(manifests: Manifest[], host: string, path: string) {
   const segments = (p: string) => p.split('/').filter(Boolean);
-  let best: { length: number; service: string } | undefined;
+  let best: { rank: number; service: string; ingress: OfKind<'Ingress'> } | undefined;
   for (const ingress of ofKind(manifests, 'Ingress')) {
     for (const rule of ingress.spec?.rules ?? []) {
       if (rule.host !== host) continue;
       for (const p of rule.http?.paths ?? []) {
         const prefix = segments(p.path ?? '/');
-        const matches = prefix.every((s, i) => segments(path)[i] === s);
-        if (matches && (!best || prefix.length > best.length)) {
-          best = { length: prefix.length, service: p.backend.service?.name ?? '' };
+        const exact = p.pathType === 'Exact';
+        const matches = exact ? p.path === path : prefix.every((s, i) => segments(path)[i] === s);
+        const rank = exact ? Infinity : prefix.length;
+        if (matches && (!best || rank > best.rank)) {
+          best = { rank, service: p.backend.service?.name ?? '', ingress };
         }
       }
     }
   }
-  return best?.service;
+  return best && { service: best.service, ingress: best.ingress };
 }

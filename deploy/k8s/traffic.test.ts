@@ -29,7 +29,7 @@ describe('Services', () => {
 
 describe('Ingress', () => {
   it('sends each path to the role that serves it', () => {
-    const route = (path: string) => routeOf(manifests, DEFAULT_OPTIONS.host, path);
+    const route = (path: string) => routeOf(manifests, DEFAULT_OPTIONS.host, path)?.service;
     expect(route('/')).toBe('graminsta-web');
     expect(route('/u/ada')).toBe('graminsta-web');
     expect(route('/assets/index-abc.js')).toBe('graminsta-web');
@@ -39,6 +39,17 @@ describe('Ingress', () => {
     expect(route('/storage/uploads/u/1/abc')).toBe('graminsta-storage');
     expect(route('/storage/blobs/p/1/abc.webp')).toBe('graminsta-storage');
     expect(route('/ws')).toBe('graminsta-realtime');
+  });
+
+  it('refuses every visitor the metrics the pods serve, and only those', () => {
+    const deny = (path: string) =>
+      routeOf(manifests, DEFAULT_OPTIONS.host, path)?.ingress.metadata?.annotations?.[
+        `${NGINX}/denylist-source-range`
+      ];
+    expect(deny('/metrics')).toBe('0.0.0.0/0,::/0');
+    for (const path of ['/', '/metrics/x', '/api/v1/feed', '/storage/blobs/a', '/ws', '/u/metrics']) {
+      expect(deny(path), path).toBeUndefined();
+    }
   });
 
   it('reaches only Services and ports that exist', () => {
