@@ -15,7 +15,11 @@ function newest(dir) {
   return latest;
 }
 
-const stale = !existsSync(built) || newest(join(web, 'src')) > statSync(built).mtimeMs;
+const sources = Math.max(
+  newest(join(web, 'src')),
+  ...['index.html', 'vite.config.ts'].map((f) => statSync(join(web, f)).mtimeMs),
+);
+const stale = !existsSync(built) || sources > statSync(built).mtimeMs;
 if (stale) {
   console.log('Building the web client (once)…');
   execFileSync('npm', ['run', 'build', '-w', '@graminsta/web'], { stdio: 'inherit' });

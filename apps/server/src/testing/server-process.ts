@@ -45,7 +45,11 @@ export async function startServerProcess(
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 60_000);
+    // A readiness wait, not a timing check: generous, for machines busy with other tests.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // or it would start later and hold the port
+      reject(new Error(`server did not start:\n${out}`));
+    }, 120_000);
     child.stdout!.on('data', () => {
       const match = /ready at (\S+)/.exec(out);
       if (match?.[1]) {

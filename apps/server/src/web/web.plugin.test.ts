@@ -45,6 +45,16 @@ describe('the web role (a web-only process in front of an API on another origin)
     expect(body.indexOf('/config.js')).toBeLessThan(body.indexOf('/assets/index-Ab12Cd34.js'));
   });
 
+  it('leaves a build that loads the runtime config itself as it is', async () => {
+    const own = INDEX.replace('<head>', '<head><script src="/config.js"></script>');
+    await writeFile(join(dist, 'index.html'), own);
+    const other = Fastify();
+    await other.register(webPlugin, { config: loadConfig({ ROLES: 'web', PUBLIC_API_URL: API }), dist });
+    expect((await other.inject('/u/ana')).body).toBe(own);
+    await other.close();
+    await writeFile(join(dist, 'index.html'), INDEX);
+  });
+
   it('tells the client where the API is', async () => {
     const res = await app.inject('/config.js');
     expect(res.headers['content-type']).toMatch(/^text\/javascript/);

@@ -46,11 +46,12 @@ export async function webPlugin(
     return;
   }
 
-  // The runtime config must load before the bundle: it says where the API is.
-  const html = (await readFile(`${dist}/index.html`, 'utf8')).replace(
-    '<head>',
-    '<head>\n    <script src="/config.js"></script>',
-  );
+  // The runtime config must load before the bundle: it says where the API is. Builds load it
+  // themselves (so nginx can serve them as they are); older ones get it added here.
+  const built = await readFile(`${dist}/index.html`, 'utf8');
+  const html = built.includes('<script src="/config.js"></script>')
+    ? built
+    : built.replace('<head>', '<head>\n    <script src="/config.js"></script>');
   await app.register(fastifyStatic, {
     root: dist,
     index: false,
