@@ -1,8 +1,9 @@
 import type { Role } from '@graminsta/platform';
 import type { IResourceRequirements } from 'kubernetes-models/v1/ResourceRequirements';
 
-/** How long the server drains on SIGTERM before it forces its exit (apps/server/src/main.ts). */
-export const DRAIN_SECONDS = 25;
+import { DRAIN_SECONDS } from '../../apps/server/src/drain.ts';
+
+export { DRAIN_SECONDS };
 /** Pause before SIGTERM, so Services and the ingress stop sending new requests before the drain. */
 export const PRESTOP_SECONDS = 5;
 /** Room for the process to exit after the drain before the kubelet's SIGKILL. */
@@ -27,7 +28,7 @@ export const POSTGRES_MAX_CONNECTIONS = 200;
 export interface RoleSpec {
   /** Desired pods; for autoscaled roles this is the autoscaler's minimum. */
   replicas: number;
-  /** Listens on HTTP_PORT (health, metrics and its routes); a worker-only process does not. */
+  /** Listens on HTTP_PORT: health and metrics for every role, plus the role's own routes. */
   http: boolean;
   resources: IResourceRequirements;
   /** DATABASE_POOL_SIZE for this role's pods. */
@@ -69,7 +70,7 @@ export const ROLE_SPECS: Record<Role, RoleSpec> = {
   },
   worker: {
     replicas: 2,
-    http: false,
+    http: true,
     resources: resources('500m', '512Mi', '2', '1536Mi'),
     poolSize: 4,
     blobs: true,

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '@graminsta/platform';
+import { DRAIN_SECONDS } from './drain.ts';
 import { startServer } from './server.ts';
 
 const USAGE = `Usage: graminsta <command> [options]
@@ -46,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
       await new Promise<void>((resolve) => {
         const shutdown = (signal: string) => {
           server.logger.info({ signal }, 'draining');
-          const force = setTimeout(() => process.exit(1), 25_000);
+          const force = setTimeout(() => process.exit(1), DRAIN_SECONDS * 1000);
           force.unref();
           server.stop().then(resolve, (err: unknown) => {
             server.logger.error({ err }, 'shutdown failed');

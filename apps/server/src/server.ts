@@ -20,7 +20,8 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-const HTTP_ROLES: Role[] = ['api', 'storage', 'web', 'realtime'];
+// A worker-only process still answers /healthz, /readyz and /metrics.
+const HTTP_ROLES: Role[] = ['api', 'storage', 'web', 'realtime', 'worker'];
 
 export async function startServer(
   env: Record<string, string | undefined> = process.env,

@@ -162,7 +162,7 @@ export class StageSupervisor {
     }
     const storagePort = await freePort();
     this.app('storage-1', 'storage', storagePort, apiEnv);
-    this.app('worker-1', 'worker', null, apiEnv);
+    this.app('worker-1', 'worker', await freePort(), apiEnv);
     await Promise.all(
       [...apiPorts, ...webPorts, storagePort].map((p) => waitReady(`http://${HOST}:${p}/readyz`)),
     );
