@@ -2,7 +2,8 @@
  * `npm run bench` (or `npm run bench -- api …`): seeds each database, starts the real server on
  * it, and measures the API with autocannon against a bare Fastify hello world measured in the
  * same run. `npm run bench -- load …` runs the load driver against a running deployment
- * instead (bench/load-driver.ts). See README.md.
+ * instead (bench/load-driver.ts); `npm run bench -- stage4 …` drives stage 4 with 1, 2, 3 API
+ * instances beside an nginx + hello-world ceiling (bench/stage4.ts). See README.md.
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -166,7 +167,9 @@ const [command, ...rest] = process.argv.slice(2);
 const run =
   command === 'load'
     ? import('./load-driver.ts').then((driver) => driver.main(rest))
-    : main(command === 'api' ? rest : process.argv.slice(2));
+    : command === 'stage4'
+      ? import('./stage4.ts').then((stage4) => stage4.main(rest))
+      : main(command === 'api' ? rest : process.argv.slice(2));
 run.then(
   () => process.exit(0),
   (err: unknown) => {

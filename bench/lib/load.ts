@@ -16,6 +16,7 @@ export interface LoadContext {
 export interface Measurement {
   reqPerSec: number;
   p50: number;
+  p95: number;
   p99: number;
   requests: number;
   non2xx: number;
@@ -84,6 +85,7 @@ export async function measure(url: string, request: Request, opts: LoadOptions):
   return {
     reqPerSec: result.requests.average,
     p50: percentile(latencies, 0.5),
+    p95: percentile(latencies, 0.95),
     p99: percentile(latencies, 0.99),
     requests: result['2xx'] + result.non2xx,
     non2xx: result.non2xx,
