@@ -34,6 +34,11 @@ export interface Composition {
   close(): Promise<void>;
 }
 
+/** The name this process gives in x-served-by and its logs. */
+export function instanceIdOf(config: Config): string {
+  return config.INSTANCE_ID ?? `${hostname()}:${process.pid}`;
+}
+
 /** Where clients reach this deployment's API when PUBLIC_API_URL is not set: this process. */
 export function publicApiUrl(config: Config, port: number = config.PORT): string {
   if (config.PUBLIC_API_URL) return config.PUBLIC_API_URL;
@@ -54,7 +59,7 @@ export async function compose(
   opts: ComposeOptions = {},
 ): Promise<Composition> {
   const dataDir = resolve(config.DATA_DIR);
-  const instanceId = config.INSTANCE_ID ?? `${hostname()}:${process.pid}`;
+  const instanceId = instanceIdOf(config);
   const secret = await loadOrCreateSecret(dataDir, config.SECRET);
 
   const database =

@@ -10,13 +10,15 @@ import { apiPlugin } from './api/api.plugin.ts';
 import { registerErrorHandling } from './api/errors.ts';
 import { registerMetrics, type Metrics } from './api/metrics.ts';
 import { collectOpenApi } from './api/openapi.ts';
+import { originTrust } from './api/origins.ts';
 import { storagePlugin, type StorageOptions } from './storage/storage.plugin.ts';
 import { webPlugin } from './web/web.plugin.ts';
 
 export interface HttpOptions {
   config: Config;
   roles: Role[];
-  services: Services;
+  /** Null in a process that runs no api role (the web tier). */
+  services: Services | null;
   metrics: Metrics;
   logger: Logger;
   instanceId: string;
@@ -78,11 +80,11 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
   registerMetrics(app, opts.metrics);
 
   const secureCookies = (opts.config.PUBLIC_API_URL ?? '').startsWith('https:');
-  if (opts.roles.includes('api')) {
+  if (opts.roles.includes('api') && opts.services) {
     await app.register(apiPlugin, {
       services: opts.services,
       secureCookies,
-      trustedOrigin: (origin) => corsOrigins.has(origin) || origin === opts.config.PUBLIC_WEB_URL,
+      trustedOrigin: originTrust(opts.config),
       openApi,
     });
   }

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { loadConfig, type Config, type Role } from '@graminsta/platform';
 import { Metrics } from './api/metrics.ts';
-import { compose, publicApiUrl, type Composition } from './compose.ts';
+import { originTrust } from './api/origins.ts';
+import { compose, instanceIdOf, publicApiUrl, type Composition } from './compose.ts';
 import { buildHttpServer } from './http.ts';
 import { createLogger } from './logger.ts';
 import { RealtimeGateway } from './realtime/gateway.ts';
@@ -13,7 +14,8 @@ export interface RunningServer {
   url: string | null;
   /** Where this process itself listens. */
   listenUrl: string | null;
-  comp: Composition;
+  /** Null for a web-only process. */
+  comp: Composition | null;
   http: (FastifyInstance & { draining: boolean }) | null;
   logger: Logger;
   /** Graceful: not-ready, stop taking connections, finish in-flight work, close pools. */
@@ -28,12 +30,14 @@ export async function startServer(
 ): Promise<RunningServer> {
   const config: Config = loadConfig(env);
   const metrics = new Metrics();
-  const comp = await compose(config, metrics);
-  const logger = createLogger(config.LOG_LEVEL, comp.instanceId);
   const roles = config.roles;
+  // The web tier serves files only: it needs no database, queue or pub/sub.
+  const comp = roles.every((r) => r === 'web') ? null : await compose(config, metrics);
+  const instanceId = instanceIdOf(config);
+  const logger = createLogger(config.LOG_LEVEL, instanceId);
 
   let worker: Worker | null = null;
-  if (roles.includes('worker')) worker = await startWorker(comp, logger);
+  if (comp && roles.includes('worker')) worker = await startWorker(comp, logger);
 
   let http: RunningServer['http'] = null;
   let gateway: RealtimeGateway | null = null;
@@ -43,18 +47,22 @@ export async function startServer(
     http = await buildHttpServer({
       config,
       roles,
-      services: comp.services,
+      services: comp?.services ?? null,
       metrics,
       logger,
-      instanceId: comp.instanceId,
-      storage: { store: roles.includes('storage') ? comp.localStore : null, secret: comp.secret },
-      checkReady: () => comp.database.ping(),
+      instanceId,
+      storage: {
+        store: roles.includes('storage') ? (comp?.localStore ?? null) : null,
+        secret: comp?.secret ?? '',
+      },
+      checkReady: async () => comp?.database.ping(),
     });
-    if (roles.includes('realtime')) {
+    if (comp && roles.includes('realtime')) {
       gateway = new RealtimeGateway({
         accounts: comp.services.accounts,
         events: comp.services.events,
         logger,
+        trustedOrigin: originTrust(config),
       });
       gateway.attach(http.server);
     }
@@ -72,7 +80,7 @@ export async function startServer(
       await gateway?.close();
       await http?.close();
       await worker?.stop();
-      await comp.close();
+      await comp?.close();
     })());
   return { url, listenUrl, comp, http, logger, stop };
 }

@@ -28,6 +28,7 @@ beforeAll(async () => {
     accounts: t.comp.services.accounts,
     events: t.comp.services.events,
     logger,
+    trustedOrigin: () => false, // the SDK authenticates with its token, never the cookie
   });
   gateway.attach(t.app.server);
   await t.app.listen({ port, host: '127.0.0.1' });

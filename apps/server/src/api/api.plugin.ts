@@ -10,7 +10,7 @@ import { userRoutes } from './routes/users.routes.ts';
 export interface ApiOptions {
   services: Services;
   secureCookies: boolean;
-  trustedOrigin: (origin: string) => boolean;
+  trustedOrigin: (origin: string, host: string | undefined) => boolean;
   openApi: () => unknown;
 }
 
@@ -20,8 +20,7 @@ export async function apiPlugin(app: FastifyInstance, opts: ApiOptions): Promise
   app.removeContentTypeParser('text/plain');
   registerAuth(app, {
     accounts: opts.services.accounts,
-    trustedOrigins: (origin, request) =>
-      opts.trustedOrigin(origin) || origin === `${request.protocol}://${request.host}`,
+    trustedOrigins: (origin, request) => opts.trustedOrigin(origin, request.host),
   });
   registerIdempotency(app, opts.services.idempotency);
   await app.register(

@@ -18,6 +18,8 @@ export interface GatewayOptions {
   logger: Logger;
   /** How often the server pings; a client that misses a ping round is dropped. */
   pingIntervalMs?: number;
+  /** Page origins allowed to use the session cookie on /ws (see api/origins.ts). */
+  trustedOrigin: (origin: string, host: string | undefined) => boolean;
   /** How long a connection may stay unauthenticated. */
   authTimeoutMs?: number;
 }
@@ -109,7 +111,10 @@ export class RealtimeGateway {
     });
     // A browser holding the session cookie is signed in at the upgrade; it names its last
     // event in the query string (an id, not a secret).
-    const cookieToken = readCookie(req.headers.cookie, SESSION_COOKIE);
+    // Only from a trusted page: another site's page would otherwise ride on the cookie.
+    const origin = req.headers.origin;
+    const cookieAllowed = origin !== undefined && this.opts.trustedOrigin(origin, req.headers.host);
+    const cookieToken = cookieAllowed ? readCookie(req.headers.cookie, SESSION_COOKIE) : null;
     const cookieUser = cookieToken ? await this.opts.accounts.authenticate(cookieToken) : null;
     if (cookieUser && !authed) await start(cookieUser, lastEventIdFrom(req.url));
   }
