@@ -41,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
       const server = await startServer(env);
       const roles = loadConfig(env).roles.join(',');
       if (server.listenUrl) {
-        const via = server.url !== server.listenUrl ? `; clients use ${server.url}` : '';
+        const via = server.url !== server.listenUrl ? `; public API ${server.url}` : '';
         console.log(`Graminsta is ready at ${server.listenUrl} (roles: ${roles}${via})`);
       } else console.log(`Graminsta is running (roles: ${roles})`);
       await new Promise<void>((resolve) => {
