@@ -51,6 +51,8 @@ export function publicApiUrl(config: Config, port: number = config.PORT): string
 export interface ComposeOptions {
   /** An already-open database (tests); otherwise one is opened from the configuration. */
   database?: Database;
+  /** Failures after a commit (a live event that could not be pushed). */
+  onBackgroundError?: (err: unknown) => void;
 }
 
 export async function compose(
@@ -98,6 +100,7 @@ export async function compose(
     queue,
     pubsub,
     maxImagePixels: config.MAX_IMAGE_PIXELS,
+    onBackgroundError: opts.onBackgroundError,
   });
 
   return {

@@ -31,10 +31,11 @@ export async function startServer(
   const config: Config = loadConfig(env);
   const metrics = new Metrics();
   const roles = config.roles;
-  // The web tier serves files only: it needs no database, queue or pub/sub.
-  const comp = roles.every((r) => r === 'web') ? null : await compose(config, metrics);
   const instanceId = instanceIdOf(config);
   const logger = createLogger(config.LOG_LEVEL, instanceId);
+  const onBackgroundError = (err: unknown) => logger.warn({ err }, 'live event not pushed');
+  // The web tier serves files only: it needs no database, queue or pub/sub.
+  const comp = roles.every((r) => r === 'web') ? null : await compose(config, metrics, { onBackgroundError });
 
   let worker: Worker | null = null;
   if (comp && roles.includes('worker')) worker = await startWorker(comp, logger);

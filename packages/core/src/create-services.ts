@@ -24,7 +24,7 @@ export interface CoreDeps {
 export function createServices(deps: CoreDeps): Services {
   const { db, blobs, queue, pubsub } = deps;
   const events = new EventServiceImpl({ db, pubsub });
-  const notifier = new NotifierImpl({ db, blobs, events });
+  const notifier = new NotifierImpl({ db, blobs, events, onError: deps.onBackgroundError });
   return {
     idempotency: new IdempotencyService({ db }),
     accounts: new AccountServiceImpl({ db, blobs }),

@@ -44,6 +44,8 @@ export interface NotifierDeps {
   db: Db;
   blobs: Pick<BlobStore, 'publicUrl'>;
   events: Pick<EventService, 'publish'>;
+  /** Where a failed live push is reported; the write it follows has committed and stands. */
+  onError?: (err: unknown) => void;
 }
 
 /** Records notifications inside other services' transactions and pushes them live after commit. */
@@ -63,11 +65,16 @@ export class NotifierImpl implements Notifier {
     await this.notifications.deleteMatching(input, tx);
   }
 
+  /** Never throws: the like or comment it follows is committed, and failing the request would invite a retry. */
   async announce(notificationId: string): Promise<void> {
-    const row = await this.notifications.findById(notificationId);
-    // Retracted between commit and announce (a quick unlike): nothing to push.
-    if (!row) return;
-    const notification = toNotification(row, (key) => this.deps.blobs.publicUrl(key));
-    await this.deps.events.publish(row.userId, 'notification', notification);
+    try {
+      const row = await this.notifications.findById(notificationId);
+      // Retracted between commit and announce (a quick unlike): nothing to push.
+      if (!row) return;
+      const notification = toNotification(row, (key) => this.deps.blobs.publicUrl(key));
+      await this.deps.events.publish(row.userId, 'notification', notification);
+    } catch (err) {
+      (this.deps.onError ?? console.error)(err);
+    }
   }
 }
