@@ -45,6 +45,15 @@ describe('the web role (a web-only process in front of an API on another origin)
     expect(body.indexOf('/config.js')).toBeLessThan(body.indexOf('/assets/index-Ab12Cd34.js'));
   });
 
+  it('puts /index.html, asked for by name, under the same CSP and no-cache', async () => {
+    const res = await app.inject('/index.html');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-cache');
+    expect(res.headers['content-security-policy']).toBe(
+      contentSecurityPolicy(loadConfig({ PUBLIC_API_URL: API })),
+    );
+  });
+
   it('leaves a build that loads the runtime config itself as it is', async () => {
     const own = INDEX.replace('<head>', '<head><script src="/config.js"></script>');
     await writeFile(join(dist, 'index.html'), own);

@@ -64,6 +64,8 @@ export async function webPlugin(
         'cache-control',
         path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
       );
+      // /index.html asked for by name is the same page: it gets the same policy.
+      if (path.endsWith('.html')) res.setHeader('content-security-policy', csp);
     },
   });
   app.get('/', async (_request, reply) => page(reply).send(html));
