@@ -9,11 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startCeiling, CEILING_PATH } from './ceiling.ts';
 import { SEED_PASSWORD, seedDatabase } from './seed.ts';
-import { freePort, stopAllChildren, type Child } from './lib/child.ts';
+import { freePort, type Child } from './lib/child.ts';
 import { CELEBRITY } from './lib/dataset.ts';
 import { SCENARIOS, checkOnce, measure, scenarioRequest, type ScenarioName } from './lib/load.ts';
 import { machineInfo, markdownTable, writeReport, type DbKind, type Report } from './lib/report.ts';
-import { CleanupStack, makePostgresDatabase, makeTempDir } from './lib/resources.ts';
+import { CleanupStack, cleanUpOnSignal, makePostgresDatabase, makeTempDir } from './lib/resources.ts';
 import { startGraminsta } from './lib/server.ts';
 import { logIn, pickFeedUsers, shuffledPhotoIds } from './lib/sessions.ts';
 
@@ -129,14 +129,7 @@ async function benchDatabase(
 async function main(argv: string[]): Promise<void> {
   const opts = parseOptions(argv);
   const cleanup = new CleanupStack();
-  const interrupted = (signal: NodeJS.Signals) => {
-    console.error(`\n${signal}: stopping children and cleaning up`);
-    void stopAllChildren()
-      .then(() => cleanup.unwindTo(0))
-      .finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  cleanUpOnSignal(cleanup);
 
   const report: Report = {
     startedAt: new Date().toISOString(),

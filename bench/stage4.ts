@@ -8,9 +8,8 @@
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { stopAllChildren } from './lib/child.ts';
 import { machineInfo, writeJson } from './lib/report.ts';
-import { CleanupStack } from './lib/resources.ts';
+import { CleanupStack, cleanUpOnSignal } from './lib/resources.ts';
 import { ceilingRows, stageRows, type Stage4Options } from './lib/stage4-runs.ts';
 import { cpuTable, spreadLines, throughputTable, type Stage4Row } from './lib/stage4-table.ts';
 
@@ -53,14 +52,7 @@ function parseOptions(argv: string[]): Stage4Options {
 export async function main(argv: string[]): Promise<void> {
   const opts = parseOptions(argv);
   const cleanup = new CleanupStack();
-  const interrupted = (signal: NodeJS.Signals) => {
-    console.error(`\n${signal}: stopping children and cleaning up`);
-    void stopAllChildren()
-      .then(() => cleanup.unwindTo(0))
-      .finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  cleanUpOnSignal(cleanup);
 
   const machine = machineInfo();
   console.log(

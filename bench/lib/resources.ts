@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { stopAllChildren } from './child.ts';
 
 /** Undo steps, run newest first, on success, on failure and on Ctrl-C alike. */
 export class CleanupStack {
@@ -55,4 +56,16 @@ export async function makePostgresDatabase(adminUrl: string, cleanup: CleanupSta
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/** On Ctrl-C or SIGTERM: stop every child process, undo every cleanup step, exit 130. */
+export function cleanUpOnSignal(cleanup: CleanupStack): void {
+  const interrupted = (signal: NodeJS.Signals) => {
+    console.error(`\n${signal}: stopping children and cleaning up`);
+    void stopAllChildren()
+      .then(() => cleanup.unwindTo(0))
+      .finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
 }
