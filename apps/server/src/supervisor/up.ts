@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { freePort } from './ports.ts';
@@ -75,8 +75,17 @@ export class StageSupervisor {
     };
   }
 
+  private writes: Promise<void> = Promise.resolve();
+
+  // Written whole and renamed into place, one write at a time: a reader never sees half a file,
+  // and an older snapshot never lands after a newer one.
   private writeTopology = (): void => {
-    void writeFile(this.topologyFile, JSON.stringify(this.topology(), null, 2)).catch(() => undefined);
+    const snapshot = JSON.stringify(this.topology(), null, 2);
+    const tmp = `${this.topologyFile}.tmp`;
+    this.writes = this.writes
+      .then(() => writeFile(tmp, snapshot))
+      .then(() => rename(tmp, this.topologyFile))
+      .catch(() => undefined);
   };
 
   private app(name: string, roles: string, port: number | null, env: Record<string, string | undefined>) {
