@@ -30,6 +30,7 @@ export class MemoryQueue implements Queue {
   private readonly workers = new Map<string, Worker>();
   private readonly running = new Set<Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly wakeups = new Map<string, number>();
   private readonly backoff: (attempt: number) => number;
   private closed = false;
   private seq = 0;
@@ -75,12 +76,22 @@ export class MemoryQueue implements Queue {
     let list = this.waiting.get(job.name);
     if (!list) this.waiting.set(job.name, (list = []));
     list.push(job);
-    const delay = job.runAt - Date.now();
-    if (delay <= 0) return this.pump(job.name);
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.pump(job.name);
-    }, delay);
+    this.pump(job.name);
+  }
+
+  /** Wakes the pump when the earliest delayed job of `name` is due (timers may fire a little early). */
+  private wakeAt(name: string, runAt: number): void {
+    const current = this.wakeups.get(name);
+    if (current !== undefined && current <= runAt) return;
+    this.wakeups.set(name, runAt);
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        if (this.wakeups.get(name) === runAt) this.wakeups.delete(name);
+        this.pump(name);
+      },
+      Math.max(1, runAt - Date.now() + 1),
+    );
     this.timers.add(timer);
   }
 
@@ -91,10 +102,13 @@ export class MemoryQueue implements Queue {
     const now = Date.now();
     while (worker.running < worker.concurrency) {
       const index = list.findIndex((j) => j.runAt <= now);
-      if (index < 0) return;
+      if (index < 0) break;
       const [job] = list.splice(index, 1);
       if (job) this.run(job, worker);
     }
+    // Whatever is left and not yet due gets a wake-up; jobs that are due wait for a free slot.
+    const later = list.filter((j) => j.runAt > now);
+    if (later.length > 0) this.wakeAt(name, Math.min(...later.map((j) => j.runAt)));
   }
 
   private run(job: Job, worker: Worker): void {
