@@ -1,48 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { UploadTarget } from '@graminsta/contracts';
-import { uploadFile, type UploadProgress, type XhrLike } from './upload.ts';
-
-/** Records what an upload sent; the test drives progress and the answer. */
-class FakeXhr implements XhrLike {
-  static last: FakeXhr;
-  method = '';
-  url = '';
-  headers: Record<string, string> = {};
-  body: Blob | FormData | null = null;
-  upload = { onprogress: null as XhrLike['upload']['onprogress'] };
-  onload: (() => void) | null = null;
-  onerror: (() => void) | null = null;
-  onabort: (() => void) | null = null;
-  ontimeout: (() => void) | null = null;
-  status = 0;
-  statusText = '';
-  responseText = '';
-
-  constructor() {
-    FakeXhr.last = this;
-  }
-  open(method: string, url: string) {
-    this.method = method;
-    this.url = url;
-  }
-  setRequestHeader(name: string, value: string) {
-    this.headers[name] = value;
-  }
-  send(body: Blob | FormData) {
-    this.body = body;
-  }
-  abort() {
-    this.onabort?.();
-  }
-  progress(loaded: number, total: number) {
-    this.upload.onprogress?.({ loaded, total, lengthComputable: true });
-  }
-  answer(status: number, text = '') {
-    this.status = status;
-    this.responseText = text;
-    this.onload?.();
-  }
-}
+import { FakeXhr } from './testing/fake-xhr.ts';
+import { uploadFile, type UploadProgress } from './upload.ts';
 
 const putTarget: UploadTarget = {
   uploadId: '9',

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import type { UploadTarget } from '@graminsta/contracts';
 import { FakeSocket, Providers, ann, meAnn, photo, testClient, type Call } from '../testing/fakes.tsx';
-import { FakeXhr } from '../testing/fake-xhr.ts';
+import { FakeXhr } from '@graminsta/sdk/testing/fake-xhr';
 import { UploadPage } from './upload-page.tsx';
 
 const target: UploadTarget = {
