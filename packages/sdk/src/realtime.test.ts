@@ -1,38 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RealtimeClient, type RealtimeStatus, type WebSocketLike } from './realtime.ts';
+import { RealtimeClient, type RealtimeStatus } from './realtime.ts';
+import { FakeSocket } from './testing/fake-socket.ts';
 
-/** A socket the test opens, feeds and closes by hand. */
-class FakeSocket implements WebSocketLike {
-  static all: FakeSocket[] = [];
-  sent: Array<Record<string, unknown>> = [];
-  closedWith: number | null = null;
-  onopen: WebSocketLike['onopen'] = null;
-  onmessage: WebSocketLike['onmessage'] = null;
-  onclose: WebSocketLike['onclose'] = null;
-  onerror: WebSocketLike['onerror'] = null;
-
-  constructor(readonly url: string) {
-    FakeSocket.all.push(this);
-  }
-  send(data: string) {
-    this.sent.push(JSON.parse(data) as Record<string, unknown>);
-  }
-  close(code = 1000) {
-    this.closedWith = code;
-  }
-  // Test side:
-  serverOpens() {
-    this.onopen?.({});
-  }
-  serverSends(msg: unknown) {
-    this.onmessage?.({ data: JSON.stringify(msg) });
-  }
-  serverCloses(code = 1006) {
-    this.onclose?.({ code, reason: '' });
-  }
-}
-
-const latest = () => FakeSocket.all[FakeSocket.all.length - 1]!;
+const latest = () => FakeSocket.latest();
 
 function connect(opts: Partial<ConstructorParameters<typeof RealtimeClient>[0]> = {}) {
   const client = new RealtimeClient({

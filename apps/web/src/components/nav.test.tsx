@@ -42,25 +42,25 @@ describe('Nav notification badge', () => {
 
     const first = FakeSocket.latest();
     expect(first.url).toBe('ws://api.test/ws');
-    act(() => first.open());
+    act(() => first.serverReady());
     expect(first.sent).toEqual([{ type: 'auth', token: 'tok' }]);
-    act(() => first.push(notification('41')));
+    act(() => first.serverSends(notification('41')));
     expect(screen.getByTestId('notification-badge').textContent).toBe('3');
     expect(screen.getByTestId('notification-badge').getAttribute('aria-label')).toBe('3 unread');
 
     vi.useFakeTimers();
-    act(() => first.drop());
+    act(() => first.serverCloses());
     expect(FakeSocket.all).toHaveLength(1);
     act(() => {
       vi.advanceTimersByTime(30_000);
     });
     expect(FakeSocket.all).toHaveLength(2);
     const second = FakeSocket.latest();
-    act(() => second.open());
+    act(() => second.serverReady());
     expect(second.sent).toEqual([{ type: 'auth', token: 'tok', lastEventId: '41' }]);
     act(() => {
-      second.push(notification('41')); // replayed: already counted
-      second.push(notification('42'));
+      second.serverSends(notification('41')); // replayed: already counted
+      second.serverSends(notification('42'));
     });
     expect(screen.getByTestId('notification-badge').textContent).toBe('4');
   });

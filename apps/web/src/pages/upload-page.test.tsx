@@ -83,11 +83,11 @@ describe('UploadPage', () => {
 
     const socket = FakeSocket.latest();
     act(() => {
-      socket.open();
-      socket.push({ id: '900', type: 'photo.ready', data: { photo: photo('12') } }); // someone else's photo
+      socket.serverReady();
+      socket.serverSends({ id: '900', type: 'photo.ready', data: { photo: photo('12') } }); // someone else's photo
     });
     expect(screen.queryByText('Your photo is ready.')).toBeNull();
-    act(() => socket.push({ id: '901', type: 'photo.ready', data: { photo: ready } }));
+    act(() => socket.serverSends({ id: '901', type: 'photo.ready', data: { photo: ready } }));
     expect(screen.getByText('Your photo is ready.')).toBeTruthy();
     const img = screen.getByAltText('a gull');
     expect(img.getAttribute('srcset')).toBe(

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import type { Me, Photo, UserSummary } from '@graminsta/contracts';
-import { GraminstaClient, type WebSocketLike, type XhrConstructor } from '@graminsta/sdk';
+import { GraminstaClient, type XhrConstructor } from '@graminsta/sdk';
 import { RouterProvider } from '../lib/router.tsx';
 import { RealtimeProvider } from '../session/realtime.tsx';
 import { SessionProvider } from '../session/session.tsx';
@@ -80,37 +80,9 @@ export function deferred<T>() {
   return { promise, resolve };
 }
 
-/** A /ws socket driven by the test. */
-export class FakeSocket implements WebSocketLike {
-  static all: FakeSocket[] = [];
-  sent: unknown[] = [];
-  onopen: WebSocketLike['onopen'] = null;
-  onmessage: WebSocketLike['onmessage'] = null;
-  onclose: WebSocketLike['onclose'] = null;
-  onerror: WebSocketLike['onerror'] = null;
-  constructor(readonly url: string) {
-    FakeSocket.all.push(this);
-  }
-  static latest(): FakeSocket {
-    const last = FakeSocket.all[FakeSocket.all.length - 1];
-    if (!last) throw new Error('no socket opened');
-    return last;
-  }
-  send(data: string) {
-    this.sent.push(JSON.parse(data));
-  }
-  close() {}
-  open() {
-    this.onopen?.({});
-    this.onmessage?.({ data: JSON.stringify({ type: 'ready' }) });
-  }
-  push(msg: unknown) {
-    this.onmessage?.({ data: JSON.stringify(msg) });
-  }
-  drop(code = 1006) {
-    this.onclose?.({ code, reason: '' });
-  }
-}
+import { FakeSocket } from '@graminsta/sdk/testing/fake-socket';
+
+export { FakeSocket };
 
 /** IntersectionObserver the test fires by hand (happy-dom does no layout). */
 export class FakeIntersectionObserver {
