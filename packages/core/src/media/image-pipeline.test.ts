@@ -2,6 +2,7 @@ import { deflateSync } from 'node:zlib';
 import exifr from 'exifr';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { webpChunkIds } from '../testing/webp.ts';
 import { ImageRejectedError, processImage, type ProcessedImage } from './image-pipeline.ts';
 
 const MAX_PIXELS = 50_000_000;
@@ -30,19 +31,6 @@ async function phoneJpeg(): Promise<Buffer> {
         '</rdf:Description></rdf:RDF></x:xmpmeta>',
     )
     .toBuffer();
-}
-
-/** The RIFF chunk ids of a WebP file (exifr cannot parse WebP, so we walk the container ourselves). */
-function webpChunks(body: Buffer): string[] {
-  expect(body.subarray(0, 4).toString('latin1')).toBe('RIFF');
-  expect(body.subarray(8, 12).toString('latin1')).toBe('WEBP');
-  const ids: string[] = [];
-  for (let at = 12; at + 8 <= body.length;) {
-    const size = body.readUInt32LE(at + 4);
-    ids.push(body.subarray(at, at + 4).toString('latin1'));
-    at += 8 + size + (size % 2);
-  }
-  return ids;
 }
 
 /** A valid 1-bit greyscale PNG whose header claims width × height: tiny on disk, huge when decoded. */
@@ -118,7 +106,7 @@ describe('processImage', () => {
       expect(meta.icc).toBeUndefined();
       expect(meta.xmp).toBeUndefined();
       expect(meta.orientation).toBeUndefined();
-      expect(webpChunks(v.body).filter((id) => !['VP8 ', 'VP8L', 'VP8X', 'ALPH'].includes(id))).toEqual([]);
+      expect(webpChunkIds(v.body).filter((id) => !['VP8 ', 'VP8L', 'VP8X', 'ALPH'].includes(id))).toEqual([]);
       for (const secret of ['AcmeCam', 'Secret Person', 'Exif']) expect(v.body.includes(secret)).toBe(false);
     }
     // Portrait after rotation: widths are capped at the original 200 px, heights follow the aspect.
