@@ -12,6 +12,7 @@ export default defineConfig({
       'bench/**/*.test.ts',
     ],
     globalSetup: ['./vitest.global-setup.ts'],
+    setupFiles: ['./vitest.setup.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 30_000,

@@ -45,10 +45,12 @@ describe('FeedPage infinite scroll', () => {
     await screen.findByAltText('alt 9');
     expect(shownIds()).toEqual(['alt 9', 'alt 8', 'alt 7']);
 
+    await FakeIntersectionObserver.watching();
     await act(async () => FakeIntersectionObserver.scrollIntoView());
     await screen.findByAltText('alt 5');
     expect(shownIds()).toEqual(['alt 9', 'alt 8', 'alt 7', 'alt 6', 'alt 5']);
 
+    await FakeIntersectionObserver.watching();
     await act(async () => FakeIntersectionObserver.scrollIntoView());
     await screen.findByAltText('alt 4');
     expect(shownIds()).toEqual(['alt 9', 'alt 8', 'alt 7', 'alt 6', 'alt 5', 'alt 4']);
@@ -68,6 +70,7 @@ describe('FeedPage infinite scroll', () => {
       </Providers>,
     );
     await screen.findByAltText('alt 9');
+    await FakeIntersectionObserver.watching();
     await act(async () => {
       FakeIntersectionObserver.scrollIntoView();
       FakeIntersectionObserver.scrollIntoView();

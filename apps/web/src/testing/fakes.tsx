@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { waitFor } from '@testing-library/react';
 import type { Me, Photo, UserSummary } from '@graminsta/contracts';
 import { GraminstaClient, type XhrConstructor } from '@graminsta/sdk';
 import { RouterProvider } from '../lib/router.tsx';
@@ -101,6 +102,17 @@ export class FakeIntersectionObserver {
   }
   takeRecords() {
     return [];
+  }
+  /**
+   * Waits until a live observer watches something. The list observes its end in an effect that
+   * runs after the page shows, so a test that scrolls must wait for it first.
+   */
+  static async watching() {
+    await waitFor(() => {
+      if (!FakeIntersectionObserver.all.some((o) => !o.disconnected && o.targets.length > 0)) {
+        throw new Error('nothing is being observed yet');
+      }
+    });
   }
   /** Scrolls every live observer's targets into view. */
   static scrollIntoView() {
