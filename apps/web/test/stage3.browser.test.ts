@@ -198,6 +198,25 @@ describe('stage 3: the web client on its own origin, in Chromium', () => {
       expect(violations).toEqual(['script-src-attr', 'script-src-elem']);
       expect(await pwned(a.page)).toBeUndefined();
 
+      // On a phone the top bar keeps one row and the places are a tab bar along the bottom edge;
+      // on a desktop they sit in the top bar.
+      const layout = (page: Page) =>
+        page.evaluate(() => {
+          const box = (sel: string) => document.querySelector(sel)!.getBoundingClientRect();
+          return {
+            topbarHeight: box('.topbar').height,
+            brandHeight: box('.brand').height,
+            placesTop: box('.nav-links').top,
+            placesBottom: box('.nav-links').bottom,
+            viewportHeight: window.innerHeight,
+          };
+        });
+      const phone = await layout(b.page);
+      expect(phone.topbarHeight).toBeLessThan(phone.brandHeight * 2);
+      expect(phone.placesBottom).toBeCloseTo(phone.viewportHeight, 0);
+      const desktop = await layout(a.page);
+      expect(desktop.placesTop).toBeLessThan(desktop.topbarHeight);
+
       // Phone-width pictures of the feed and of A's profile, and a desktop one of A's feed.
       const feedShot = await shoot(b.page, 'feed-phone');
       await b.page.getByRole('link', { name: 'harbour_ana' }).first().click();

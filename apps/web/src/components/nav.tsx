@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { Link, useRouter } from '../lib/router.tsx';
 import { useRealtime } from '../session/realtime.tsx';
 import { useSession } from '../session/session.tsx';
@@ -12,11 +13,51 @@ export function NotificationBadge() {
   );
 }
 
-/** The top bar: brand, the main places, and the account. Wraps onto two rows on a phone. */
+/** Outline icons on a 24-unit grid, drawn with the text colour; decorative (the label names the place). */
+const ICONS = {
+  home: 'M3 11 12 3l9 8M5.5 9v11h5v-6h3v6h5V9',
+  explore: 'M12 3a9 9 0 1 0 0 18 9 9 0 1 0 0-18ZM15.5 8.5l-2 5-5 2 2-5Z',
+  search: 'M10.5 4a6.5 6.5 0 1 0 0 13 6.5 6.5 0 1 0 0-13ZM15.2 15.2 20 20',
+  post: 'M4 4h16v16H4ZM12 8v8M8 12h8',
+  activity: 'M12 20s-7.5-4.6-7.5-10A4.3 4.3 0 0 1 12 7.3 4.3 4.3 0 0 1 19.5 10c0 5.4-7.5 10-7.5 10Z',
+  profile: 'M12 4a4 4 0 1 0 0 8 4 4 0 1 0 0-8ZM4 20c1-4 4.2-6 8-6s7 2 8 6',
+} as const;
+
+function Icon({ name }: { name: keyof typeof ICONS }) {
+  return (
+    <svg className="nav-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+      <path d={ICONS[name]} />
+    </svg>
+  );
+}
+
+function Place(props: {
+  to: string;
+  icon: keyof typeof ICONS;
+  label: string;
+  current: boolean;
+  children?: ReactNode;
+}) {
+  return (
+    <li>
+      <Link to={props.to} aria-current={props.current ? 'page' : undefined} className="nav-place">
+        <Icon name={props.icon} />
+        <span className="nav-label">{props.label}</span>
+        {props.children}
+      </Link>
+    </li>
+  );
+}
+
+/**
+ * The top bar: brand, the main places, and the account. On a phone the places move to a tab
+ * bar along the bottom of the screen, within reach of a thumb, and the top bar keeps one row.
+ */
 export function Nav() {
   const { me, logOut } = useSession();
   const { location, navigate } = useRouter();
-  const here = (path: string) => (location.pathname === path ? 'page' : undefined);
+  const here = (path: string) => location.pathname === path;
+  const profilePath = me ? `/u/${encodeURIComponent(me.username)}` : '';
 
   return (
     <header className="topbar">
@@ -25,68 +66,46 @@ export function Nav() {
           Graminsta
         </Link>
         <ul className="nav-links">
+          {me && <Place to="/" icon="home" current={here('/')} label="Home" />}
+          <Place to="/explore" icon="explore" current={here('/explore')} label="Explore" />
+          <Place to="/search" icon="search" current={here('/search')} label="Search" />
           {me && (
-            <li>
-              <Link to="/" aria-current={here('/')}>
-                Home
-              </Link>
-            </li>
-          )}
-          <li>
-            <Link to="/explore" aria-current={here('/explore')}>
-              Explore
-            </Link>
-          </li>
-          <li>
-            <Link to="/search" aria-current={here('/search')}>
-              Search
-            </Link>
-          </li>
-          {me ? (
             <>
-              <li>
-                <Link to="/upload" aria-current={here('/upload')}>
-                  New post
-                </Link>
-              </li>
-              <li>
-                <Link to="/notifications" aria-current={here('/notifications')} className="with-badge">
-                  Notifications
-                  <NotificationBadge />
-                </Link>
-              </li>
-              <li>
-                <Link to={`/u/${encodeURIComponent(me.username)}`} aria-current={here(`/u/${me.username}`)}>
-                  Profile
-                </Link>
-              </li>
-              <li>
-                <button
-                  type="button"
-                  className="link-button"
-                  onClick={() => void logOut().then(() => navigate('/login'))}
-                >
-                  Log out
-                </button>
-              </li>
+              <Place to="/upload" icon="post" current={here('/upload')} label="New post" />
+              <Place
+                to="/notifications"
+                icon="activity"
+                current={here('/notifications')}
+                label="Notifications"
+              >
+                <NotificationBadge />
+              </Place>
+              <Place to={profilePath} icon="profile" current={here(profilePath)} label="Profile" />
             </>
+          )}
+        </ul>
+        <div className="nav-account">
+          {me ? (
+            <button
+              type="button"
+              className="link-button"
+              onClick={() => void logOut().then(() => navigate('/login'))}
+            >
+              Log out
+            </button>
           ) : (
             me === null && (
               <>
-                <li>
-                  <Link to="/login" aria-current={here('/login')}>
-                    Log in
-                  </Link>
-                </li>
-                <li>
-                  <Link to="/signup" aria-current={here('/signup')}>
-                    Sign up
-                  </Link>
-                </li>
+                <Link to="/login" aria-current={here('/login') ? 'page' : undefined}>
+                  Log in
+                </Link>
+                <Link to="/signup" aria-current={here('/signup') ? 'page' : undefined}>
+                  Sign up
+                </Link>
               </>
             )
           )}
-        </ul>
+        </div>
       </nav>
     </header>
   );
