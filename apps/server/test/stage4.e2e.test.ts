@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { usingPostgres } from '@graminsta/core/testing/test-db';
 import { runWorkload } from '../../../bench/lib/workload.ts';
+import type { ResponseEvent } from '../../../bench/lib/workload.types.ts';
 import { apiJourney } from '../src/testing/journey.ts';
 import { expectWritesAppliedOnce, failedReads } from '../src/testing/write-audit.ts';
 import { startStage, type StageProcess } from '../src/testing/stage-process.ts';
@@ -29,6 +30,16 @@ async function pagePaths(web: string) {
   const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
   if (!script) throw new Error('index.html names no script');
   return ['/', '/explore', '/u/somebody', script];
+}
+
+/** Waits until an answer recorded from now on came from `name`: the balancer sends it work again. */
+async function servedAgainBy(answers: readonly { servedBy: string | null }[], name: string) {
+  const from = answers.length;
+  for (let i = 0; i < 300; i++) {
+    if (answers.slice(from).some((a) => a.servedBy === name)) return;
+    await sleep(50);
+  }
+  throw new Error(`the balancer sent ${name} nothing for 15 s`);
 }
 
 interface PageLoad {
@@ -66,15 +77,6 @@ function pageLoads(web: string, paths: string[]) {
   });
   return {
     loads,
-    /** Waits until a load started from now on is served by `name`. */
-    async servedAgainBy(name: string) {
-      const from = loads.length;
-      for (let i = 0; i < 300; i++) {
-        if (loads.slice(from).some((l) => l.servedBy === name)) return;
-        await sleep(50);
-      }
-      throw new Error(`the balancer sent ${name} nothing for 15 s`);
-    },
     async stop() {
       stopped = true;
       await Promise.all(loaders);
@@ -156,7 +158,7 @@ describe.skipIf(!usingPostgres())('stage 4: stateless tiers behind nginx', () =>
     const deadAt = performance.now();
     await restarted(stage, 'web-1', victim.pid!);
     const sinceRestart = run.loads.length;
-    await run.servedAgainBy('web-1');
+    await servedAgainBy(run.loads, 'web-1');
     const loads = await run.stop();
 
     const failed = loads.filter((l) => l.error !== null);
@@ -179,7 +181,7 @@ describe.skipIf(!usingPostgres())('stage 4: stateless tiers behind nginx', () =>
       // As a rollout would: the next goes only once the balancer sends the restarted one work
       // again. nginx keeps an instance that refused a connection out for fail_timeout (3 s), and
       // with two instances, stopping the other inside that window would leave none.
-      await run.servedAgainBy(name);
+      await servedAgainBy(run.loads, name);
     }
     const loads = await run.stop();
     expect(loads.filter((l) => l.error !== null)).toEqual([]);
@@ -214,37 +216,35 @@ describe.skipIf(!usingPostgres())('stage 4 under load: failover and rolling rest
   const instance = (name: string) => instanceOf(stage, name);
   const backAgain = (name: string, oldPid: number) => restarted(stage, name, oldPid);
 
-  const servedBy: (string | null)[] = [];
+  const answers: ResponseEvent[] = [];
 
-  /** Waits until a response from now on comes from `name`: the balancer sends it work again. */
-  async function servedAgainBy(name: string) {
-    const from = servedBy.length;
-    for (let i = 0; i < 300; i++) {
-      if (servedBy.slice(from).includes(name)) return;
-      await sleep(50);
-    }
-    throw new Error(`the balancer sent ${name} nothing for 15 s`);
-  }
-
-  async function underLoad(durationMs: number, during: () => Promise<void>) {
-    servedBy.length = 0;
+  /** Runs the mixed workload while `during` acts, and for `afterMs` more once it is done. */
+  async function underLoad(afterMs: number, during: () => Promise<void>) {
+    answers.length = 0;
+    const done = new AbortController();
     const load = runWorkload({
       baseUrl: api,
       signup: 4,
       photosPerUser: 1,
-      durationMs,
+      durationMs: 600_000,
+      signal: done.signal,
       concurrency: 6,
-      onResponse: (event) => void servedBy.push(event.servedBy),
+      onResponse: (event) => void answers.push(event),
     });
-    // Act once the workload is really running, not during its sign-ups.
-    while (servedBy.length < 60) await sleep(50);
-    await during();
+    try {
+      // Act once the workload is really running, not during its sign-ups.
+      while (answers.length < 60) await sleep(50);
+      await during();
+      await sleep(afterMs);
+    } finally {
+      done.abort();
+    }
     return load;
   }
 
   it('SIGKILL of an API instance loses no read, doubles no write, and the restarted one serves again', async () => {
     const victim = await instance('api-2');
-    const report = await underLoad(15_000, async () => {
+    const report = await underLoad(5_000, async () => {
       process.kill(victim.pid!, 'SIGKILL');
       await backAgain('api-2', victim.pid!);
     });
@@ -263,12 +263,12 @@ describe.skipIf(!usingPostgres())('stage 4 under load: failover and rolling rest
   }, 180_000);
 
   it('SIGTERM of each API instance in turn fails no request', async () => {
-    const report = await underLoad(30_000, async () => {
+    const report = await underLoad(2_000, async () => {
       for (const name of ['api-1', 'api-2', 'api-3']) {
         const before = await instance(name);
         process.kill(before.pid!, 'SIGTERM');
         await backAgain(name, before.pid!);
-        await servedAgainBy(name);
+        await servedAgainBy(answers, name);
       }
     });
     expect(report.totals.failed).toBe(0);
