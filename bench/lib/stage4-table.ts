@@ -50,7 +50,7 @@ function spread(servedBy: Record<string, number> | undefined): string {
     .join(' · ');
 }
 
-/** Which instance answered, per workload run (x-served-by; storage-1 answers the upload bytes). */
+/** Which instance answered, per workload run (x-served-by; the storage instances answer the upload bytes). */
 export function spreadLines(rows: Stage4Row[]): string {
   return rows
     .filter((r) => r.servedBy)

@@ -26,10 +26,20 @@ export async function runUp(
   const stop = () => (stopping ??= supervisor.stop());
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
+  // SIGHUP: restart every instance, one at a time, without dropping a request to a balanced tier.
+  let started = false;
+  process.on('SIGHUP', () => {
+    if (stopping || !started) return;
+    supervisor
+      .rollingRestart()
+      .catch((err: unknown) => console.error(`Rolling restart failed: ${String(err)}`));
+  });
   try {
     const topology = await supervisor.start();
+    started = true;
     console.log(`Graminsta stage ${stage} is ready: web ${topology.urls.web}  api ${topology.urls.api}`);
     console.log(`Topology: ${supervisor.topologyFile}`);
+    console.log(`Rolling restart: kill -HUP ${process.pid}. Stop: Ctrl-C.`);
   } catch (err) {
     await stop();
     throw err;

@@ -19,6 +19,8 @@ export class Supervised {
   child: ChildProcess | null = null;
   restarts = 0;
   private stopping = false;
+  /** Set while restart() has stopped it on purpose: the exit handler must not start a second one. */
+  private restarting = false;
   private exited: Promise<void> = Promise.resolve();
 
   constructor(
@@ -46,11 +48,12 @@ export class Supervised {
     this.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
         resolve();
-        if (this.stopping || !this.spec.restart) return;
+        if (this.stopping || this.restarting || !this.spec.restart) return;
         this.log(`${prefix}exited (${signal ?? code}); restarting`);
         this.restarts++;
         setTimeout(() => {
-          if (!this.stopping) {
+          // Not if stopping, nor if restart() has started a new one meanwhile.
+          if (!this.stopping && this.child === child) {
             this.start();
             this.onChange();
           }
@@ -63,6 +66,24 @@ export class Supervised {
   /** SIGTERM (graceful drain), then SIGKILL after the grace period. */
   async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 30_000): Promise<void> {
     this.stopping = true;
+    await this.terminate(signal, graceMs);
+  }
+
+  /** Drains and stops the process, then starts a new one with the same name and port. */
+  async restart(graceMs = 30_000): Promise<void> {
+    if (this.stopping) return;
+    this.restarting = true;
+    try {
+      await this.terminate('SIGTERM', graceMs);
+    } finally {
+      this.restarting = false;
+    }
+    if (this.stopping) return; // the whole topology is stopping meanwhile
+    this.restarts++;
+    this.start();
+  }
+
+  private async terminate(signal: NodeJS.Signals, graceMs: number): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     child.kill(signal);

@@ -6,8 +6,8 @@ export interface BalancerConfig {
   listenPort: number;
   /** Instances of the tier: host:port. */
   upstreams: string[];
-  /** API tier only: the storage role behind /storage/. */
-  storage?: string;
+  /** API tier only: the storage role's instances (host:port) behind /storage/. */
+  storage?: string[];
   /** API tier only: forward WebSocket upgrades on /ws. */
   websockets?: boolean;
 }
@@ -72,7 +72,7 @@ export function renderBalancer(c: BalancerConfig): string {
       proxy_send_timeout 1h;
     }`
     : '';
-  return `${common(c)}${upstream('tier', c.upstreams)}${c.storage ? upstream('storage', [c.storage]) : ''}
+  return `${common(c)}${upstream('tier', c.upstreams)}${c.storage ? upstream('storage', c.storage) : ''}
   server {
     listen ${c.listenHost}:${c.listenPort};
     client_max_body_size 1m;

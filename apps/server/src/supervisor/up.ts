@@ -24,6 +24,19 @@ export interface Topology {
 
 const HOST = '127.0.0.1';
 const DEFAULT_DATABASE = 'postgres://postgres@127.0.0.1:5432/graminsta';
+const STORAGE_INSTANCES = 2;
+
+/** Asks through a balancer until `name` answers (any status: the instance names itself). */
+async function waitServedBy(url: string, name: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const res = await fetch(url).catch(() => null);
+    await res?.arrayBuffer();
+    if (res?.headers.get('x-served-by') === name) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`the balancer did not send ${name} any work in ${timeoutMs / 1000} s`);
+}
 
 /** Creates the database on the server if it is missing (stage 2 and up). */
 async function ensureDatabase(url: string): Promise<void> {
@@ -169,17 +182,32 @@ export class StageSupervisor {
       webPorts.push(p);
       this.app(`web-${i}`, 'web', p, shared);
     }
-    const storagePort = await freePort();
-    this.app('storage-1', 'storage', storagePort, apiEnv);
+    // Two storage instances on the one blob folder: uploads and downloads survive losing one.
+    const storagePorts: number[] = [];
+    for (let i = 1; i <= STORAGE_INSTANCES; i++) {
+      const p = await freePort();
+      storagePorts.push(p);
+      this.app(`storage-${i}`, 'storage', p, apiEnv);
+    }
     this.app('worker-1', 'worker', await freePort(), apiEnv);
     await Promise.all(
-      [...apiPorts, ...webPorts, storagePort].map((p) => waitReady(`http://${HOST}:${p}/readyz`)),
+      [...apiPorts, ...webPorts, ...storagePorts].map((p) => waitReady(`http://${HOST}:${p}/readyz`)),
     );
-    await this.balancer('lb-api', port + 1, apiPorts, `${HOST}:${storagePort}`);
+    await this.balancer(
+      'lb-api',
+      port + 1,
+      apiPorts,
+      storagePorts.map((p) => `${HOST}:${p}`),
+    );
     await this.balancer('lb-web', port, webPorts);
   }
 
-  private async balancer(name: string, listenPort: number, ports: number[], storage?: string): Promise<void> {
+  private async balancer(
+    name: string,
+    listenPort: number,
+    ports: number[],
+    storage?: string[],
+  ): Promise<void> {
     const prefix = join(this.dataDir, 'nginx', name);
     await mkdir(prefix, { recursive: true });
     const conf = renderBalancer({
@@ -203,8 +231,49 @@ export class StageSupervisor {
     await waitReady(`http://${HOST}:${listenPort}/healthz`);
   }
 
+  private rolling: Promise<void> | null = null;
+  private stopped = false;
+
+  /**
+   * Restarts every app instance (to pick up new code or configuration), one at a time, each
+   * with a graceful drain. An instance behind a balancer is followed by the next only once the
+   * balancer sends it work again: nginx keeps an instance that refused a connection out for
+   * fail_timeout, and stopping its twin inside that window would leave the tier empty. An
+   * instance with no twin (the worker; every process of stages 1–3) is away while it restarts.
+   * A second call while one runs joins it.
+   */
+  rollingRestart(): Promise<void> {
+    this.rolling ??= (async () => {
+      try {
+        for (const child of this.children.filter((c) => c.spec.restart)) {
+          if (this.stopped) return;
+          this.log(`[up] restarting ${child.spec.name}`);
+          await child.restart();
+          if (child.spec.port) await waitReady(`http://${HOST}:${child.spec.port}/readyz`);
+          const via = this.balancedBy(child);
+          if (via) await waitServedBy(via, child.spec.name);
+        }
+        this.log('[up] rolling restart done');
+      } finally {
+        this.rolling = null;
+      }
+    })();
+    return this.rolling;
+  }
+
+  /** A URL through the balancer that reaches `child`'s tier, when it has twins behind one. */
+  private balancedBy(child: Supervised): string | null {
+    if (this.opts.stage < 4) return null;
+    const twins = this.children.filter((c) => c.spec.role === child.spec.role).length;
+    if (twins < 2) return null;
+    if (child.spec.role === 'web') return `${this.urls.web}/healthz`;
+    if (child.spec.role === 'storage') return `${this.urls.api}/storage/`;
+    return `${this.urls.api}/healthz`;
+  }
+
   /** Stops balancers first (no new traffic), then app instances with a graceful drain. */
   async stop(): Promise<void> {
+    this.stopped = true;
     const balancers = this.children.filter((c) => c.spec.role === 'balancer');
     const apps = this.children.filter((c) => c.spec.role !== 'balancer');
     await Promise.all(balancers.map((c) => c.stop('SIGQUIT', 10_000)));
