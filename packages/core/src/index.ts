@@ -28,5 +28,6 @@ export { createServices, type CoreDeps } from './create-services.ts';
 export {
   IdempotencyService,
   IDEMPOTENCY_KEY_PATTERN,
+  TAKEOVER_AFTER_MS,
   type IdempotencyStart,
 } from './idempotency/idempotency.service.ts';

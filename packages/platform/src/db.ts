@@ -7,6 +7,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { guardTransactions } from './commit-guard.ts';
 
 /** The one database handle type services and repositories see, whatever the driver. */
 export type Db = PgDatabase<PgQueryResultHKT>;
@@ -54,7 +55,7 @@ async function openPostgres(url: string, opts: DatabaseOptions): Promise<Databas
     // An idle client lost its connection; the pool replaces it on next use.
   });
   if (opts.onQuery) instrumentPool(pool, opts.onQuery);
-  const db = drizzlePg(pool) as unknown as Db;
+  const db = guardTransactions(drizzlePg(pool) as unknown as Db);
   return {
     kind: 'postgres',
     db,
@@ -110,7 +111,7 @@ async function openPglite(opts: DatabaseOptions): Promise<Database> {
   if (!dataDir.includes('://')) mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir, opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {});
   if (opts.onQuery) instrumentPglite(client, opts.onQuery);
-  const db = drizzlePglite(client) as unknown as Db;
+  const db = guardTransactions(drizzlePglite(client) as unknown as Db);
   return {
     kind: 'pglite',
     db,

@@ -1,18 +1,38 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteHandlerMethod } from 'fastify';
 import { IdempotencyService } from '@graminsta/core';
+import { withCommitGuard } from '@graminsta/platform';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    idempotency: { userId: string; key: string } | null;
+    idempotency: { userId: string; key: string; attempt: string } | null;
   }
 }
 
 // Sign-up and log-in answers hold session tokens, which are never stored: those two stay out.
 const EXEMPT = new Set(['/api/v1/accounts', '/api/v1/sessions']);
 
-/** POSTs with an Idempotency-Key return their first answer on retry, and apply once. */
+/**
+ * POSTs with an Idempotency-Key return their first answer on retry, and apply once: the key is
+ * claimed before the handler runs, the handler's transactions commit only while this try still
+ * holds it (a retry may take over the key of a try that died mid-way), and the answer is stored.
+ */
 export function registerIdempotency(app: FastifyInstance, idempotency: IdempotencyService): void {
   app.decorateRequest('idempotency', null);
+
+  // The guard must be in force for the whole handler, so it wraps the handler itself: a value
+  // set from a hook would not reach code that runs after the request body has been read.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!methods.includes('POST')) return;
+    const handler = route.handler;
+    const guarded: RouteHandlerMethod = function (request, reply) {
+      const claim = request.idempotency;
+      if (!claim) return handler.call(this, request, reply);
+      const guard = idempotency.guard(claim.userId, claim.key, claim.attempt);
+      return withCommitGuard(guard, () => handler.call(this, request, reply));
+    };
+    route.handler = guarded;
+  });
 
   app.addHook('preHandler', async (request, reply) => {
     const key = request.headers['idempotency-key'];
@@ -28,7 +48,7 @@ export function registerIdempotency(app: FastifyInstance, idempotency: Idempoten
         .header('idempotent-replayed', 'true')
         .send(start.body);
     }
-    request.idempotency = { userId: request.userId, key };
+    request.idempotency = { userId: request.userId, key, attempt: start.attempt };
     return undefined;
   });
 
@@ -39,6 +59,7 @@ export function registerIdempotency(app: FastifyInstance, idempotency: Idempoten
     await idempotency.finish(
       claim.userId,
       claim.key,
+      claim.attempt,
       reply.statusCode,
       typeof payload === 'string' ? payload : '',
     );

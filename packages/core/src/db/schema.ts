@@ -221,6 +221,11 @@ export const idempotencyKeys = pgTable(
     requestHash: text('request_hash').notNull(),
     statusCode: integer('status_code'),
     responseBody: text('response_body'),
+    /** Which try holds the key now: a retry of a try that died mid-way takes over with a new one. */
+    attempt: text('attempt').notNull().default(''),
+    claimedAt: ts('claimed_at').notNull().defaultNow(),
+    /** Set inside the write's own transaction: once set, the write has happened and never runs again. */
+    appliedAt: ts('applied_at'),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],

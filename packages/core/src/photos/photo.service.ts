@@ -72,7 +72,10 @@ export class PhotoServiceImpl implements PhotoService {
     const key = `uploads/${userId}/${randomBytes(16).toString('hex')}`;
     const target = { key, contentType: input.contentType, maxBytes: input.size, expiresAt };
     const upload = await this.deps.blobs.createUploadTarget(target);
-    const row = await this.uploads.insert({ ownerId: userId, ...target });
+    // A transaction of its own, though it is one row: a commit guard (an Idempotency-Key's) sees it.
+    const row = await this.deps.db.transaction((tx) =>
+      this.uploads.insert({ ownerId: userId, ...target }, tx),
+    );
     return { uploadId: row.id, upload, expiresAt: expiresAt.toISOString() };
   }
 

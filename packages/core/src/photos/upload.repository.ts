@@ -7,14 +7,17 @@ export type UploadRow = typeof uploads.$inferSelect;
 export class UploadRepository {
   constructor(private readonly db: Db) {}
 
-  async insert(values: {
-    ownerId: string;
-    key: string;
-    contentType: string;
-    maxBytes: number;
-    expiresAt: Date;
-  }) {
-    const [row] = await this.db.insert(uploads).values(values).returning();
+  async insert(
+    values: {
+      ownerId: string;
+      key: string;
+      contentType: string;
+      maxBytes: number;
+      expiresAt: Date;
+    },
+    tx: Db = this.db,
+  ) {
+    const [row] = await tx.insert(uploads).values(values).returning();
     return row!;
   }
 
