@@ -249,6 +249,7 @@ export class StageSupervisor {
           if (this.stopped) return;
           this.log(`[up] restarting ${child.spec.name}`);
           await child.restart();
+          if (this.stopped) return;
           if (child.spec.port) await waitReady(`http://${HOST}:${child.spec.port}/readyz`);
           const via = this.balancedBy(child);
           if (via) await waitServedBy(via, child.spec.name);
