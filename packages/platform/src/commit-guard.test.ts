@@ -57,6 +57,19 @@ describe('commit guard', () => {
     expect(await rows()).toEqual([]);
   });
 
+  it('no longer guards work it started that runs on after it has ended', async () => {
+    const refuse: CommitGuard = async () => {
+      throw new Error('fenced off');
+    };
+    let lingering: Promise<number> | undefined;
+    await withCommitGuard(refuse, async () => {
+      // Like a queue pump or a reconnect loop first started from inside a request.
+      lingering = new Promise((r) => setTimeout(r, 20)).then(() => insert(6));
+    });
+    await expect(lingering).resolves.toBe(6);
+    expect(await rows()).toEqual([6, 106]);
+  });
+
   it('leaves transactions outside it alone, also while another guard is in force elsewhere', async () => {
     const refuse: CommitGuard = async () => {
       throw new Error('fenced off');

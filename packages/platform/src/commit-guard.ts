@@ -8,11 +8,26 @@ import type { Db } from './db.ts';
  */
 export type CommitGuard = (tx: Db) => Promise<void>;
 
-const guards = new AsyncLocalStorage<CommitGuard>();
+interface Scope {
+  guard: CommitGuard;
+  /** False once `fn` has settled: work it left running (a queue pump, a timer) is not its own. */
+  open: boolean;
+}
 
-/** Runs `fn` so that every top-level transaction it opens, however deep, calls `guard` before committing. */
-export function withCommitGuard<T>(guard: CommitGuard, fn: () => T): T {
-  return guards.run(guard, fn);
+const scopes = new AsyncLocalStorage<Scope>();
+
+/**
+ * Runs `fn` so that every top-level transaction it opens, however deep, calls `guard` before
+ * committing, until `fn` settles. Whatever `fn` started that outlives it (a loop begun lazily
+ * on first use, say) still sees this scope, but no longer the guard.
+ */
+export async function withCommitGuard<T>(guard: CommitGuard, fn: () => Promise<T>): Promise<T> {
+  const scope: Scope = { guard, open: true };
+  try {
+    return await scopes.run(scope, fn);
+  } finally {
+    scope.open = false;
+  }
 }
 
 type Transaction = (fn: (tx: Db) => Promise<unknown>, config?: unknown) => Promise<unknown>;
@@ -24,8 +39,8 @@ export function guardTransactions(db: Db): Db {
   target.transaction = (fn, config) =>
     transaction(async (tx) => {
       const result = await fn(tx);
-      const guard = guards.getStore();
-      if (guard) await guard(tx);
+      const scope = scopes.getStore();
+      if (scope?.open) await scope.guard(tx);
       return result;
     }, config);
   return db;

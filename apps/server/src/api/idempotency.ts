@@ -29,7 +29,8 @@ export function registerIdempotency(app: FastifyInstance, idempotency: Idempoten
       const claim = request.idempotency;
       if (!claim) return handler.call(this, request, reply);
       const guard = idempotency.guard(claim.userId, claim.key, claim.attempt);
-      return withCommitGuard(guard, () => handler.call(this, request, reply));
+      // Async handlers all; a plain value is awaited the same way.
+      return withCommitGuard(guard, async () => handler.call(this, request, reply));
     };
     route.handler = guarded;
   });
