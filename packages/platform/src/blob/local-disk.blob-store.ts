@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { BlobStore, StoredObject, UploadTargetRequest, UploadTargetSpec } from '../ports.ts';
 import { assertSafeKey, signUpload } from './upload-signature.ts';
@@ -83,7 +83,7 @@ export class LocalDiskBlobStore implements BlobStore {
   }
 
   /** A fresh temporary path on the same filesystem as the objects, so rename is atomic. */
-  async tempPath(): Promise<string> {
+  private async tempPath(): Promise<string> {
     const dir = join(this.opts.dir, 'tmp');
     await mkdir(dir, { recursive: true });
     return join(dir, randomUUID());
@@ -105,10 +105,19 @@ export class LocalDiskBlobStore implements BlobStore {
   }
 
   private async writeTemp(body: Buffer): Promise<string> {
+    return (await this.fillTemp((file) => file.writeFile(body))).tmp;
+  }
+
+  /**
+   * A new temporary file, filled by `fill` and synced to disk, ready for commitTemp. If `fill`
+   * throws, nothing is left behind.
+   */
+  async fillTemp<T>(fill: (file: FileHandle) => Promise<T>): Promise<{ tmp: string; result: T }> {
     const tmp = await this.tempPath();
     const file = await open(tmp, 'wx');
+    let result: T;
     try {
-      await file.writeFile(body);
+      result = await fill(file);
       await file.sync();
     } catch (err) {
       await file.close();
@@ -116,7 +125,7 @@ export class LocalDiskBlobStore implements BlobStore {
       throw err;
     }
     await file.close();
-    return tmp;
+    return { tmp, result };
   }
 
   private async readMeta(key: string): Promise<{ contentType: string } | null> {

@@ -1,4 +1,3 @@
-import { open, rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { LocalDiskBlobStore } from './local-disk.blob-store.ts';
 import { assertSafeKey } from './upload-signature.ts';
@@ -23,18 +22,9 @@ export async function writeUploadStream(
   maxBytes: number,
 ): Promise<number> {
   assertSafeKey(key);
-  const tmp = await store.tempPath();
-  const file = await open(tmp, 'wx');
-  let total: number;
-  try {
-    total = await copyLimited(source, (chunk) => file.write(chunk).then(() => undefined), maxBytes);
-    await file.sync();
-  } catch (err) {
-    await file.close();
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  await file.close();
+  const { tmp, result: total } = await store.fillTemp((file) =>
+    copyLimited(source, (chunk) => file.write(chunk).then(() => undefined), maxBytes),
+  );
   await store.commitTemp(tmp, key, contentType);
   return total;
 }
