@@ -86,123 +86,8 @@ function pageLoads(web: string, paths: string[]) {
 }
 
 // Stage 4 is PostgreSQL by definition (many processes, one database): it runs in the PostgreSQL pass.
-describe.skipIf(!usingPostgres())('stage 4: stateless tiers behind nginx', () => {
-  let stage: StageProcess;
-  let api: string;
-  let web: string;
-
-  beforeAll(async () => {
-    stage = await startStage(4, ['--api', '3', '--web', '2']);
-    ({ api, web } = (await stage.topology()).urls);
-  }, 240_000);
-  afterAll(async () => {
-    const code = await stage?.stop();
-    expect(code).toBe(0);
-  }, 120_000);
-
-  const servedBy = async (url: string, n: number, init?: RequestInit) => {
-    const seen = new Map<string, number>();
-    for (let i = 0; i < n; i++) {
-      const res = await fetch(url, init);
-      expect(res.status).toBe(200);
-      await res.arrayBuffer();
-      const who = res.headers.get('x-served-by') ?? '?';
-      seen.set(who, (seen.get(who) ?? 0) + 1);
-    }
-    return seen;
-  };
-
-  it('writes its topology: every role, with pids and ports', async () => {
-    const topology = await stage.topology();
-    const names = topology.processes.map((p) => p.name).sort();
-    expect(names).toEqual([
-      'api-1',
-      'api-2',
-      'api-3',
-      'lb-api',
-      'lb-web',
-      'storage-1',
-      'storage-2',
-      'web-1',
-      'web-2',
-      'worker-1',
-    ]);
-    for (const p of topology.processes) expect(p.pid).toBeGreaterThan(0);
-  });
-
-  it('serves the whole API journey through the balancer', async () => {
-    await apiJourney(api, stage.dataDir);
-  }, 120_000);
-
-  it('spreads requests over every API and every web instance', async () => {
-    expect([...(await servedBy(`${api}/api/v1/explore`, 12)).keys()].sort()).toEqual([
-      'api-1',
-      'api-2',
-      'api-3',
-    ]);
-    expect([...(await servedBy(`${web}/`, 8)).keys()].sort()).toEqual(['web-1', 'web-2']);
-  });
-
-  it('loses no page load to a killed web instance but the transfers it had under way', async () => {
-    const run = pageLoads(web, await pagePaths(web));
-    while (run.loads.length < 40) await sleep(20);
-    const victim = await instanceOf(stage, 'web-1');
-    process.kill(victim.pid!, 'SIGKILL');
-    // From the moment its port refuses connections, every load must go to web-2 and succeed.
-    while (
-      await fetch(`http://127.0.0.1:${victim.port}/healthz`).then(
-        () => true,
-        () => false,
-      )
-    )
-      await sleep(5);
-    const deadAt = performance.now();
-    await restarted(stage, 'web-1', victim.pid!);
-    const sinceRestart = run.loads.length;
-    await servedAgainBy(run.loads, 'web-1');
-    const loads = await run.stop();
-
-    const failed = loads.filter((l) => l.error !== null);
-    // Bytes already sent cannot be sent again from another instance: a transfer web-1 had under
-    // way (at most one per loader) may be cut off. It never turns into an error status, and
-    // nothing started after web-1 was gone fails.
-    expect(failed.length).toBeLessThanOrEqual(LOADERS);
-    expect(failed.filter((l) => l.error!.startsWith('status'))).toEqual([]);
-    expect(failed.filter((l) => l.startedAt >= deadAt)).toEqual([]);
-    expect(loads.slice(sinceRestart).some((l) => l.servedBy === 'web-1')).toBe(true);
-  }, 120_000);
-
-  it('fails no page load while each web instance in turn drains and restarts', async () => {
-    const run = pageLoads(web, await pagePaths(web));
-    while (run.loads.length < 40) await sleep(20);
-    for (const name of ['web-1', 'web-2']) {
-      const before = await instanceOf(stage, name);
-      process.kill(before.pid!, 'SIGTERM');
-      await restarted(stage, name, before.pid!);
-      // As a rollout would: the next goes only once the balancer sends the restarted one work
-      // again. nginx keeps an instance that refused a connection out for fail_timeout (3 s), and
-      // with two instances, stopping the other inside that window would leave none.
-      await servedAgainBy(run.loads, name);
-    }
-    const loads = await run.stop();
-    expect(loads.filter((l) => l.error !== null)).toEqual([]);
-    expect(new Set(loads.map((l) => l.servedBy))).toEqual(new Set(['web-1', 'web-2']));
-  }, 120_000);
-
-  it('honours a session made on one instance on every other', async () => {
-    const res = await fetch(`${api}/api/v1/accounts`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'roamer', password: 'roaming password' }),
-    });
-    expect(res.status).toBe(201);
-    const { token } = (await res.json()) as { token: string };
-    const seen = await servedBy(`${api}/api/v1/me`, 12, { headers: { authorization: `Bearer ${token}` } });
-    expect([...seen.keys()].sort()).toEqual(['api-1', 'api-2', 'api-3']);
-  });
-});
-
-describe.skipIf(!usingPostgres())('stage 4 under load: failover and rolling restart', () => {
+// One topology serves every test here; they run in order, and each leaves every instance serving.
+describe.skipIf(!usingPostgres())('stage 4', () => {
   let stage: StageProcess;
   let api: string;
   let web: string;
@@ -215,86 +100,191 @@ describe.skipIf(!usingPostgres())('stage 4 under load: failover and rolling rest
     expect(await stage?.stop()).toBe(0);
   }, 120_000);
 
-  const instance = (name: string) => instanceOf(stage, name);
-  const backAgain = (name: string, oldPid: number) => restarted(stage, name, oldPid);
-
-  const answers: ResponseEvent[] = [];
-
-  /** Runs the mixed workload while `during` acts, and for `afterMs` more once it is done. */
-  async function underLoad(afterMs: number, during: () => Promise<void>) {
-    answers.length = 0;
-    const done = new AbortController();
-    const load = runWorkload({
-      baseUrl: api,
-      signup: 4,
-      photosPerUser: 1,
-      durationMs: 600_000,
-      signal: done.signal,
-      concurrency: 6,
-      onResponse: (event) => void answers.push(event),
-    });
-    try {
-      // Act once the workload is really running, not during its sign-ups.
-      while (answers.length < 60) await sleep(50);
-      await during();
-      await sleep(afterMs);
-    } finally {
-      done.abort();
-    }
-    return load;
-  }
-
-  it('SIGKILL of an API instance loses no read, doubles no write, and the restarted one serves again', async () => {
-    const victim = await instance('api-2');
-    const report = await underLoad(5_000, async () => {
-      process.kill(victim.pid!, 'SIGKILL');
-      await backAgain('api-2', victim.pid!);
-    });
-    expect(failedReads(report)).toEqual({});
-    expect(report.totals.count).toBeGreaterThan(100);
-    expect(await expectWritesAppliedOnce(stage.databaseUrl, report)).toBeGreaterThan(0);
-    // nginx skips a failed instance for a few seconds, then tries it again.
-    const seen = new Set<string>();
-    for (let i = 0; i < 100 && !seen.has('api-2'); i++) {
-      const res = await fetch(`${api}/api/v1/explore`);
-      expect(res.status).toBe(200);
-      seen.add(res.headers.get('x-served-by') ?? '');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(seen).toContain('api-2');
-  }, 180_000);
-
-  it('SIGTERM of each API instance in turn fails no request', async () => {
-    const report = await underLoad(2_000, async () => {
-      for (const name of ['api-1', 'api-2', 'api-3']) {
-        const before = await instance(name);
-        process.kill(before.pid!, 'SIGTERM');
-        await backAgain(name, before.pid!);
-        await servedAgainBy(answers, name);
+  describe('stateless tiers behind nginx', () => {
+    const servedBy = async (url: string, n: number, init?: RequestInit) => {
+      const seen = new Map<string, number>();
+      for (let i = 0; i < n; i++) {
+        const res = await fetch(url, init);
+        expect(res.status).toBe(200);
+        await res.arrayBuffer();
+        const who = res.headers.get('x-served-by') ?? '?';
+        seen.set(who, (seen.get(who) ?? 0) + 1);
       }
-    });
-    expect(report.totals.failed).toBe(0);
-    expect(failedReads(report)).toEqual({});
-  }, 240_000);
+      return seen;
+    };
 
-  it('SIGHUP to `graminsta up` restarts every instance in turn, failing no request', async () => {
-    const before = await stage.topology();
-    const pages = pageLoads(web, await pagePaths(web));
-    const report = await underLoad(2_000, async () => {
-      stage.child.kill('SIGHUP');
-      while (!stage.output().includes('[up] rolling restart done')) await sleep(200);
+    it('writes its topology: every role, with pids and ports', async () => {
+      const topology = await stage.topology();
+      const names = topology.processes.map((p) => p.name).sort();
+      expect(names).toEqual([
+        'api-1',
+        'api-2',
+        'api-3',
+        'lb-api',
+        'lb-web',
+        'storage-1',
+        'storage-2',
+        'web-1',
+        'web-2',
+        'worker-1',
+      ]);
+      for (const p of topology.processes) expect(p.pid).toBeGreaterThan(0);
     });
-    // With two web instances, restarting the second before the balancer takes the first back
-    // would leave none: the page loads fail if the supervisor does not wait for that.
-    expect((await pages.stop()).filter((l) => l.error !== null)).toEqual([]);
-    // Uploads and their processing ride through the storage and worker restarts too.
-    expect(report.totals.failed).toBe(0);
-    expect(failedReads(report)).toEqual({});
-    expect(report.endpoints['upload-bytes'].count).toBeGreaterThan(0);
-    expect(await expectWritesAppliedOnce(stage.databaseUrl, report)).toBeGreaterThan(0);
-    const after = await stage.topology();
-    for (const p of after.processes.filter((q) => q.role !== 'balancer')) {
-      expect(p.pid, p.name).not.toBe(before.processes.find((q) => q.name === p.name)!.pid);
+
+    it('serves the whole API journey through the balancer', async () => {
+      await apiJourney(api, stage.dataDir);
+    }, 120_000);
+
+    it('spreads requests over every API and every web instance', async () => {
+      expect([...(await servedBy(`${api}/api/v1/explore`, 12)).keys()].sort()).toEqual([
+        'api-1',
+        'api-2',
+        'api-3',
+      ]);
+      expect([...(await servedBy(`${web}/`, 8)).keys()].sort()).toEqual(['web-1', 'web-2']);
+    });
+
+    it('loses no page load to a killed web instance but the transfers it had under way', async () => {
+      const run = pageLoads(web, await pagePaths(web));
+      while (run.loads.length < 40) await sleep(20);
+      const victim = await instanceOf(stage, 'web-1');
+      process.kill(victim.pid!, 'SIGKILL');
+      // From the moment its port refuses connections, every load must go to web-2 and succeed.
+      while (
+        await fetch(`http://127.0.0.1:${victim.port}/healthz`).then(
+          () => true,
+          () => false,
+        )
+      )
+        await sleep(5);
+      const deadAt = performance.now();
+      await restarted(stage, 'web-1', victim.pid!);
+      const sinceRestart = run.loads.length;
+      await servedAgainBy(run.loads, 'web-1');
+      const loads = await run.stop();
+
+      const failed = loads.filter((l) => l.error !== null);
+      // Bytes already sent cannot be sent again from another instance: a transfer web-1 had under
+      // way (at most one per loader) may be cut off. It never turns into an error status, and
+      // nothing started after web-1 was gone fails.
+      expect(failed.length).toBeLessThanOrEqual(LOADERS);
+      expect(failed.filter((l) => l.error!.startsWith('status'))).toEqual([]);
+      expect(failed.filter((l) => l.startedAt >= deadAt)).toEqual([]);
+      expect(loads.slice(sinceRestart).some((l) => l.servedBy === 'web-1')).toBe(true);
+    }, 120_000);
+
+    it('fails no page load while each web instance in turn drains and restarts', async () => {
+      const run = pageLoads(web, await pagePaths(web));
+      while (run.loads.length < 40) await sleep(20);
+      for (const name of ['web-1', 'web-2']) {
+        const before = await instanceOf(stage, name);
+        process.kill(before.pid!, 'SIGTERM');
+        await restarted(stage, name, before.pid!);
+        // As a rollout would: the next goes only once the balancer sends the restarted one work
+        // again. nginx keeps an instance that refused a connection out for fail_timeout (3 s), and
+        // with two instances, stopping the other inside that window would leave none.
+        await servedAgainBy(run.loads, name);
+      }
+      const loads = await run.stop();
+      expect(loads.filter((l) => l.error !== null)).toEqual([]);
+      expect(new Set(loads.map((l) => l.servedBy))).toEqual(new Set(['web-1', 'web-2']));
+    }, 120_000);
+
+    it('honours a session made on one instance on every other', async () => {
+      const res = await fetch(`${api}/api/v1/accounts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'roamer', password: 'roaming password' }),
+      });
+      expect(res.status).toBe(201);
+      const { token } = (await res.json()) as { token: string };
+      const seen = await servedBy(`${api}/api/v1/me`, 12, { headers: { authorization: `Bearer ${token}` } });
+      expect([...seen.keys()].sort()).toEqual(['api-1', 'api-2', 'api-3']);
+    });
+  });
+
+  describe('under load: failover and rolling restart', () => {
+    const instance = (name: string) => instanceOf(stage, name);
+    const backAgain = (name: string, oldPid: number) => restarted(stage, name, oldPid);
+
+    const answers: ResponseEvent[] = [];
+
+    /** Runs the mixed workload while `during` acts, and for `afterMs` more once it is done. */
+    async function underLoad(afterMs: number, during: () => Promise<void>) {
+      answers.length = 0;
+      const done = new AbortController();
+      const load = runWorkload({
+        baseUrl: api,
+        signup: 4,
+        photosPerUser: 1,
+        durationMs: 600_000,
+        signal: done.signal,
+        concurrency: 6,
+        onResponse: (event) => void answers.push(event),
+      });
+      try {
+        // Act once the workload is really running, not during its sign-ups.
+        while (answers.length < 60) await sleep(50);
+        await during();
+        await sleep(afterMs);
+      } finally {
+        done.abort();
+      }
+      return load;
     }
-  }, 300_000);
+
+    it('SIGKILL of an API instance loses no read, doubles no write, and the restarted one serves again', async () => {
+      const victim = await instance('api-2');
+      const report = await underLoad(5_000, async () => {
+        process.kill(victim.pid!, 'SIGKILL');
+        await backAgain('api-2', victim.pid!);
+      });
+      expect(failedReads(report)).toEqual({});
+      expect(report.totals.count).toBeGreaterThan(100);
+      expect(await expectWritesAppliedOnce(stage.databaseUrl, report)).toBeGreaterThan(0);
+      // nginx skips a failed instance for a few seconds, then tries it again.
+      const seen = new Set<string>();
+      for (let i = 0; i < 100 && !seen.has('api-2'); i++) {
+        const res = await fetch(`${api}/api/v1/explore`);
+        expect(res.status).toBe(200);
+        seen.add(res.headers.get('x-served-by') ?? '');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(seen).toContain('api-2');
+    }, 180_000);
+
+    it('SIGTERM of each API instance in turn fails no request', async () => {
+      const report = await underLoad(2_000, async () => {
+        for (const name of ['api-1', 'api-2', 'api-3']) {
+          const before = await instance(name);
+          process.kill(before.pid!, 'SIGTERM');
+          await backAgain(name, before.pid!);
+          await servedAgainBy(answers, name);
+        }
+      });
+      expect(report.totals.failed).toBe(0);
+      expect(failedReads(report)).toEqual({});
+    }, 240_000);
+
+    it('SIGHUP to `graminsta up` restarts every instance in turn, failing no request', async () => {
+      const before = await stage.topology();
+      const pages = pageLoads(web, await pagePaths(web));
+      const report = await underLoad(2_000, async () => {
+        stage.child.kill('SIGHUP');
+        while (!stage.output().includes('[up] rolling restart done')) await sleep(200);
+      });
+      // With two web instances, restarting the second before the balancer takes the first back
+      // would leave none: the page loads fail if the supervisor does not wait for that.
+      expect((await pages.stop()).filter((l) => l.error !== null)).toEqual([]);
+      // Uploads and their processing ride through the storage and worker restarts too.
+      expect(report.totals.failed).toBe(0);
+      expect(failedReads(report)).toEqual({});
+      expect(report.endpoints['upload-bytes'].count).toBeGreaterThan(0);
+      expect(await expectWritesAppliedOnce(stage.databaseUrl, report)).toBeGreaterThan(0);
+      const after = await stage.topology();
+      for (const p of after.processes.filter((q) => q.role !== 'balancer')) {
+        expect(p.pid, p.name).not.toBe(before.processes.find((q) => q.name === p.name)!.pid);
+      }
+    }, 300_000);
+  });
 });
