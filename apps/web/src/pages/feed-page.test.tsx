@@ -23,6 +23,17 @@ function feedApi(call: Call) {
   return { status: 200, body: { items: [], nextCursor: null, unreadCount: 0 } };
 }
 
+/** The feed page, signed in as Ann, on the paged API above; returns the calls it makes. */
+function renderFeed() {
+  const { client, calls } = testClient(feedApi);
+  render(
+    <Providers client={client} me={meAnn}>
+      <FeedPage />
+    </Providers>,
+  );
+  return { calls };
+}
+
 const shownIds = () =>
   within(screen.getByTestId('feed-list'))
     .getAllByTestId('photo-card')
@@ -36,12 +47,7 @@ afterEach(cleanup);
 
 describe('FeedPage infinite scroll', () => {
   it('loads the next page with nextCursor as the end scrolls into view, without duplicates, and stops at null', async () => {
-    const { client, calls } = testClient(feedApi);
-    render(
-      <Providers client={client} me={meAnn}>
-        <FeedPage />
-      </Providers>,
-    );
+    const { calls } = renderFeed();
     await screen.findByAltText('alt 9');
     expect(shownIds()).toEqual(['alt 9', 'alt 8', 'alt 7']);
 
@@ -63,12 +69,7 @@ describe('FeedPage infinite scroll', () => {
   });
 
   it('asks for each page once even when the end is seen twice before the answer comes', async () => {
-    const { client, calls } = testClient(feedApi);
-    render(
-      <Providers client={client} me={meAnn}>
-        <FeedPage />
-      </Providers>,
-    );
+    const { calls } = renderFeed();
     await screen.findByAltText('alt 9');
     await FakeIntersectionObserver.watching();
     await act(async () => {
@@ -83,12 +84,7 @@ describe('FeedPage infinite scroll', () => {
   });
 
   it('offers a button for keyboards that loads the next page too', async () => {
-    const { client } = testClient(feedApi);
-    render(
-      <Providers client={client} me={meAnn}>
-        <FeedPage />
-      </Providers>,
-    );
+    renderFeed();
     (await screen.findByRole('button', { name: 'Load more photos' })).click();
     await screen.findByAltText('alt 6');
   });
