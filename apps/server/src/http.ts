@@ -12,6 +12,7 @@ import { registerMetrics, type Metrics } from './api/metrics.ts';
 import { collectOpenApi } from './api/openapi.ts';
 import { originTrust } from './api/origins.ts';
 import { storagePlugin, type StorageOptions } from './storage/storage.plugin.ts';
+import { compileTrust } from './net/client-address.ts';
 import { webPlugin } from './web/web.plugin.ts';
 
 export interface HttpOptions {
@@ -34,7 +35,8 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
   const app = Fastify({
     loggerInstance: opts.logger,
     bodyLimit: 64 * 1024,
-    trustProxy: true,
+    // X-Forwarded-* only from the configured balancers (net/client-address.ts).
+    trustProxy: compileTrust(opts.config.TRUSTED_PROXIES),
     // Keep an upstream balancer's request id so one request can be followed across tiers.
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];

@@ -14,6 +14,11 @@ const list = z
       .filter(Boolean),
   );
 
+// An IP address, a CIDR range, or one of proxy-addr's names for a range.
+const address = z
+  .string()
+  .regex(/^([0-9a-fA-F.:]+(\/[0-9]{1,3})?|loopback|linklocal|uniquelocal)$/, 'an IP address or CIDR range');
+
 const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: optionalUrl,
@@ -38,6 +43,15 @@ const EnvSchema = z.object({
   INSTANCE_ID: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_IMAGE_PIXELS: z.coerce.number().int().min(1).default(50_000_000),
+  /**
+   * Addresses or CIDR ranges of the balancers in front of this process. X-Forwarded-For is
+   * believed only from them; anyone else's header is ignored and the socket's address counts.
+   */
+  TRUSTED_PROXIES: list.pipe(z.array(address)),
+  /** Who may read /metrics: addresses or CIDR ranges (loopback by default). */
+  METRICS_ALLOW: list.pipe(z.array(address)).transform((v) => (v.length > 0 ? v : ['loopback'])),
+  /** Serve /metrics on this port of its own instead of beside the API (0: off). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
 });
 
 export type Config = z.infer<typeof EnvSchema> & { roles: Role[] };
