@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '@graminsta/core';
 import { registerAuth } from './auth.ts';
+import './route-config.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { accountRoutes } from './routes/accounts.routes.ts';
 import { feedRoutes } from './routes/feed.routes.ts';
