@@ -2,10 +2,19 @@
  * The ports that service code depends on. `compose` (apps/server) is the only place
  * that picks an adapter; each port has one shared contract suite that every adapter passes.
  */
+import type { Readable } from 'node:stream';
+
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 export interface StoredObject {
   body: Buffer;
+  contentType: string;
+  size: number;
+}
+
+/** An object read as a stream: the body is never held whole in memory. */
+export interface StoredStream {
+  body: Readable;
   contentType: string;
   size: number;
 }
@@ -27,9 +36,11 @@ export interface UploadTargetSpec {
 export interface BlobStore {
   put(key: string, body: Buffer, contentType: string): Promise<void>;
   get(key: string): Promise<StoredObject | null>;
+  /** The object as a stream (the caller must consume or destroy it); null when missing. */
+  stream(key: string): Promise<StoredStream | null>;
   head(key: string): Promise<{ size: number; contentType: string } | null>;
   delete(keys: string[]): Promise<void>;
-  /** Where a browser fetches the object (immutable, cacheable). */
+  /** Where a browser fetches the object (immutable, cacheable); throws for a private key. */
   publicUrl(key: string): string;
   /** A short-lived target bound to one key, one content type and a maximum size. */
   createUploadTarget(req: UploadTargetRequest): Promise<UploadTargetSpec>;

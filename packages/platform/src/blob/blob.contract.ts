@@ -1,3 +1,4 @@
+import { buffer } from 'node:stream/consumers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { BlobStore } from '../ports.ts';
 
@@ -26,6 +27,26 @@ export function blobContract(name: string, factory: () => Promise<BlobStore>): v
     it('answers null for a key that was never put', async () => {
       expect(await store.get(k('missing.jpg'))).toBeNull();
       expect(await store.head(k('missing.jpg'))).toBeNull();
+    });
+
+    it('streams an object with its size and content type, and answers null for a missing one', async () => {
+      const body = Buffer.alloc(300_000, 7);
+      body.write('start', 0);
+      body.write('end', body.length - 3);
+      await store.put(k('big.jpg'), body, 'image/jpeg');
+      const got = await store.stream(k('big.jpg'));
+      expect(got).toMatchObject({ contentType: 'image/jpeg', size: body.length });
+      expect((await buffer(got!.body)).equals(body)).toBe(true);
+      expect(await store.stream(k('never.jpg'))).toBeNull();
+    });
+
+    it('keeps uploaded originals private: no public URL for an uploads/ key', async () => {
+      // The store puts the prefix first: an uploads/ key is what the upload targets use.
+      const key = `uploads/${prefix}/original`;
+      await store.put(key, Buffer.from('exif and all'), 'image/jpeg');
+      expect((await store.get(key))?.body.toString()).toBe('exif and all');
+      expect(() => store.publicUrl(key)).toThrow(/private/);
+      await store.delete([key]);
     });
 
     it('replaces an object put again under the same key', async () => {

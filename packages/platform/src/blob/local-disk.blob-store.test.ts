@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { blobContract } from './blob.contract.ts';
-import { LocalDiskBlobStore, writeUploadStream } from './local-disk.blob-store.ts';
+import { LocalDiskBlobStore, readBounded, writeUploadStream } from './local-disk.blob-store.ts';
 import { verifyUploadSignature } from './upload-signature.ts';
 
 const dirs: string[] = [];
@@ -58,6 +58,29 @@ describe('LocalDiskBlobStore', () => {
     await store.delete(['p/1.webp']);
     expect(await readdir(join(dir, 'tmp'))).toEqual([]);
     expect(await store.head('p/1.webp')).toBeNull();
+  });
+
+  it('streams publicly only what is not private', async () => {
+    await store.put('uploads/u1/abc', Buffer.from('original'), 'image/jpeg');
+    await store.put('p/1/v.webp', Buffer.from('variant'), 'image/webp');
+    expect(await store.streamPublic('uploads/u1/abc')).toBeNull();
+    expect(await store.streamPublic('../objects/uploads/u1/abc')).toBeNull();
+    const variant = await store.streamPublic('p/1/v.webp');
+    expect(variant?.size).toBe(7);
+    variant?.body.destroy();
+    const original = await store.stream('uploads/u1/abc');
+    expect(original?.size).toBe(8);
+    original?.body.destroy();
+  });
+
+  it('reads a stream whole only up to a bound', async () => {
+    expect((await readBounded(Readable.from([Buffer.from('abc'), Buffer.from('de')]), 5)).toString()).toBe(
+      'abcde',
+    );
+    const over = await readBounded(Readable.from([Buffer.alloc(4), Buffer.alloc(4)]), 5).catch(
+      (e: unknown) => e,
+    );
+    expect((over as { code?: string }).code).toBe('payload_too_large');
   });
 
   it('serves objects under <publicBaseUrl>/blobs/<key>', () => {

@@ -1,8 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { BlobStore, StoredObject, UploadTargetRequest, UploadTargetSpec } from '../ports.ts';
-import { assertSafeKey, signUpload } from './upload-signature.ts';
+import type {
+  BlobStore,
+  StoredObject,
+  StoredStream,
+  UploadTargetRequest,
+  UploadTargetSpec,
+} from '../ports.ts';
+import { assertSafeKey, isPrivateKey, isSafeKey, signUpload } from './upload-signature.ts';
 
 export interface LocalDiskBlobStoreOptions {
   dir: string;
@@ -38,6 +44,31 @@ export class LocalDiskBlobStore implements BlobStore {
     return { body, contentType: meta.contentType, size: body.length };
   }
 
+  async stream(key: string): Promise<StoredStream | null> {
+    assertSafeKey(key);
+    // An open descriptor keeps reading the bytes it opened, even if a put replaces the file meanwhile.
+    const file = await orNull(open(this.objectPath(key), 'r'));
+    if (!file) return null;
+    try {
+      const info = await file.stat();
+      const meta = info.isFile() ? await this.readMeta(key) : null;
+      if (!meta) {
+        await file.close();
+        return null;
+      }
+      return { body: file.createReadStream(), contentType: meta.contentType, size: info.size };
+    } catch (err) {
+      await file.close();
+      throw err;
+    }
+  }
+
+  /** What the public route may serve: a safe, non-private key's object, else null. */
+  async streamPublic(key: string): Promise<StoredStream | null> {
+    if (!isSafeKey(key) || isPrivateKey(key)) return null;
+    return this.stream(key);
+  }
+
   async head(key: string): Promise<{ size: number; contentType: string } | null> {
     assertSafeKey(key);
     const info = await orNull(stat(this.objectPath(key)));
@@ -56,6 +87,7 @@ export class LocalDiskBlobStore implements BlobStore {
 
   publicUrl(key: string): string {
     assertSafeKey(key);
+    if (isPrivateKey(key)) throw new Error(`a private key has no public URL: ${key}`);
     return `${this.base}/blobs/${key}`;
   }
 
@@ -102,6 +134,11 @@ export class LocalDiskBlobStore implements BlobStore {
       await rm(tmp, { force: true });
       throw err;
     }
+  }
+
+  /** Removes a temporary file that will not be committed (no error if it is already gone). */
+  async discardTemp(tmp: string): Promise<void> {
+    await rm(tmp, { force: true });
   }
 
   private async writeTemp(body: Buffer): Promise<string> {
@@ -154,4 +191,5 @@ async function orNull<T>(promise: Promise<T>): Promise<T | null> {
 }
 
 // The storage role streams upload bodies to disk through this helper.
-export { PayloadTooLargeError, writeUploadStream } from './upload-stream.ts';
+export { PayloadTooLargeError, receiveToTemp, writeUploadStream } from './upload-stream.ts';
+export { readBounded } from './read-bounded.ts';

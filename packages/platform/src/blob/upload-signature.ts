@@ -13,6 +13,13 @@ export function isSafeKey(key: string): boolean {
   );
 }
 
+/** Uploaded originals live under this prefix: no public URL, never served, read by the worker only. */
+export const PRIVATE_KEY_PREFIX = 'uploads/';
+
+export function isPrivateKey(key: string): boolean {
+  return key.startsWith(PRIVATE_KEY_PREFIX);
+}
+
 export function assertSafeKey(key: string): void {
   if (typeof key !== 'string' || !isSafeKey(key)) throw new Error(`unsafe blob key: ${JSON.stringify(key)}`);
 }

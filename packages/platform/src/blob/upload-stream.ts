@@ -22,11 +22,25 @@ export async function writeUploadStream(
   maxBytes: number,
 ): Promise<number> {
   assertSafeKey(key);
-  const { tmp, result: total } = await store.fillTemp((file) =>
+  const { tmp, size } = await receiveToTemp(store, source, maxBytes);
+  await store.commitTemp(tmp, key, contentType);
+  return size;
+}
+
+/**
+ * The first half of writeUploadStream: the whole body, synced to a temporary file that the
+ * caller commits (store.commitTemp) or discards (store.discardTemp). A body over `maxBytes`
+ * or cut off half way leaves nothing behind.
+ */
+export async function receiveToTemp(
+  store: LocalDiskBlobStore,
+  source: Readable,
+  maxBytes: number,
+): Promise<{ tmp: string; size: number }> {
+  const { tmp, result: size } = await store.fillTemp((file) =>
     copyLimited(source, (chunk) => file.write(chunk).then(() => undefined), maxBytes),
   );
-  await store.commitTemp(tmp, key, contentType);
-  return total;
+  return { tmp, size };
 }
 
 function copyLimited(
