@@ -100,6 +100,7 @@ export async function compose(
     queue,
     pubsub,
     maxImagePixels: config.MAX_IMAGE_PIXELS,
+    uploadQuotaBytes: config.UPLOAD_QUOTA_BYTES,
     onBackgroundError: opts.onBackgroundError,
   });
 

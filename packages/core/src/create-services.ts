@@ -16,6 +16,8 @@ export interface CoreDeps {
   queue: Queue;
   pubsub: PubSub;
   maxImagePixels: number;
+  /** Declared upload bytes one account may have in flight. */
+  uploadQuotaBytes?: number;
   /** Failures after a commit (a live event that could not be pushed); the write stands. */
   onBackgroundError?: (err: unknown) => void;
 }
@@ -29,7 +31,15 @@ export function createServices(deps: CoreDeps): Services {
     idempotency: new IdempotencyService({ db }),
     accounts: new AccountServiceImpl({ db, blobs }),
     users: new UserServiceImpl({ db, notifier, onBackgroundError: deps.onBackgroundError }),
-    photos: new PhotoServiceImpl({ db, blobs, queue, notifier, events, maxImagePixels: deps.maxImagePixels }),
+    photos: new PhotoServiceImpl({
+      db,
+      blobs,
+      queue,
+      notifier,
+      events,
+      maxImagePixels: deps.maxImagePixels,
+      uploadQuotaBytes: deps.uploadQuotaBytes,
+    }),
     comments: new CommentServiceImpl({ db, notifier }),
     feed: new FeedServiceImpl({ db, blobs }),
     notifications: new NotificationServiceImpl({ db, blobs }),

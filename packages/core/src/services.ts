@@ -66,6 +66,14 @@ export interface PhotoService {
   processPhoto(photoId: string): Promise<void>;
   /** Re-enqueues photos left in `processing` (after a crash of an in-process queue). */
   requeueStuck(): Promise<number>;
+  /**
+   * Storage role: claims the upload target at `key` for bytes already on disk and runs
+   * `commitBytes` (moving them into place) before the claim commits. AppError('conflict') when
+   * the target was used, is bound to a photo, expired, or never existed.
+   */
+  receiveUpload(key: string, commitBytes: () => Promise<void>): Promise<void>;
+  /** Housekeeping: removes unused uploads past their expiry, rows and bytes; returns how many. */
+  pruneExpiredUploads(now?: Date): Promise<number>;
 }
 
 export interface CommentService {

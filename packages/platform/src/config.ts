@@ -43,6 +43,12 @@ const EnvSchema = z.object({
   INSTANCE_ID: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_IMAGE_PIXELS: z.coerce.number().int().min(1).default(50_000_000),
+  /** Declared upload bytes one account may have in flight (not yet processed or expired): 100 MiB. */
+  UPLOAD_QUOTA_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(100 * 1024 * 1024),
   /**
    * Addresses or CIDR ranges of the balancers in front of this process. X-Forwarded-For is
    * believed only from them; anyone else's header is ignored and the socket's address counts.

@@ -88,9 +88,19 @@ export const uploads = pgTable(
     maxBytes: integer('max_bytes').notNull(),
     expiresAt: ts('expires_at').notNull(),
     photoId: id('photo_id'),
+    /** Set when the storage role accepted the bytes: a signed target takes them once. */
+    receivedAt: ts('received_at'),
     createdAt: createdAt(),
   },
-  (t) => [index('uploads_owner_idx').on(t.ownerId)],
+  (t) => [
+    index('uploads_owner_idx').on(t.ownerId),
+    // The storage role finds the row by the key it was sent to.
+    uniqueIndex('uploads_key_idx').on(t.key),
+    // Housekeeping looks for unused uploads past their expiry.
+    index('uploads_unused_expiry_idx')
+      .on(t.expiresAt)
+      .where(sql`photo_id is null`),
+  ],
 );
 
 export const photos = pgTable(

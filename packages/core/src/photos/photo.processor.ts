@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { BlobStore, Queue } from '@graminsta/platform';
+import { MAX_UPLOAD_BYTES } from '@graminsta/contracts';
+import { PayloadTooLargeError, readBounded, type BlobStore, type Queue } from '@graminsta/platform';
 import { ImageRejectedError, processImage } from '../media/image-pipeline.ts';
 import type { EventService } from '../services.ts';
 import { isId } from '../shared/pagination.ts';
@@ -38,13 +39,16 @@ export class PhotoProcessor {
     const photo = isId(photoId) ? await photos.findById(photoId) : null;
     if (!photo || photo.status !== 'processing') return;
 
-    const source = await blobs.get(photo.sourceKey);
+    const source = await blobs.stream(photo.sourceKey);
     if (!source) return this.fail(photo, 'the uploaded file is missing');
     let image;
     try {
-      image = await processImage(source.body, { maxPixels: this.deps.maxImagePixels });
+      // The decoder needs the whole file; the upload limit bounds what that can cost.
+      const bytes = await readBounded(source.body, MAX_UPLOAD_BYTES);
+      image = await processImage(bytes, { maxPixels: this.deps.maxImagePixels });
     } catch (err) {
       if (err instanceof ImageRejectedError) return this.fail(photo, err.message);
+      if (err instanceof PayloadTooLargeError) return this.fail(photo, 'the uploaded file is too large');
       throw err;
     }
 

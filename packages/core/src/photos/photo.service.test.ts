@@ -374,7 +374,7 @@ describe('PhotoService', () => {
   it('leaves the photo processing and rethrows when storage is down, so the queue retries', async () => {
     const created = await uploadAndCreate(w, alice, await jpegBytes());
     const failing = Object.assign(Object.create(w.blobs) as typeof w.blobs, {
-      get: () => Promise.reject(new Error('storage unreachable')),
+      stream: () => Promise.reject(new Error('storage unreachable')),
     });
     const worker = new PhotoServiceImpl({ ...w, blobs: failing, maxImagePixels: 50_000_000 });
     await expect(worker.processPhoto(created.id)).rejects.toThrow('storage unreachable');
@@ -390,8 +390,8 @@ describe('PhotoService', () => {
   it('cleans up variants written for a photo deleted while it was being processed', async () => {
     const created = await uploadAndCreate(w, alice, await jpegBytes());
     const racing = Object.assign(Object.create(w.blobs) as typeof w.blobs, {
-      get: async (key: string) => {
-        const object = await w.blobs.get(key);
+      stream: async (key: string) => {
+        const object = await w.blobs.stream(key);
         await w.photos.deletePhoto(alice, created.id);
         return object;
       },

@@ -31,9 +31,13 @@ export interface PhotoServiceDeps {
   maxImagePixels: number;
   /** How long an upload target stays valid; 15 minutes by default. */
   uploadTtlSeconds?: number;
+  /** Declared bytes one account may have in flight (not yet processed or expired); 100 MiB by default. */
+  uploadQuotaBytes?: number;
 }
 
 const DEFAULT_UPLOAD_TTL_SECONDS = 15 * 60;
+export const DEFAULT_UPLOAD_QUOTA_BYTES = 100 * 1024 * 1024;
+const PRUNE_BATCH = 200;
 const ACCEPTED_TYPES: ReadonlySet<string> = new Set(UPLOAD_CONTENT_TYPES);
 
 export class PhotoServiceImpl implements PhotoService {
@@ -72,18 +76,56 @@ export class PhotoServiceImpl implements PhotoService {
     const key = `uploads/${userId}/${randomBytes(16).toString('hex')}`;
     const target = { key, contentType: input.contentType, maxBytes: input.size, expiresAt };
     const upload = await this.deps.blobs.createUploadTarget(target);
-    // A transaction of its own, though it is one row: a commit guard (an Idempotency-Key's) sees it.
-    const row = await this.deps.db.transaction((tx) =>
-      this.uploads.insert({ ownerId: userId, ...target }, tx),
-    );
+    const quota = this.deps.uploadQuotaBytes ?? DEFAULT_UPLOAD_QUOTA_BYTES;
+    // A transaction (not a lone insert): a commit guard (an Idempotency-Key's) sees it, and the
+    // owner's row lock makes two uploads racing for the last of the quota take turns.
+    const row = await this.deps.db.transaction(async (tx) => {
+      await this.uploads.lockOwner(userId, tx);
+      const inFlight = await this.uploads.bytesInFlight(userId, new Date(), tx);
+      if (inFlight + input.size > quota) {
+        // 429, not 413: this request is not too large, the account has too much still in flight.
+        throw new AppError(
+          'rate_limited',
+          `at most ${quota} bytes of uploads may be in flight; wait for your photos to finish processing`,
+        );
+      }
+      return this.uploads.insert({ ownerId: userId, ...target }, tx);
+    });
     return { uploadId: row.id, upload, expiresAt: expiresAt.toISOString() };
+  }
+
+  async receiveUpload(key: string, commitBytes: () => Promise<void>): Promise<void> {
+    await this.deps.db.transaction(async (tx) => {
+      // Two PUTs racing for one target: the conditional update lets exactly one through.
+      if (!(await this.uploads.markReceived(key, new Date(), tx))) {
+        throw new AppError('conflict', 'this upload target is used, expired or unknown');
+      }
+      // The bytes land before the claim commits; if they cannot, the claim rolls back.
+      await commitBytes();
+    });
+  }
+
+  async pruneExpiredUploads(now = new Date()): Promise<number> {
+    let pruned = 0;
+    for (;;) {
+      // Rows and bytes in one transaction: the row locks keep a late PUT from landing bytes
+      // after they are deleted, and a failed delete leaves the rows for the next sweep.
+      const keys = await this.deps.db.transaction(async (tx) => {
+        const found = await this.uploads.deleteExpiredUnused(now, PRUNE_BATCH, tx);
+        await this.deps.blobs.delete(found);
+        return found;
+      });
+      pruned += keys.length;
+      if (keys.length < PRUNE_BATCH) return pruned;
+    }
   }
 
   async createPhoto(userId: string, input: CreatePhotoBody): Promise<Photo> {
     const upload = isId(input.uploadId) ? await this.uploads.findById(input.uploadId) : null;
     if (!upload || upload.ownerId !== userId) throw notFound('upload');
     if (upload.photoId !== null) throw new AppError('conflict', 'this upload already made a photo');
-    if (upload.expiresAt.getTime() <= Date.now()) throw new AppError('conflict', 'this upload has expired');
+    const now = new Date();
+    if (upload.expiresAt <= now) throw new AppError('conflict', 'this upload has expired');
     const stored = await this.deps.blobs.head(upload.key);
     if (!stored) throw new AppError('bad_request', 'upload has no bytes yet');
     if (stored.size > upload.maxBytes)
@@ -96,8 +138,8 @@ export class PhotoServiceImpl implements PhotoService {
         tx,
       );
       // Two requests racing with one upload: the conditional update lets exactly one through.
-      if (!(await this.uploads.markUsed(upload.id, row.id, tx))) {
-        throw new AppError('conflict', 'this upload already made a photo');
+      if (!(await this.uploads.markUsed(upload.id, row.id, now, tx))) {
+        throw new AppError('conflict', 'this upload already made a photo, or expired');
       }
       await this.photos.insertTags(row.id, userId, extractTags(caption), tx);
       await this.photos.adjustPhotoCount(userId, 1, tx);
