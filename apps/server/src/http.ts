@@ -90,7 +90,9 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
       openApi,
     });
   }
-  if (opts.roles.includes('storage')) await app.register(storagePlugin, opts.storage);
+  if (opts.roles.includes('storage')) {
+    await app.register(storagePlugin, { ...opts.storage, uploads: opts.services?.photos ?? null });
+  }
   if (opts.roles.includes('web')) await app.register(webPlugin, { config: opts.config });
   return state;
 }

@@ -1,26 +1,37 @@
-import type { FastifyInstance } from 'fastify';
-import type { BlobStore } from '@graminsta/platform';
-import { verifyUploadSignature, writeUploadStream, type LocalDiskBlobStore } from '@graminsta/platform';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { PhotoService } from '@graminsta/core';
+import { receiveToTemp, verifyUploadSignature, type LocalDiskBlobStore } from '@graminsta/platform';
 import { errorBody } from '../api/errors.ts';
 
 export interface StorageOptions {
   /** The local-disk store this role serves; null when blobs live elsewhere (S3). */
   store: LocalDiskBlobStore | null;
   secret: string;
+  /** Claims an upload target for received bytes (the photo service); required with a store. */
+  uploads?: Pick<PhotoService, 'receiveUpload'> | null;
 }
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
+// A stored object must never run as a page: no sniffing into HTML, no scripts, no same origin.
+// The same policy raw.githubusercontent.com serves user files with; images still display.
+export const STORED_OBJECT_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'";
 
 /**
- * The `storage` role of stages 1–4: receives bytes on signed, expiring upload URLs and
- * serves stored objects with immutable caching. The API never touches upload bodies.
+ * The `storage` role of stages 1–4: receives bytes on signed, expiring, single-use upload URLs
+ * and streams stored objects with immutable caching. Uploaded originals (private `uploads/`
+ * keys) are never served here. The API never touches upload bodies.
  */
 export async function storagePlugin(app: FastifyInstance, opts: StorageOptions): Promise<void> {
-  const store = opts.store;
+  const { store, uploads } = opts;
   if (!store) return;
+  if (!uploads) throw new Error('the storage role needs the photo service to accept uploads');
 
   await app.register(
     async (storage) => {
+      storage.addHook('onSend', async (_request, reply) => {
+        void reply.header('x-content-type-options', 'nosniff');
+        void reply.header('content-security-policy', STORED_OBJECT_CSP);
+      });
       // Upload bodies are streamed to disk by the handler, not parsed.
       storage.removeAllContentTypeParsers();
       storage.addContentTypeParser('*', (_request, _payload, done) => done(null));
@@ -43,35 +54,34 @@ export async function storagePlugin(app: FastifyInstance, opts: StorageOptions):
               .send(errorBody('unsupported_media_type', `this upload takes ${check.contentType} only`));
           }
           const declared = Number(request.headers['content-length'] ?? NaN);
-          if (Number.isFinite(declared) && declared > check.maxBytes) {
-            // Refuse before reading: nothing is kept.
-            void reply.header('connection', 'close');
-            return reply
-              .code(413)
-              .send(errorBody('payload_too_large', `this upload takes at most ${check.maxBytes} bytes`));
+          // Refuse before reading: nothing is kept.
+          if (Number.isFinite(declared) && declared > check.maxBytes) return tooLarge(reply, check.maxBytes);
+          let tmp: string;
+          try {
+            ({ tmp } = await receiveToTemp(store, request.raw, check.maxBytes));
+          } catch (err) {
+            if ((err as { code?: string }).code === 'payload_too_large')
+              return tooLarge(reply, check.maxBytes);
+            throw err;
           }
           try {
-            await writeUploadStream(store, key, contentType, request.raw, check.maxBytes);
-          } catch (err) {
-            if ((err as { code?: string }).code === 'payload_too_large') {
-              void reply.header('connection', 'close');
-              return reply
-                .code(413)
-                .send(errorBody('payload_too_large', `this upload takes at most ${check.maxBytes} bytes`));
-            }
-            throw err;
+            // The bytes are synced to disk before the target is claimed, and moved into place
+            // before the claim commits: a second PUT (racing or late) is refused and keeps nothing.
+            await uploads.receiveUpload(key, () => store.commitTemp(tmp, key, contentType));
+          } finally {
+            await store.discardTemp(tmp);
           }
           return reply.code(201).send({ ok: true });
         },
       );
 
       storage.get<{ Params: { '*': string } }>('/blobs/*', async (request, reply) => {
-        const object = await safeGet(store, request.params['*']);
+        const object = await store.streamPublic(request.params['*']);
         if (!object) return reply.code(404).send(errorBody('not_found', 'no such object'));
         return reply
           .header('content-type', object.contentType)
+          .header('content-length', object.size)
           .header('cache-control', IMMUTABLE)
-          .header('x-content-type-options', 'nosniff')
           .send(object.body);
       });
     },
@@ -79,11 +89,7 @@ export async function storagePlugin(app: FastifyInstance, opts: StorageOptions):
   );
 }
 
-async function safeGet(store: BlobStore, key: string) {
-  try {
-    return await store.get(key);
-  } catch {
-    // An unsafe key is simply not an object here.
-    return null;
-  }
+function tooLarge(reply: FastifyReply, maxBytes: number) {
+  void reply.header('connection', 'close');
+  return reply.code(413).send(errorBody('payload_too_large', `this upload takes at most ${maxBytes} bytes`));
 }
