@@ -1,15 +1,24 @@
 import type { Logger } from 'pino';
 import type { Composition } from '../compose.ts';
+import { startHousekeeping } from './housekeeping.ts';
 
 export interface Worker {
   stop(): Promise<void>;
 }
 
 export const PHOTO_PROCESS_JOB = 'photo.process';
-const PRUNE_EVERY_MS = 60 * 60 * 1000;
+
+export interface WorkerOptions {
+  /** How often housekeeping runs (15 minutes by default; tests make it short). */
+  housekeepingEveryMs?: number;
+}
 
 /** The `worker` role: photo variants from the queue, and housekeeping. */
-export async function startWorker(comp: Composition, logger: Logger): Promise<Worker> {
+export async function startWorker(
+  comp: Composition,
+  logger: Logger,
+  opts: WorkerOptions = {},
+): Promise<Worker> {
   const { queue, services } = comp;
   queue.process(
     PHOTO_PROCESS_JOB,
@@ -24,17 +33,10 @@ export async function startWorker(comp: Composition, logger: Logger): Promise<Wo
   const requeued = await services.photos.requeueStuck();
   if (requeued > 0) logger.info({ requeued }, 'requeued photos left in processing');
 
-  const prune = setInterval(() => {
-    Promise.all([
-      services.events.prune(),
-      services.accounts.pruneExpired(),
-      services.idempotency.prune(),
-    ]).catch((err: unknown) => logger.warn({ err }, 'housekeeping failed'));
-  }, PRUNE_EVERY_MS);
-  prune.unref();
+  await startHousekeeping(queue, services, logger, opts.housekeepingEveryMs);
   return {
     async stop() {
-      clearInterval(prune);
+      // Jobs stop with the queue (comp.close); a booked housekeeping run waits in it.
     },
   };
 }
