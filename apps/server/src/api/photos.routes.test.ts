@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { signUpload } from '@graminsta/platform';
 import { jpegWithGps } from '../testing/images.ts';
 import { createTestApp, type TestApp } from '../testing/test-app.ts';
 
@@ -88,11 +89,27 @@ describe('photos, likes and comments over HTTP', () => {
       (await t.sendUpload({ url: biggerMax.toString(), headers: up.upload.headers }, jpeg)).statusCode,
     ).toBe(403);
 
+    // A changed expiry without a new signature: the HMAC refuses it.
+    const tampered = new URL(url);
+    tampered.searchParams.set('exp', String(Math.floor(Date.now() / 1000) + 3600));
+    const badSig = await t.sendUpload({ url: tampered.toString(), headers: up.upload.headers }, jpeg);
+    expect(badSig.statusCode).toBe(403);
+    expect(badSig.json().error.message).toMatch(/bad signature/);
+
+    // A validly signed URL whose time is up: refused for the expiry itself.
+    const key = decodeURIComponent(url.pathname.replace(/^\/storage\/uploads\//, ''));
+    const fields = {
+      key,
+      ct: 'image/jpeg',
+      max: String(jpeg.length),
+      exp: String(Math.floor(Date.now() / 1000) - 60),
+    };
     const expired = new URL(url);
-    expired.searchParams.set('exp', '1000');
-    expect(
-      (await t.sendUpload({ url: expired.toString(), headers: up.upload.headers }, jpeg)).statusCode,
-    ).toBe(403);
+    expired.searchParams.set('exp', fields.exp);
+    expired.searchParams.set('sig', signUpload(fields, t.comp.secret));
+    const late = await t.sendUpload({ url: expired.toString(), headers: up.upload.headers }, jpeg);
+    expect(late.statusCode).toBe(403);
+    expect(late.json().error.message).toMatch(/expired/);
 
     const wrongType = await t.sendUpload(
       { url: up.upload.url, headers: { 'content-type': 'image/png' } },
