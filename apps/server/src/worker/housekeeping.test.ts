@@ -1,7 +1,9 @@
 import pino from 'pino';
 import { rawQuery } from '@graminsta/core/testing/test-db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresQueue } from '@graminsta/platform';
 import { createTestApp, type TestApp } from '../testing/test-app.ts';
+import { HOUSEKEEPING_JOB, scheduleHousekeeping } from './housekeeping.ts';
 import { startWorker } from './worker.ts';
 
 const EVERY_MS = 300;
@@ -65,4 +67,23 @@ describe('housekeeping: a recurring job that removes expired, unused uploads', (
     expect(await gone(open)).toBe(false);
     expect(await t.comp.blobs.head(open.key)).not.toBeNull();
   }, 90_000);
+
+  it('is booked once per time slot on the PostgreSQL job table, however many workers book it', async () => {
+    const queue = new PostgresQueue({ db: t.comp.database.db });
+    const booked = async () =>
+      (
+        await rawQuery(
+          t.comp.database,
+          `select payload from jobs where name = '${HOUSEKEEPING_JOB}' order by id`,
+        )
+      ).rows;
+    const now = Date.now();
+    await Promise.all([1, 2, 3].map(() => scheduleHousekeeping(queue, 60_000, -1, now)));
+    const slot = Math.floor(now / 60_000) + 1;
+    expect(await booked()).toEqual([{ payload: { slot } }]);
+    // A run of that slot books the next one, even if its clock is a little behind.
+    await scheduleHousekeeping(queue, 60_000, slot, now);
+    expect((await booked()).map((r) => r.payload)).toEqual([{ slot }, { slot: slot + 1 }]);
+    await queue.close();
+  });
 });
