@@ -11,6 +11,9 @@ npx eslint .
 npx prettier --check . --log-level warn
 npx tsc --noEmit -p tsconfig.json
 
+echo "== OpenAPI document: Redocly and Spectral (OWASP)"
+bash scripts/lint-openapi.sh
+
 # The browser tests load the built client.
 node scripts/ensure-web-build.mjs
 

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 
 /** 64-bit ids travel as decimal strings: JSON numbers lose precision past 2^53. */
-export const Id = z.string().regex(/^[0-9]{1,20}$/, 'must be a decimal id');
+export const Id = z
+  .string()
+  .max(20)
+  .regex(/^[0-9]{1,20}$/, 'must be a decimal id');
 
 export const Cursor = z.string().min(1).max(200);
 

@@ -33,5 +33,5 @@ export async function apiPlugin(app: FastifyInstance, opts: ApiOptions): Promise
     },
     { prefix: '/api/v1' },
   );
-  app.get('/api/openapi.json', { logLevel: 'warn' }, async () => opts.openApi());
+  app.get('/api/openapi.json', { logLevel: 'warn', config: { auth: 'none' } }, async () => opts.openApi());
 }

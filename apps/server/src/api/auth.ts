@@ -34,7 +34,10 @@ export function tokenFrom(request: FastifyRequest): { token: string; via: 'beare
 export function registerAuth(app: FastifyInstance, opts: AuthOptions): void {
   app.decorateRequest('userId', null);
   app.decorateRequest('sessionToken', null);
-  app.addHook('preHandler', async (request) => {
+  // Before validation, so a caller who must sign in learns that first, not how its body is wrong.
+  app.addHook('preValidation', async (request) => {
+    // A route marked auth 'none' never looks at the caller, so a stale token cannot refuse it.
+    if (request.routeOptions.config.auth === 'none') return;
     const found = tokenFrom(request);
     if (!found) return;
     const userId = await opts.accounts.authenticate(found.token);
@@ -51,6 +54,12 @@ export function registerAuth(app: FastifyInstance, opts: AuthOptions): void {
     }
     request.userId = userId;
     request.sessionToken = found.token;
+  });
+  // Enforced from the route's marker, the same one the OpenAPI document reads, so they agree.
+  app.addHook('preValidation', async (request) => {
+    if (request.routeOptions.config.auth === 'required' && !request.userId) {
+      throw new AppError('unauthenticated', 'sign in first');
+    }
   });
 }
 

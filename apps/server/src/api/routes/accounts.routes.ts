@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { LogInBody, Me, Ok, PatchMeBody, SessionResponse, SignUpBody } from '@graminsta/contracts';
+import { ErrorBody, LogInBody, Me, Ok, PatchMeBody, SessionResponse, SignUpBody } from '@graminsta/contracts';
 import type { Services } from '@graminsta/core';
 import { clearSessionCookie, requireUser, setSessionCookie } from '../auth.ts';
 
@@ -9,7 +9,11 @@ export const accountRoutes: FastifyPluginAsyncZod<{ services: Services; secureCo
 ) => {
   app.post(
     '/accounts',
-    { schema: { summary: 'Sign up', body: SignUpBody, response: { 201: SessionResponse } } },
+    {
+      config: { auth: 'none' },
+      // 409: the username is taken.
+      schema: { summary: 'Sign up', body: SignUpBody, response: { 201: SessionResponse, 409: ErrorBody } },
+    },
     async (request, reply) => {
       const session = await services.accounts.signUp(request.body, { ip: request.ip });
       setSessionCookie(reply, session.token, secureCookies);
@@ -19,7 +23,10 @@ export const accountRoutes: FastifyPluginAsyncZod<{ services: Services; secureCo
 
   app.post(
     '/sessions',
-    { schema: { summary: 'Log in', body: LogInBody, response: { 200: SessionResponse } } },
+    {
+      config: { auth: 'none' },
+      schema: { summary: 'Log in', body: LogInBody, response: { 200: SessionResponse } },
+    },
     async (request, reply) => {
       const session = await services.accounts.logIn(request.body, { ip: request.ip });
       setSessionCookie(reply, session.token, secureCookies);
@@ -29,7 +36,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ services: Services; secureCo
 
   app.delete(
     '/sessions/current',
-    { schema: { summary: 'Log out', response: { 200: Ok } } },
+    { config: { auth: 'required' }, schema: { summary: 'Log out', response: { 200: Ok } } },
     async (request, reply) => {
       requireUser(request);
       await services.accounts.logOut(request.sessionToken!);
@@ -38,13 +45,18 @@ export const accountRoutes: FastifyPluginAsyncZod<{ services: Services; secureCo
     },
   );
 
-  app.get('/me', { schema: { summary: 'Own account', response: { 200: Me } } }, async (request) =>
-    services.accounts.getMe(requireUser(request)),
+  app.get(
+    '/me',
+    { config: { auth: 'required' }, schema: { summary: 'Own account', response: { 200: Me } } },
+    async (request) => services.accounts.getMe(requireUser(request)),
   );
 
   app.patch(
     '/me',
-    { schema: { summary: 'Edit own profile', body: PatchMeBody, response: { 200: Me } } },
+    {
+      config: { auth: 'required' },
+      schema: { summary: 'Edit own profile', body: PatchMeBody, response: { 200: Me } },
+    },
     async (request) => services.accounts.updateMe(requireUser(request), request.body),
   );
 };

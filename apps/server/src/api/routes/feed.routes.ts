@@ -14,19 +14,26 @@ import { requireUser } from '../auth.ts';
 export const feedRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
   app.get(
     '/feed',
-    { schema: { summary: 'Home feed', querystring: PageQuery, response: { 200: page(Photo) } } },
+    {
+      config: { auth: 'required' },
+      schema: { summary: 'Home feed', querystring: PageQuery, response: { 200: page(Photo) } },
+    },
     async (request) => services.feed.home(requireUser(request), request.query),
   );
 
   app.get(
     '/explore',
-    { schema: { summary: 'Recent public photos', querystring: PageQuery, response: { 200: page(Photo) } } },
+    {
+      config: { auth: 'optional' },
+      schema: { summary: 'Recent public photos', querystring: PageQuery, response: { 200: page(Photo) } },
+    },
     async (request) => services.feed.explore(request.userId, request.query),
   );
 
   app.get(
     '/tags/:tag',
     {
+      config: { auth: 'optional' },
       schema: {
         summary: 'Photos by #tag',
         params: TagParams,
@@ -39,13 +46,19 @@ export const feedRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
 
   app.get(
     '/notifications',
-    { schema: { summary: 'Notifications', querystring: PageQuery, response: { 200: NotificationPage } } },
+    {
+      config: { auth: 'required' },
+      schema: { summary: 'Notifications', querystring: PageQuery, response: { 200: NotificationPage } },
+    },
     async (request) => services.notifications.list(requireUser(request), request.query),
   );
 
   app.post(
     '/notifications/read',
-    { schema: { summary: 'Mark notifications read', body: MarkReadBody, response: { 200: UnreadCount } } },
+    {
+      config: { auth: 'required' },
+      schema: { summary: 'Mark notifications read', body: MarkReadBody, response: { 200: UnreadCount } },
+    },
     async (request) => services.notifications.markRead(requireUser(request), request.body?.upTo),
   );
 };

@@ -5,6 +5,7 @@ import {
   CreateCommentBody,
   CreatePhotoBody,
   CreateUploadBody,
+  ErrorBody,
   LikeState,
   Ok,
   PageQuery,
@@ -20,6 +21,7 @@ export const photoRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
   app.post(
     '/uploads',
     {
+      config: { auth: 'required' },
       schema: {
         summary: 'Where to send photo bytes',
         body: CreateUploadBody,
@@ -32,20 +34,34 @@ export const photoRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
 
   app.post(
     '/photos',
-    { schema: { summary: 'Create a photo from an upload', body: CreatePhotoBody, response: { 202: Photo } } },
+    {
+      config: { auth: 'required' },
+      // 404: no such upload of the caller's.
+      schema: {
+        summary: 'Create a photo from an upload',
+        body: CreatePhotoBody,
+        response: { 202: Photo, 404: ErrorBody },
+      },
+    },
     async (request, reply) =>
       reply.code(202).send(await services.photos.createPhoto(requireUser(request), request.body)),
   );
 
   app.get(
     '/photos/:id',
-    { schema: { summary: 'One photo', params: PhotoParams, response: { 200: Photo } } },
+    {
+      config: { auth: 'optional' },
+      schema: { summary: 'One photo', params: PhotoParams, response: { 200: Photo } },
+    },
     async (request) => services.photos.getPhoto(request.params.id, request.userId),
   );
 
   app.delete(
     '/photos/:id',
-    { schema: { summary: 'Delete own photo', params: PhotoParams, response: { 200: Ok } } },
+    {
+      config: { auth: 'required' },
+      schema: { summary: 'Delete own photo', params: PhotoParams, response: { 200: Ok } },
+    },
     async (request) => {
       await services.photos.deletePhoto(requireUser(request), request.params.id);
       return { ok: true as const };
@@ -54,19 +70,26 @@ export const photoRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
 
   app.put(
     '/photos/:id/like',
-    { schema: { summary: 'Like', params: PhotoParams, response: { 200: LikeState } } },
+    {
+      config: { auth: 'required' },
+      schema: { summary: 'Like', params: PhotoParams, response: { 200: LikeState } },
+    },
     async (request) => services.photos.like(requireUser(request), request.params.id),
   );
 
   app.delete(
     '/photos/:id/like',
-    { schema: { summary: 'Unlike', params: PhotoParams, response: { 200: LikeState } } },
+    {
+      config: { auth: 'required' },
+      schema: { summary: 'Unlike', params: PhotoParams, response: { 200: LikeState } },
+    },
     async (request) => services.photos.unlike(requireUser(request), request.params.id),
   );
 
   app.get(
     '/photos/:id/comments',
     {
+      config: { auth: 'optional' },
       schema: {
         summary: 'Comments, oldest first',
         params: PhotoParams,
@@ -84,6 +107,7 @@ export const photoRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
   app.post(
     '/photos/:id/comments',
     {
+      config: { auth: 'required' },
       schema: {
         summary: 'Comment',
         params: PhotoParams,
@@ -99,7 +123,10 @@ export const photoRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
 
   app.delete(
     '/comments/:id',
-    { schema: { summary: 'Delete a comment', params: CommentParams, response: { 200: Ok } } },
+    {
+      config: { auth: 'required' },
+      schema: { summary: 'Delete a comment', params: CommentParams, response: { 200: Ok } },
+    },
     async (request) => {
       await services.comments.delete(requireUser(request), request.params.id);
       return { ok: true as const };

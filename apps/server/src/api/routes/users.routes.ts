@@ -16,13 +16,17 @@ import { requireUser } from '../auth.ts';
 export const userRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
   app.get(
     '/users/:username',
-    { schema: { summary: 'Profile', params: UsernameParams, response: { 200: Profile } } },
+    {
+      config: { auth: 'optional' },
+      schema: { summary: 'Profile', params: UsernameParams, response: { 200: Profile } },
+    },
     async (request) => services.users.getProfile(request.params.username, request.userId),
   );
 
   app.get(
     '/users/:username/photos',
     {
+      config: { auth: 'optional' },
       schema: {
         summary: "A user's photos",
         params: UsernameParams,
@@ -37,6 +41,7 @@ export const userRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
     app.get(
       `/users/:username/${list}`,
       {
+        config: { auth: 'none' },
         schema: {
           summary: list === 'followers' ? 'Followers' : 'Accounts followed',
           params: UsernameParams,
@@ -50,19 +55,26 @@ export const userRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
 
   app.put(
     '/users/:username/follow',
-    { schema: { summary: 'Follow', params: UsernameParams, response: { 200: FollowState } } },
+    {
+      config: { auth: 'required' },
+      schema: { summary: 'Follow', params: UsernameParams, response: { 200: FollowState } },
+    },
     async (request) => services.users.follow(requireUser(request), request.params.username),
   );
 
   app.delete(
     '/users/:username/follow',
-    { schema: { summary: 'Unfollow', params: UsernameParams, response: { 200: FollowState } } },
+    {
+      config: { auth: 'required' },
+      schema: { summary: 'Unfollow', params: UsernameParams, response: { 200: FollowState } },
+    },
     async (request) => services.users.unfollow(requireUser(request), request.params.username),
   );
 
   app.get(
     '/search/users',
     {
+      config: { auth: 'none' },
       schema: {
         summary: 'Accounts by username prefix',
         querystring: SearchQuery,
