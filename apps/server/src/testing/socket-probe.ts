@@ -42,8 +42,11 @@ export class SocketProbe {
     });
   }
 
+  /** Sends now, or once open (in order), as a client does that sends from its open handler. */
   send(message: object | string): void {
-    this.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
+    const text = typeof message === 'string' ? message : JSON.stringify(message);
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(text);
+    else if (this.ws.readyState === WebSocket.CONNECTING) this.ws.once('open', () => this.ws.send(text));
   }
 
   /** The first message of that type, or null if the socket closed before one came. */
