@@ -6,6 +6,7 @@ import { originTrust } from './api/origins.ts';
 import { compose, instanceIdOf, publicApiUrl, type Composition } from './compose.ts';
 import { buildHttpServer } from './http.ts';
 import { createLogger } from './logger.ts';
+import { compileTrust } from './net/client-address.ts';
 import { RealtimeGateway } from './realtime/gateway.ts';
 import { startWorker, type Worker } from './worker/worker.ts';
 
@@ -64,6 +65,7 @@ export async function startServer(
         events: comp.services.events,
         logger,
         trustedOrigin: originTrust(config),
+        trustProxy: compileTrust(config.TRUSTED_PROXIES),
       });
       gateway.attach(http.server);
     }

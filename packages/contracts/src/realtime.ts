@@ -20,3 +20,9 @@ export type ServerMessage =
 
 /** Close code for a bad or missing token. */
 export const WS_CLOSE_UNAUTHENTICATED = 4401;
+
+/** Close code for a socket that broke a rule, such as sending messages too fast. */
+export const WS_CLOSE_POLICY = 1008;
+
+/** Close code for a socket over its account's limit of open sockets. */
+export const WS_CLOSE_TOO_MANY_SOCKETS = 4429;

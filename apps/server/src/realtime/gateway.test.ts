@@ -1,65 +1,162 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { EventService } from '@graminsta/core';
 import { loadConfig } from '@graminsta/platform';
 import { originTrust } from '../api/origins.ts';
-import { freePort } from '../supervisor/ports.ts';
+import { SocketProbe } from '../testing/socket-probe.ts';
 import { createTestApp, type TestApp } from '../testing/test-app.ts';
-import { RealtimeGateway } from './gateway.ts';
+import { RealtimeGateway, type GatewayOptions } from './gateway.ts';
+
+const WEB = 'http://localhost:5173';
+
+/** The real event service, counting the subscriptions that are live right now. */
+function countingSubscriptions(events: EventService) {
+  let live = 0;
+  const counted: EventService = {
+    publish: (...args) => events.publish(...args),
+    since: (...args) => events.since(...args),
+    prune: () => events.prune(),
+    async subscribe(userId, onEvent) {
+      const unsubscribe = await events.subscribe(userId, onEvent);
+      live += 1;
+      let dropped = false;
+      return async () => {
+        if (!dropped) live -= 1;
+        dropped = true;
+        await unsubscribe();
+      };
+    },
+  };
+  return { events: counted, live: () => live };
+}
 
 describe('the /ws gateway', () => {
   let t: TestApp;
-  let gateway: RealtimeGateway;
-  let wsUrl: string;
-  const WEB = 'http://localhost:5173';
+  let counting: ReturnType<typeof countingSubscriptions>;
+  const running: { gateway: RealtimeGateway; server: Server }[] = [];
 
   beforeAll(async () => {
-    const port = await freePort();
-    t = await createTestApp({ PORT: String(port), HOST: '127.0.0.1', PUBLIC_WEB_URL: WEB });
-    gateway = new RealtimeGateway({
+    t = await createTestApp({ PUBLIC_WEB_URL: WEB });
+    counting = countingSubscriptions(t.comp.services.events);
+  });
+  afterEach(async () => {
+    for (const { gateway, server } of running.splice(0)) {
+      await gateway.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+  afterAll(() => t.close());
+
+  /** A gateway on its own loopback listener, with the limits a test wants. */
+  async function startGateway(opts: Partial<GatewayOptions> = {}): Promise<string> {
+    const gateway = new RealtimeGateway({
       accounts: t.comp.services.accounts,
-      events: t.comp.services.events,
+      events: counting.events,
       logger: pino({ level: 'silent' }),
       trustedOrigin: originTrust(loadConfig({ PUBLIC_WEB_URL: WEB })),
       authTimeoutMs: 1500,
+      ...opts,
     });
-    gateway.attach(t.app.server);
-    await t.app.listen({ port, host: '127.0.0.1' });
-    wsUrl = `ws://127.0.0.1:${port}/ws`;
-  });
-  afterAll(async () => {
-    await gateway.close();
-    await t.close();
-  });
+    const server = createServer();
+    gateway.attach(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    running.push({ gateway, server });
+    return `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws`;
+  }
 
-  /** Opens a socket and reports the first thing that happens: ready, or a close code. */
-  function firstOutcome(headers: Record<string, string>, auth?: object): Promise<string> {
-    return new Promise((resolve) => {
-      const ws = new WebSocket(wsUrl, { headers });
-      ws.on('open', () => auth && ws.send(JSON.stringify(auth)));
-      ws.on('message', (raw) => {
-        const msg = JSON.parse(raw.toString()) as { type: string };
-        if (msg.type === 'ready') {
-          resolve('ready');
-          ws.close();
-        }
-      });
-      ws.on('close', (code) => resolve(`closed ${code}`));
-    });
+  async function authed(url: string, token: string): Promise<SocketProbe> {
+    const probe = new SocketProbe(url);
+    probe.send({ type: 'auth', token });
+    expect(await probe.outcome()).toBe('ready');
+    return probe;
   }
 
   it('authenticates with a token message, and closes with 4401 on a bad one', async () => {
+    const url = await startGateway();
     const token = await t.signUp('socketeer');
-    expect(await firstOutcome({}, { type: 'auth', token })).toBe('ready');
-    expect(await firstOutcome({}, { type: 'auth', token: 'x'.repeat(43) })).toBe('closed 4401');
+    await (await authed(url, token)).close();
+    const bad = new SocketProbe(url);
+    bad.send({ type: 'auth', token: 'x'.repeat(43) });
+    expect(await bad.outcome()).toBe('closed 4401');
   });
 
   it('takes the session cookie only from a trusted page origin', async () => {
+    const url = await startGateway();
     const token = await t.signUp('cookied');
     const cookie = `graminsta_session=${token}`;
-    expect(await firstOutcome({ cookie, origin: WEB })).toBe('ready');
+    expect(await new SocketProbe(url, { cookie, origin: WEB }).outcome()).toBe('ready');
     // Another site's page (or a page on another port) cannot ride on the cookie.
-    expect(await firstOutcome({ cookie, origin: 'http://evil.example' })).toBe('closed 4401');
-    expect(await firstOutcome({ cookie, origin: 'http://localhost:9999' })).toBe('closed 4401');
+    expect(await new SocketProbe(url, { cookie, origin: 'http://evil.example' }).outcome()).toBe(
+      'closed 4401',
+    );
+    expect(await new SocketProbe(url, { cookie, origin: 'http://localhost:9999' }).outcome()).toBe(
+      'closed 4401',
+    );
+  });
+
+  it('keeps a socket whose cookie holds a broken escape, unauthenticated until its auth message', async () => {
+    const url = await startGateway();
+    const token = await t.signUp('escaped');
+    const probe = new SocketProbe(url, { cookie: 'graminsta_session=%E0%A4%A; other=%', origin: WEB });
+    expect(await probe.open()).toBe(true);
+    probe.send({ type: 'auth', token });
+    expect(await probe.outcome()).toBe('ready');
+    await probe.close();
+  });
+
+  it('lets one auth through per socket: one subscription, each event once, none left after close', async () => {
+    const url = await startGateway();
+    const token = await t.signUp('racer');
+    const userId = (await t.comp.services.accounts.authenticate(token))!;
+    const before = counting.live();
+    const probe = new SocketProbe(url);
+    // Sent back to back: the later ones arrive while the first is still being checked.
+    for (let i = 0; i < 5; i++) probe.send({ type: 'auth', token });
+    expect(await probe.outcome()).toBe('ready');
+    probe.send({ type: 'auth', token }); // and one after it succeeded
+    await expect.poll(() => probe.messages.filter((m) => m.code === 'already_authenticated').length).toBe(5);
+    expect(counting.live() - before).toBe(1);
+
+    await t.comp.services.events.publish(userId, 'notification', { kind: 'follow' });
+    probe.send({ type: 'ping' });
+    await probe.next('pong');
+    expect(probe.messages.filter((m) => m.type === 'notification')).toHaveLength(1);
+
+    await probe.close();
+    await expect.poll(() => counting.live()).toBe(before);
+  });
+
+  it('closes with 1008 a socket that sends faster than its message rate', async () => {
+    const url = await startGateway({ limits: { messageBurst: 5, messagesPerSecond: 1 } });
+    const probe = new SocketProbe(url);
+    expect(await probe.open()).toBe(true);
+    for (let i = 0; i < 30; i++) probe.send({ type: 'ping' });
+    expect(await probe.closed).toBe(1008);
+    expect(probe.messages.filter((m) => m.type === 'pong').length).toBeLessThan(30);
+  });
+
+  it('refuses with 429 the upgrade past the per-address limit, and takes one again after a close', async () => {
+    const url = await startGateway({ limits: { perAddress: 3 } });
+    const held = [new SocketProbe(url), new SocketProbe(url), new SocketProbe(url)];
+    for (const probe of held) expect(await probe.open()).toBe(true);
+    expect(await new SocketProbe(url).outcome()).toBe('refused 429');
+    await held[0]!.close();
+    await expect.poll(async () => new SocketProbe(url).open()).toBe(true);
+  });
+
+  it('closes with 4429 the socket past the per-account limit once it authenticates', async () => {
+    const url = await startGateway({ limits: { perAccount: 2 } });
+    const token = await t.signUp('crowded');
+    const held = [await authed(url, token), await authed(url, token)];
+    const extra = new SocketProbe(url);
+    extra.send({ type: 'auth', token });
+    expect(await extra.outcome()).toBe('closed 4429');
+    // Another account from the same address is not affected.
+    await (await authed(url, await t.signUp('neighbour'))).close();
+    await held[0]!.close();
+    await expect.poll(async () => (await authed(url, token)) && true).toBe(true);
   });
 });

@@ -1,16 +1,13 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { fastifyCookie } from '@fastify/cookie';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import {
-  ClientMessage,
-  WS_CLOSE_UNAUTHENTICATED,
-  type ServerMessage,
-  type UserEvent,
-} from '@graminsta/contracts';
 import type { AccountService, EventService } from '@graminsta/core';
-import type { Unsubscribe } from '@graminsta/platform';
 import { SESSION_COOKIE } from '../api/auth.ts';
+import { clientAddress, type TrustProxy } from '../net/client-address.ts';
+import { DEFAULT_SOCKET_LIMITS, SocketCounter, type SocketLimits } from './socket-limits.ts';
+import { SocketSession } from './socket-session.ts';
 
 export interface GatewayOptions {
   accounts: AccountService;
@@ -20,8 +17,11 @@ export interface GatewayOptions {
   pingIntervalMs?: number;
   /** Page origins allowed to use the session cookie on /ws (see api/origins.ts). */
   trustedOrigin: (origin: string, host: string | undefined) => boolean;
+  /** Which hops may name the client's address (compileTrust(config.TRUSTED_PROXIES)). */
+  trustProxy?: TrustProxy;
   /** How long a connection may stay unauthenticated. */
   authTimeoutMs?: number;
+  limits?: Partial<SocketLimits>;
 }
 
 const MAX_MESSAGE_BYTES = 4096;
@@ -34,20 +34,30 @@ export class RealtimeGateway {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   private readonly alive = new WeakSet<WebSocket>();
   private readonly pinger: NodeJS.Timeout;
+  private readonly limits: SocketLimits;
+  private readonly addressSockets: SocketCounter;
+  private readonly accountSockets: SocketCounter;
 
   constructor(private readonly opts: GatewayOptions) {
+    this.limits = { ...DEFAULT_SOCKET_LIMITS, ...opts.limits };
+    this.addressSockets = new SocketCounter(this.limits.perAddress);
+    this.accountSockets = new SocketCounter(this.limits.perAccount);
+    // Only emitted by a server that listens itself; handled anyway, since an unheard 'error' kills.
+    this.wss.on('error', (err) => opts.logger.error({ err }, 'websocket server error'));
     this.pinger = setInterval(() => this.pingAll(), opts.pingIntervalMs ?? 30_000);
     this.pinger.unref();
   }
 
   attach(server: Server): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      const path = (req.url ?? '').split('?')[0];
-      if (path !== '/ws') {
+      // Node hands the raw socket over without an error listener; a reset would kill the process.
+      socket.on('error', (err) => this.opts.logger.debug({ err }, 'upgrade socket error'));
+      try {
+        this.onUpgrade(req, socket, head);
+      } catch (err) {
+        this.opts.logger.error({ err, url: req.url }, 'upgrade failed');
         socket.destroy();
-        return;
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => void this.onConnection(ws, req));
     });
   }
 
@@ -61,6 +71,59 @@ export class RealtimeGateway {
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/ws') return void socket.destroy();
+    const address = clientAddress(req, this.opts.trustProxy ?? (() => false));
+    // Counted from the upgrade, so unauthenticated sockets are bounded too.
+    const release = this.addressSockets.acquire(address);
+    if (!release) return refuseUpgrade(socket, 429, 'Too Many Requests');
+    socket.once('close', release);
+    const logger = this.opts.logger.child({ address });
+    // The cookie is checked before the handshake, so no auth message can race it.
+    let upgraded = false;
+    void this.cookieUser(req)
+      .then((cookieUser) => {
+        if (socket.destroyed) return;
+        this.wss.handleUpgrade(req, socket, head, (ws) => {
+          upgraded = true;
+          this.serve(ws, logger, cookieUser, req.url);
+        });
+      })
+      .catch((err: unknown) => {
+        logger.error({ err }, 'upgrade failed');
+        if (upgraded) socket.destroy();
+        else refuseUpgrade(socket, 503, 'Service Unavailable');
+      });
+  }
+
+  private serve(ws: WebSocket, logger: Logger, cookieUser: string | null, url: string | undefined): void {
+    this.alive.add(ws);
+    ws.on('pong', () => this.alive.add(ws));
+    const session = new SocketSession(ws, {
+      accounts: this.opts.accounts,
+      events: this.opts.events,
+      logger,
+      limits: this.limits,
+      accountSockets: this.accountSockets,
+      authTimeoutMs: this.opts.authTimeoutMs ?? 10_000,
+    });
+    if (cookieUser) session.startAs(cookieUser, lastEventIdFrom(url));
+  }
+
+  /**
+   * A browser holding the session cookie is signed in at the upgrade, but only from a trusted
+   * page: another site's page would otherwise ride on the cookie.
+   */
+  private async cookieUser(req: IncomingMessage): Promise<string | null> {
+    const origin = req.headers.origin;
+    const header = req.headers.cookie;
+    if (!header || origin === undefined || !this.opts.trustedOrigin(origin, req.headers.host)) return null;
+    // The `cookie` parser leaves a value with a broken %-escape as it is instead of throwing.
+    const token = fastifyCookie.parse(header)[SESSION_COOKIE];
+    return token ? this.opts.accounts.authenticate(token) : null;
+  }
+
   private pingAll(): void {
     for (const ws of this.wss.clients) {
       if (!this.alive.has(ws)) {
@@ -71,101 +134,17 @@ export class RealtimeGateway {
       ws.ping();
     }
   }
-
-  private async onConnection(ws: WebSocket, req: IncomingMessage): Promise<void> {
-    this.alive.add(ws);
-    ws.on('pong', () => this.alive.add(ws));
-    let unsubscribe: Unsubscribe | null = null;
-    let authed = false;
-    ws.on('close', () => void unsubscribe?.());
-    const send = (msg: ServerMessage) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
-    };
-    const timer = setTimeout(() => {
-      if (!authed) ws.close(WS_CLOSE_UNAUTHENTICATED, 'authenticate first');
-    }, this.opts.authTimeoutMs ?? 10_000);
-
-    const start = async (userId: string, lastEventId: string | undefined) => {
-      authed = true;
-      clearTimeout(timer);
-      unsubscribe = await this.stream(userId, lastEventId, send);
-      if (ws.readyState !== ws.OPEN) await unsubscribe();
-    };
-
-    ws.on('message', (raw) => {
-      void (async () => {
-        const parsed = parseMessage(raw.toString());
-        if (!parsed) return send({ type: 'error', code: 'bad_request', message: 'invalid message' });
-        if (parsed.type === 'ping') return send({ type: 'pong' });
-        if (authed) return; // one auth per socket; later ones are ignored
-        if (parsed.type === 'auth') {
-          const userId = await this.opts.accounts.authenticate(parsed.token);
-          if (!userId) return ws.close(WS_CLOSE_UNAUTHENTICATED, 'invalid token');
-          return start(userId, parsed.lastEventId);
-        }
-        return undefined;
-      })().catch((err: unknown) => {
-        this.opts.logger.error({ err }, 'realtime message failed');
-        ws.close(1011, 'internal error');
-      });
-    });
-    // A browser holding the session cookie is signed in at the upgrade; it names its last
-    // event in the query string (an id, not a secret).
-    // Only from a trusted page: another site's page would otherwise ride on the cookie.
-    const origin = req.headers.origin;
-    const cookieAllowed = origin !== undefined && this.opts.trustedOrigin(origin, req.headers.host);
-    const cookieToken = cookieAllowed ? readCookie(req.headers.cookie, SESSION_COOKIE) : null;
-    const cookieUser = cookieToken ? await this.opts.accounts.authenticate(cookieToken) : null;
-    if (cookieUser && !authed) await start(cookieUser, lastEventIdFrom(req.url));
-  }
-
-  /** Replays what the client missed, then live events, without gaps or repeats. */
-  private async stream(
-    userId: string,
-    lastEventId: string | undefined,
-    send: (msg: ServerMessage) => void,
-  ): Promise<Unsubscribe> {
-    let lastSent = lastEventId ? BigInt(lastEventId) : -1n;
-    let backlog: UserEvent[] | null = [];
-    const deliver = (event: UserEvent) => {
-      if (BigInt(event.id) <= lastSent) return;
-      lastSent = BigInt(event.id);
-      send(event);
-    };
-    // Subscribe first, buffer live events, then replay: nothing falls between the two.
-    const unsubscribe = await this.opts.events.subscribe(userId, (event) => {
-      if (backlog) backlog.push(event);
-      else deliver(event);
-    });
-    send({ type: 'ready' });
-    const missed = lastEventId ? await this.opts.events.since(userId, lastEventId) : [];
-    for (const event of missed) deliver(event);
-    const buffered = backlog;
-    backlog = null;
-    for (const event of buffered.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))) deliver(event);
-    return unsubscribe;
-  }
 }
 
-function parseMessage(text: string): ClientMessage | null {
-  try {
-    const result = ClientMessage.safeParse(JSON.parse(text));
-    return result.success ? result.data : null;
-  } catch {
-    return null;
-  }
+/** Answers an upgrade with a plain HTTP status before any handshake. */
+function refuseUpgrade(socket: Duplex, status: number, text: string): void {
+  if (socket.destroyed) return;
+  socket.once('finish', () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
+/** The cookie-authenticated browser names its last event in the query (an id, not a secret). */
 function lastEventIdFrom(url: string | undefined): string | undefined {
   const value = new URL(url ?? '/', 'http://x').searchParams.get('lastEventId');
   return value && /^[0-9]{1,20}$/.test(value) ? value : undefined;
-}
-
-function readCookie(header: string | undefined, name: string): string | null {
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
-  }
-  return null;
 }

@@ -1,0 +1,152 @@
+import type { RawData, WebSocket } from 'ws';
+import type { Logger } from 'pino';
+import {
+  ClientMessage,
+  WS_CLOSE_POLICY,
+  WS_CLOSE_TOO_MANY_SOCKETS,
+  WS_CLOSE_UNAUTHENTICATED,
+  type ServerMessage,
+  type UserEvent,
+} from '@graminsta/contracts';
+import type { AccountService, EventService } from '@graminsta/core';
+import type { Unsubscribe } from '@graminsta/platform';
+import { TokenBucket, type SocketCounter, type SocketLimits } from './socket-limits.ts';
+
+export interface SessionDeps {
+  accounts: AccountService;
+  events: EventService;
+  logger: Logger;
+  limits: SocketLimits;
+  accountSockets: SocketCounter;
+  authTimeoutMs: number;
+}
+
+/**
+ * One /ws connection: at most one authentication, then at most one subscription, gone at close.
+ * Nothing here throws into `ws`'s emitters, and every async step ends in `run`'s catch.
+ */
+export class SocketSession {
+  /** waiting → authenticating → authed; a refused token closes the socket instead. */
+  private state: 'waiting' | 'authenticating' | 'authed' = 'waiting';
+  private unsubscribe: Unsubscribe | null = null;
+  private releaseAccount: (() => void) | null = null;
+  private readonly bucket: TokenBucket;
+  private readonly authTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly deps: SessionDeps,
+  ) {
+    this.bucket = new TokenBucket(deps.limits.messageBurst, deps.limits.messagesPerSecond);
+    // Oversized frames and broken UTF-8 arrive here; `ws` closes the socket itself (1009, 1007).
+    ws.on('error', (err) => deps.logger.debug({ err }, 'socket error'));
+    ws.on('close', () => this.end());
+    ws.on('message', (raw, isBinary) => this.onMessage(raw, isBinary));
+    // Protocol pings cost a pong each, so they draw on the same bucket as messages.
+    ws.on('ping', () => this.bucket.take() || this.close(WS_CLOSE_POLICY, 'too many messages'));
+    this.authTimer = setTimeout(() => {
+      if (this.state !== 'authed') this.close(WS_CLOSE_UNAUTHENTICATED, 'authenticate first');
+    }, deps.authTimeoutMs);
+  }
+
+  /** Signed in by the session cookie at the upgrade: that is this socket's one auth. */
+  startAs(userId: string, lastEventId: string | undefined): void {
+    this.state = 'authenticating';
+    this.run(() => this.begin(userId, lastEventId), userId);
+  }
+
+  private get open(): boolean {
+    return this.ws.readyState === this.ws.OPEN;
+  }
+
+  private onMessage(raw: RawData, isBinary: boolean): void {
+    if (!this.bucket.take()) return this.close(WS_CLOSE_POLICY, 'too many messages');
+    const parsed = isBinary ? null : parseMessage(raw);
+    if (!parsed) return this.send({ type: 'error', code: 'bad_request', message: 'invalid message' });
+    if (parsed.type === 'ping') return this.send({ type: 'pong' });
+    // One auth per socket: a second one, while the first is in flight or after it, is refused.
+    if (this.state !== 'waiting') {
+      return this.send({ type: 'error', code: 'already_authenticated', message: 'one auth per socket' });
+    }
+    this.state = 'authenticating';
+    this.run(async () => {
+      const userId = await this.deps.accounts.authenticate(parsed.token);
+      if (!userId) return this.close(WS_CLOSE_UNAUTHENTICATED, 'invalid token');
+      return this.begin(userId, parsed.lastEventId);
+    });
+  }
+
+  private async begin(userId: string, lastEventId: string | undefined): Promise<void> {
+    this.state = 'authed';
+    clearTimeout(this.authTimer);
+    if (!this.open) return;
+    this.releaseAccount = this.deps.accountSockets.acquire(userId);
+    if (!this.releaseAccount)
+      return this.close(WS_CLOSE_TOO_MANY_SOCKETS, 'too many sockets for this account');
+    await this.stream(userId, lastEventId);
+  }
+
+  /** Replays what the client missed, then live events, without gaps or repeats. */
+  private async stream(userId: string, lastEventId: string | undefined): Promise<void> {
+    let lastSent = lastEventId ? BigInt(lastEventId) : -1n;
+    let backlog: UserEvent[] | null = [];
+    const deliver = (event: UserEvent) => {
+      if (BigInt(event.id) <= lastSent) return;
+      lastSent = BigInt(event.id);
+      this.send(event);
+    };
+    // Subscribe first, buffer live events, then replay: nothing falls between the two.
+    this.unsubscribe = await this.deps.events.subscribe(userId, (event) => {
+      if (backlog) backlog.push(event);
+      else deliver(event);
+    });
+    // Closed while subscribing: `end` has already run and found nothing to drop.
+    if (!this.open) return this.dropSubscription();
+    this.send({ type: 'ready' });
+    const missed = lastEventId ? await this.deps.events.since(userId, lastEventId) : [];
+    for (const event of missed) deliver(event);
+    const buffered = backlog;
+    backlog = null;
+    for (const event of buffered.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))) deliver(event);
+  }
+
+  private send(msg: ServerMessage): void {
+    if (!this.open) return;
+    // A client that stops reading would otherwise grow this process's memory without bound.
+    if (this.ws.bufferedAmount > this.deps.limits.maxBufferedBytes) return void this.ws.terminate();
+    this.ws.send(JSON.stringify(msg));
+  }
+
+  private close(code: number, reason: string): void {
+    if (this.open) this.ws.close(code, reason);
+  }
+
+  /** Runs one async step of this socket; a failure is logged and ends this socket only. */
+  private run(task: () => Promise<void>, userId?: string): void {
+    task().catch((err: unknown) => {
+      this.deps.logger.error({ err, userId }, 'realtime socket failed');
+      this.close(1011, 'internal error');
+    });
+  }
+
+  private end(): void {
+    clearTimeout(this.authTimer);
+    this.releaseAccount?.();
+    this.dropSubscription();
+  }
+
+  private dropSubscription(): void {
+    const unsubscribe = this.unsubscribe;
+    this.unsubscribe = null;
+    unsubscribe?.().catch((err: unknown) => this.deps.logger.warn({ err }, 'unsubscribe failed'));
+  }
+}
+
+function parseMessage(raw: RawData): ClientMessage | null {
+  try {
+    const result = ClientMessage.safeParse(JSON.parse(String(raw)));
+    return result.success ? result.data : null;
+  } catch {
+    return null;
+  }
+}
