@@ -9,7 +9,10 @@ export const accountRoutes: FastifyPluginAsyncZod<{ services: Services; secureCo
 ) => {
   app.post(
     '/accounts',
-    { schema: { summary: 'Sign up', body: SignUpBody, response: { 201: SessionResponse } } },
+    {
+      config: { rateLimit: 'signup' },
+      schema: { summary: 'Sign up', body: SignUpBody, response: { 201: SessionResponse } },
+    },
     async (request, reply) => {
       const session = await services.accounts.signUp(request.body, { ip: request.ip });
       setSessionCookie(reply, session.token, secureCookies);
@@ -19,7 +22,10 @@ export const accountRoutes: FastifyPluginAsyncZod<{ services: Services; secureCo
 
   app.post(
     '/sessions',
-    { schema: { summary: 'Log in', body: LogInBody, response: { 200: SessionResponse } } },
+    {
+      config: { rateLimit: 'login' },
+      schema: { summary: 'Log in', body: LogInBody, response: { 200: SessionResponse } },
+    },
     async (request, reply) => {
       const session = await services.accounts.logIn(request.body, { ip: request.ip });
       setSessionCookie(reply, session.token, secureCookies);

@@ -20,6 +20,7 @@ export const photoRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
   app.post(
     '/uploads',
     {
+      config: { rateLimit: 'upload' },
       schema: {
         summary: 'Where to send photo bytes',
         body: CreateUploadBody,
@@ -32,7 +33,10 @@ export const photoRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
 
   app.post(
     '/photos',
-    { schema: { summary: 'Create a photo from an upload', body: CreatePhotoBody, response: { 202: Photo } } },
+    {
+      config: { rateLimit: 'photo' },
+      schema: { summary: 'Create a photo from an upload', body: CreatePhotoBody, response: { 202: Photo } },
+    },
     async (request, reply) =>
       reply.code(202).send(await services.photos.createPhoto(requireUser(request), request.body)),
   );
@@ -54,13 +58,19 @@ export const photoRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
 
   app.put(
     '/photos/:id/like',
-    { schema: { summary: 'Like', params: PhotoParams, response: { 200: LikeState } } },
+    {
+      config: { rateLimit: 'like' },
+      schema: { summary: 'Like', params: PhotoParams, response: { 200: LikeState } },
+    },
     async (request) => services.photos.like(requireUser(request), request.params.id),
   );
 
   app.delete(
     '/photos/:id/like',
-    { schema: { summary: 'Unlike', params: PhotoParams, response: { 200: LikeState } } },
+    {
+      config: { rateLimit: 'like' },
+      schema: { summary: 'Unlike', params: PhotoParams, response: { 200: LikeState } },
+    },
     async (request) => services.photos.unlike(requireUser(request), request.params.id),
   );
 
@@ -84,6 +94,7 @@ export const photoRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
   app.post(
     '/photos/:id/comments',
     {
+      config: { rateLimit: 'comment' },
       schema: {
         summary: 'Comment',
         params: PhotoParams,

@@ -50,13 +50,19 @@ export const userRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
 
   app.put(
     '/users/:username/follow',
-    { schema: { summary: 'Follow', params: UsernameParams, response: { 200: FollowState } } },
+    {
+      config: { rateLimit: 'follow' },
+      schema: { summary: 'Follow', params: UsernameParams, response: { 200: FollowState } },
+    },
     async (request) => services.users.follow(requireUser(request), request.params.username),
   );
 
   app.delete(
     '/users/:username/follow',
-    { schema: { summary: 'Unfollow', params: UsernameParams, response: { 200: FollowState } } },
+    {
+      config: { rateLimit: 'follow' },
+      schema: { summary: 'Unfollow', params: UsernameParams, response: { 200: FollowState } },
+    },
     async (request) => services.users.unfollow(requireUser(request), request.params.username),
   );
 
