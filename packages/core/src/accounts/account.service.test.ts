@@ -185,6 +185,18 @@ describe('AccountService', () => {
       expect(await codeOf(other.logIn({ username: 'ivy', password: 'password1' }, owner))).toBe('ok');
     });
 
+    it('lets housekeeping delete counters once they expire, and only then', async () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(new Date('2026-03-01T12:00:00Z'));
+      const accounts = throttled();
+      expect(await codeOf(accounts.logIn({ username: 'nobody', password: 'nope' }, attacker))).toBe(
+        'unauthenticated',
+      );
+      expect((await accounts.pruneExpired()).rateLimits).toBe(0);
+      vi.setSystemTime(Date.now() + DEFAULT_LIMITS.login.addressWindowSec * 1000 + 1000);
+      expect((await accounts.pruneExpired()).rateLimits).toBe(2);
+    });
+
     it("does not count the owner's own successful log-ins", async () => {
       const accounts = throttled({ failuresInARow: 2 });
       await accounts.signUp({ username: 'kim', password: 'password1' }, ctx);
