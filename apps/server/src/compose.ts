@@ -17,7 +17,13 @@ import {
   type PubSub,
   type Queue,
 } from '@graminsta/platform';
-import { MIGRATIONS_FOLDER, createServices, type Services } from '@graminsta/core';
+import {
+  MIGRATIONS_FOLDER,
+  createServices,
+  limitSettings,
+  type LimitOverrides,
+  type Services,
+} from '@graminsta/core';
 import type { Metrics } from './api/metrics.ts';
 
 export interface Composition {
@@ -53,6 +59,8 @@ export interface ComposeOptions {
   database?: Database;
   /** Failures after a commit (a live event that could not be pushed). */
   onBackgroundError?: (err: unknown) => void;
+  /** Rate limits other than the defaults scaled by RATE_LIMITS (tests). */
+  limits?: LimitOverrides;
 }
 
 export async function compose(
@@ -101,6 +109,7 @@ export async function compose(
     pubsub,
     maxImagePixels: config.MAX_IMAGE_PIXELS,
     uploadQuotaBytes: config.UPLOAD_QUOTA_BYTES,
+    limits: limitSettings(config.RATE_LIMITS, opts.limits),
     onBackgroundError: opts.onBackgroundError,
   });
 

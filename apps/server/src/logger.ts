@@ -1,9 +1,13 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { loggedError } from './logged-error.ts';
 
-/** JSON logs; request logs carry the request id and path, never query strings, tokens or passwords. */
-export function createLogger(level: string, instanceId: string): Logger {
-  return pino({
+/**
+ * JSON logs; request logs carry the request id and path, never query strings, tokens or
+ * passwords, and errors never the parameters of a failed query.
+ */
+export function createLogger(level: string, instanceId: string, destination?: DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { instance: instanceId },
     redact: {
@@ -26,7 +30,8 @@ export function createLogger(level: string, instanceId: string): Logger {
         ip: req.ip,
       }),
       res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
-      err: pino.stdSerializers.err,
+      err: loggedError,
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -1,10 +1,14 @@
 import type { BlobStore, Cache, Db, PubSub, Queue } from '@graminsta/platform';
 import { AccountServiceImpl } from './accounts/account.service.ts';
+import { LoginThrottle } from './accounts/login-throttle.ts';
 import { EventServiceImpl } from './events/event.service.ts';
 import { FeedServiceImpl } from './feed/feed.service.ts';
 import { NotificationServiceImpl, NotifierImpl } from './notifications/notification.service.ts';
 import { PhotoServiceImpl } from './photos/photo.service.ts';
 import { IdempotencyService } from './idempotency/idempotency.service.ts';
+import { databaseLimiterStore, type LimiterStore } from './limits/limiter-store.ts';
+import type { LimitSettings } from './limits/limit-settings.ts';
+import { RateLimits } from './limits/rate-limits.ts';
 import type { Services } from './services.ts';
 import { CommentServiceImpl } from './social/comment.service.ts';
 import { UserServiceImpl } from './users/user.service.ts';
@@ -18,6 +22,10 @@ export interface CoreDeps {
   maxImagePixels: number;
   /** Declared upload bytes one account may have in flight. */
   uploadQuotaBytes?: number;
+  /** The rate limits in force (limitSettings), or null for none. */
+  limits: LimitSettings | null;
+  /** Where limit counters live; the database unless given (stage 6: Redis). */
+  limiterStore?: LimiterStore;
   /** Failures after a commit (a live event that could not be pushed); the write stands. */
   onBackgroundError?: (err: unknown) => void;
 }
@@ -26,10 +34,12 @@ export interface CoreDeps {
 export function createServices(deps: CoreDeps): Services {
   const { db, blobs, queue, pubsub } = deps;
   const events = new EventServiceImpl({ db, pubsub });
+  const limiterStore = deps.limiterStore ?? databaseLimiterStore(db);
+  const loginThrottle = deps.limits && new LoginThrottle(limiterStore, deps.limits.login);
   const notifier = new NotifierImpl({ db, blobs, events, onError: deps.onBackgroundError });
   return {
     idempotency: new IdempotencyService({ db }),
-    accounts: new AccountServiceImpl({ db, blobs }),
+    accounts: new AccountServiceImpl({ db, blobs, loginThrottle }),
     users: new UserServiceImpl({ db, notifier, onBackgroundError: deps.onBackgroundError }),
     photos: new PhotoServiceImpl({
       db,
@@ -44,5 +54,6 @@ export function createServices(deps: CoreDeps): Services {
     feed: new FeedServiceImpl({ db, blobs }),
     notifications: new NotificationServiceImpl({ db, blobs }),
     events,
+    limits: new RateLimits(limiterStore, deps.limits),
   };
 }

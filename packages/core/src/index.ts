@@ -3,7 +3,11 @@ export * from './services.ts';
 export * from './migrations.ts';
 export * as schema from './db/schema.ts';
 export * from './shared/pagination.ts';
-export { AccountServiceImpl, type AccountServiceDeps, type LoginLimits } from './accounts/account.service.ts';
+export { AccountServiceImpl, type AccountServiceDeps } from './accounts/account.service.ts';
+export { LoginThrottle } from './accounts/login-throttle.ts';
+export { databaseLimiterStore, type LimiterStore, type LimiterSpec } from './limits/limiter-store.ts';
+export * from './limits/limit-settings.ts';
+export { RateLimits, RateLimitedError } from './limits/rate-limits.ts';
 export { UserServiceImpl, type UserServiceDeps } from './users/user.service.ts';
 export {
   NotificationServiceImpl,

@@ -26,6 +26,7 @@ import type {
 import type { Unsubscribe } from '@graminsta/platform';
 import type { Db } from '@graminsta/platform';
 import type { IdempotencyService } from './idempotency/idempotency.service.ts';
+import type { RateLimits } from './limits/rate-limits.ts';
 
 export interface RequestContext {
   /** Client address, for per-IP rate limits. */
@@ -34,7 +35,7 @@ export interface RequestContext {
 
 export interface AccountService {
   signUp(input: SignUpBody, ctx: RequestContext): Promise<SessionResponse>;
-  /** Rate-limited per IP and per username: AppError('rate_limited'). */
+  /** Failures slowed per address and per account-and-address: RateLimitedError. */
   logIn(input: LogInBody, ctx: RequestContext): Promise<SessionResponse>;
   logOut(token: string): Promise<void>;
   /** The signed-in user's id for a token, or null when unknown, expired or revoked. */
@@ -131,4 +132,6 @@ export interface Services {
   feed: FeedService;
   notifications: NotificationService;
   events: EventService;
+  /** Per-account and per-address budgets of the limited actions, shared by every instance. */
+  limits: RateLimits;
 }

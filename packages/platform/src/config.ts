@@ -56,6 +56,11 @@ const EnvSchema = z.object({
   TRUSTED_PROXIES: list.pipe(z.array(address)),
   /** Who may read /metrics: addresses or CIDR ranges (loopback by default). */
   METRICS_ALLOW: list.pipe(z.array(address)).transform((v) => (v.length > 0 ? v : ['loopback'])),
+  /**
+   * Every rate limit multiplied by this number (load tests and seeding raise them), or 'off'.
+   * Production keeps the default, 1.
+   */
+  RATE_LIMITS: z.union([z.literal('off'), z.coerce.number().positive().max(1_000_000)]).default(1),
   /** Serve /metrics on this port of its own instead of beside the API (0: off). */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
 });

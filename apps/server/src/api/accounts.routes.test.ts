@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS } from '@graminsta/core';
 import { createTestApp, type TestApp } from '../testing/test-app.ts';
 
 describe('accounts and sessions over HTTP', () => {
@@ -13,7 +14,10 @@ describe('accounts and sessions over HTTP', () => {
         cb();
       },
     });
-    t = await createTestApp({}, { logger: pino({ level: 'debug' }, sink) });
+    t = await createTestApp(
+      {},
+      { logger: pino({ level: 'debug' }, sink), limits: { login: DEFAULT_LIMITS.login } },
+    );
   });
   beforeEach(() => t.testDb.reset());
   afterAll(() => t.close());

@@ -3,6 +3,7 @@ import type { Services } from '@graminsta/core';
 import { registerAuth } from './auth.ts';
 import './route-config.ts';
 import { registerIdempotency } from './idempotency.ts';
+import { registerRateLimits } from './rate-limit.ts';
 import { accountRoutes } from './routes/accounts.routes.ts';
 import { feedRoutes } from './routes/feed.routes.ts';
 import { photoRoutes } from './routes/photos.routes.ts';
@@ -23,6 +24,8 @@ export async function apiPlugin(app: FastifyInstance, opts: ApiOptions): Promise
     accounts: opts.services.accounts,
     trustedOrigins: (origin, request) => opts.trustedOrigin(origin, request.host),
   });
+  // After auth (per-account budgets need the user), before idempotency claims a key.
+  registerRateLimits(app, opts.services.limits);
   registerIdempotency(app, opts.services.idempotency);
   await app.register(
     async (v1) => {

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { ERROR_STATUS, type ErrorCode } from '@graminsta/contracts';
-import { AppError } from '@graminsta/core';
+import { AppError, RateLimitedError } from '@graminsta/core';
 
 // Fastify's own errors that are the client's fault, by code.
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -19,6 +19,7 @@ export function errorBody(code: ErrorCode, message: string) {
 /** The one place errors become responses: every error is {"error": {code, message}}; 5xx details stay in the log. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (err instanceof RateLimitedError) void reply.header('retry-after', String(err.retryAfterSeconds));
     if (err instanceof AppError) {
       return reply.code(ERROR_STATUS[err.code]).send(errorBody(err.code, err.message));
     }

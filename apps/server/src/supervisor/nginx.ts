@@ -38,10 +38,12 @@ ${servers.map((s) => `    server ${s} max_fails=1 fail_timeout=3s;`).join('\n')}
   }
 `;
 
+// X-Forwarded-For is overwritten with the peer's address, never appended to: the instances trust
+// this balancer (TRUSTED_PROXIES), so a header the client made up must not reach them.
 const proxyDefaults = `
       proxy_http_version 1.1;
       proxy_set_header Host $http_host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-For $remote_addr;
       proxy_set_header X-Forwarded-Proto $scheme;
       proxy_set_header X-Request-Id $request_id;
       proxy_set_header Connection "";
@@ -67,7 +69,7 @@ export function renderBalancer(c: BalancerConfig): string {
       proxy_set_header Upgrade $http_upgrade;
       proxy_set_header Connection $connection_upgrade;
       proxy_set_header Host $http_host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-For $remote_addr;
       proxy_read_timeout 1h;
       proxy_send_timeout 1h;
     }`

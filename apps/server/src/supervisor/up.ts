@@ -163,7 +163,14 @@ export class StageSupervisor {
   private async startStage4(db: Record<string, string>): Promise<void> {
     const { port } = this.opts;
     this.urls = { web: `http://${HOST}:${port}`, api: `http://${HOST}:${port + 1}` };
-    const shared = { ...db, PUBLIC_API_URL: this.urls.api, PUBLIC_WEB_URL: this.urls.web };
+    // Behind the balancers every request comes from loopback: believe their X-Forwarded-For only,
+    // so per-address limits count the real client.
+    const shared = {
+      ...db,
+      PUBLIC_API_URL: this.urls.api,
+      PUBLIC_WEB_URL: this.urls.web,
+      TRUSTED_PROXIES: HOST,
+    };
     const apiEnv = { ...shared, CORS_ORIGINS: this.urls.web, PUBLIC_STORAGE_URL: this.urls.api };
     const apiPorts: number[] = [];
     const webPorts: number[] = [];

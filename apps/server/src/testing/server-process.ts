@@ -36,6 +36,8 @@ export async function startServerProcess(
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
+      // Limits on but far away: tests sign up many users from loopback.
+      RATE_LIMITS: '1000',
       ...(dbName ? { DATABASE_URL: pgUrlFor(dbName) } : {}),
       ...env,
     },

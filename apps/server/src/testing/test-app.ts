@@ -6,6 +6,7 @@ import pino, { type Logger } from 'pino';
 import { readdir } from 'node:fs/promises';
 import type { LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '@graminsta/platform';
+import type { LimitOverrides } from '@graminsta/core';
 import { createTestDatabase, rawQuery, type TestDatabase } from '@graminsta/core/testing/test-db';
 import { Metrics } from '../api/metrics.ts';
 import { compose, type Composition } from '../compose.ts';
@@ -31,7 +32,7 @@ export interface TestApp {
 /** Every role in one Fastify instance on a throwaway database and data folder; requests by app.inject. */
 export async function createTestApp(
   env: Record<string, string> = {},
-  opts: { logger?: Logger } = {},
+  opts: { logger?: Logger; limits?: LimitOverrides } = {},
 ): Promise<TestApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'graminsta-app-'));
   const metrics = new Metrics(false);
@@ -40,9 +41,11 @@ export async function createTestApp(
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
     SECRET: 'test-secret-0123456789',
+    // Limits stay on but far away: tests sign up many users from one address. Limit tests pass opts.limits.
+    RATE_LIMITS: '1000',
     ...env,
   });
-  const comp = await compose(config, metrics, { database: testDb.database });
+  const comp = await compose(config, metrics, { database: testDb.database, limits: opts.limits });
   const app = await buildHttpServer({
     config,
     roles: config.roles,

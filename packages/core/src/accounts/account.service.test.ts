@@ -1,8 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { count, sql } from 'drizzle-orm';
 import { photos, sessions, users } from '../db/schema.ts';
 import { createTestDatabase, type TestDatabase } from '../testing/test-db.ts';
+import { DEFAULT_LIMITS, type LoginThrottleSettings } from '../limits/limit-settings.ts';
+import { databaseLimiterStore } from '../limits/limiter-store.ts';
+import { RateLimitedError } from '../limits/rate-limits.ts';
 import { AccountServiceImpl, hashToken, type AccountServiceDeps } from './account.service.ts';
+import { LoginThrottle } from './login-throttle.ts';
 
 const FAST_SCRYPT = { N: 1024, r: 8, p: 1 };
 const blobs = { publicUrl: (key: string) => `https://cdn.test/${key}` };
@@ -112,61 +116,97 @@ describe('AccountService', () => {
     ).toBeNull();
   });
 
-  it('limits failed log-ins per username, whatever the IP, until the window ends', async () => {
-    const accounts = make({ loginLimits: { perUsername: 3, perIp: 100 } });
-    await accounts.signUp({ username: 'gina', password: 'password1' }, ctx);
-    await accounts.signUp({ username: 'hank', password: 'password1' }, ctx);
-    for (let i = 0; i < 3; i++) {
-      const attempt = accounts.logIn({ username: 'GINA', password: 'guess' }, { ip: `10.1.0.${i}` });
-      expect(await codeOf(attempt)).toBe('unauthenticated');
-    }
-    expect(
-      await codeOf(accounts.logIn({ username: 'gina', password: 'password1' }, { ip: '10.1.1.1' })),
-    ).toBe('rate_limited');
-    // Another account, from another address, is not affected.
-    expect(
-      await codeOf(accounts.logIn({ username: 'hank', password: 'password1' }, { ip: '10.2.0.1' })),
-    ).toBe('ok');
-    // A second instance shares the counters: they live in the database.
-    expect(
-      await codeOf(
-        make({ loginLimits: { perUsername: 3 } }).logIn(
-          { username: 'gina', password: 'password1' },
-          { ip: '10.3.0.1' },
-        ),
-      ),
-    ).toBe('rate_limited');
-    clock = new Date(clock.getTime() + 5 * 60 * 1000);
-    expect(
-      await codeOf(accounts.logIn({ username: 'gina', password: 'password1' }, { ip: '10.1.1.1' })),
-    ).toBe('ok');
-  });
+  describe('log-in throttling', () => {
+    const throttled = (login: Partial<LoginThrottleSettings> = {}) =>
+      make({
+        loginThrottle: new LoginThrottle(databaseLimiterStore(t.database.db), {
+          ...DEFAULT_LIMITS.login,
+          ...login,
+        }),
+      });
+    const attacker = { ip: '203.0.113.66' };
+    const owner = { ip: '198.51.100.7' };
 
-  it('limits attempts per IP, successful ones included', async () => {
-    const accounts = make({ loginLimits: { perUsername: 100, perIp: 4 } });
-    await accounts.signUp({ username: 'ivy', password: 'password1' }, ctx);
-    await accounts.signUp({ username: 'jack', password: 'password1' }, ctx);
-    const from = { ip: '192.0.2.7' };
-    expect(await codeOf(accounts.logIn({ username: 'ivy', password: 'nope' }, from))).toBe('unauthenticated');
-    expect(await codeOf(accounts.logIn({ username: 'zed', password: 'nope' }, from))).toBe('unauthenticated');
-    expect(await codeOf(accounts.logIn({ username: 'jack', password: 'nope' }, from))).toBe(
-      'unauthenticated',
-    );
-    expect(await codeOf(accounts.logIn({ username: 'ivy', password: 'password1' }, from))).toBe('ok');
-    expect(await codeOf(accounts.logIn({ username: 'jack', password: 'password1' }, from))).toBe(
-      'rate_limited',
-    );
-    expect(
-      await codeOf(accounts.logIn({ username: 'jack', password: 'password1' }, { ip: '192.0.2.8' })),
-    ).toBe('ok');
-  });
+    afterEach(() => vi.useRealTimers());
 
-  it("lets a user's own successful log-ins not use up their username limit", async () => {
-    const accounts = make({ loginLimits: { perUsername: 2, perIp: 100 } });
-    await accounts.signUp({ username: 'kim', password: 'password1' }, ctx);
-    for (let i = 0; i < 4; i++) {
-      expect(await codeOf(accounts.logIn({ username: 'kim', password: 'password1' }, ctx))).toBe('ok');
-    }
+    it("never refuses the owner's correct password from another address, whatever an attacker tried", async () => {
+      const accounts = throttled();
+      await accounts.signUp({ username: 'gina', password: 'password1' }, ctx);
+      const answers: string[] = [];
+      for (let i = 0; i < 50; i++) {
+        answers.push(await codeOf(accounts.logIn({ username: 'gina', password: `guess${i}` }, attacker)));
+      }
+      // The attacker is slowed: five wrong guesses, then nothing but 429s.
+      expect(answers.filter((a) => a === 'unauthenticated')).toHaveLength(5);
+      expect(answers.slice(5).every((a) => a === 'rate_limited')).toBe(true);
+      expect(await codeOf(accounts.logIn({ username: 'gina', password: 'password1' }, owner))).toBe('ok');
+      // Even the right password waits on the attacker's address.
+      expect(await codeOf(accounts.logIn({ username: 'gina', password: 'password1' }, attacker))).toBe(
+        'rate_limited',
+      );
+    });
+
+    it('makes each wait longer than the last for one account from one address', async () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(new Date('2026-03-01T12:00:00Z'));
+      const accounts = throttled();
+      await accounts.signUp({ username: 'hank', password: 'password1' }, ctx);
+      const waits: number[] = [];
+      for (let round = 0; round < 3; round++) {
+        for (let i = 0; i < 5; i++) {
+          const attempt = accounts.logIn({ username: 'hank', password: 'nope' }, attacker);
+          expect(await codeOf(attempt)).toBe('unauthenticated');
+        }
+        const refused = await accounts
+          .logIn({ username: 'hank', password: 'nope' }, attacker)
+          .catch((e) => e);
+        expect(refused).toBeInstanceOf(RateLimitedError);
+        waits.push((refused as RateLimitedError).retryAfterSeconds);
+        vi.setSystemTime(Date.now() + waits.at(-1)! * 1000 + 1000);
+      }
+      expect(waits).toEqual([60, 120, 240]);
+      // The right password after the wait starts the pair afresh: the next block is a short one again.
+      expect(await codeOf(accounts.logIn({ username: 'hank', password: 'password1' }, attacker))).toBe('ok');
+    });
+
+    it('limits failures per address across accounts, and shares counts between instances', async () => {
+      const accounts = throttled({ failuresPerAddress: 4 });
+      await accounts.signUp({ username: 'ivy', password: 'password1' }, ctx);
+      for (const username of ['ivy', 'zed', 'ivy.2', 'quinn']) {
+        expect(await codeOf(accounts.logIn({ username, password: 'nope' }, attacker))).toBe(
+          'unauthenticated',
+        );
+      }
+      // Another instance on the same database sees the same counts.
+      const other = throttled({ failuresPerAddress: 4 });
+      expect(await codeOf(other.logIn({ username: 'ivy', password: 'password1' }, attacker))).toBe(
+        'rate_limited',
+      );
+      expect(await codeOf(other.logIn({ username: 'ivy', password: 'password1' }, owner))).toBe('ok');
+    });
+
+    it('lets housekeeping delete counters once they expire, and only then', async () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(new Date('2026-03-01T12:00:00Z'));
+      const accounts = throttled();
+      expect(await codeOf(accounts.logIn({ username: 'nobody', password: 'nope' }, attacker))).toBe(
+        'unauthenticated',
+      );
+      expect((await accounts.pruneExpired()).rateLimits).toBe(0);
+      vi.setSystemTime(Date.now() + DEFAULT_LIMITS.login.addressWindowSec * 1000 + 1000);
+      expect((await accounts.pruneExpired()).rateLimits).toBe(2);
+    });
+
+    it("does not count the owner's own successful log-ins", async () => {
+      const accounts = throttled({ failuresInARow: 2 });
+      await accounts.signUp({ username: 'kim', password: 'password1' }, ctx);
+      for (let i = 0; i < 4; i++) {
+        expect(await codeOf(accounts.logIn({ username: 'kim', password: 'wrong' }, owner))).toBe(
+          'unauthenticated',
+        );
+        expect(await codeOf(accounts.logIn({ username: 'kim', password: 'password1' }, owner))).toBe('ok');
+      }
+    });
   });
 
   it('edits the profile and sets the avatar only from an own ready photo', async () => {

@@ -14,26 +14,21 @@ import { isId } from '../shared/pagination.ts';
 import { toProfile } from '../users/user.presenter.ts';
 import { UserRepository, type UserRow } from '../users/user.repository.ts';
 import { hashPassword, verifyPassword, DEFAULT_SCRYPT, type ScryptParams } from './password.ts';
+import type { LoginThrottle } from './login-throttle.ts';
 import { RateLimitRepository } from './rate-limit.repository.ts';
 import { SessionRepository } from './session.repository.ts';
-
-export interface LoginLimits {
-  windowMs: number;
-  perUsername: number;
-  perIp: number;
-}
 
 export interface AccountServiceDeps {
   db: Db;
   blobs: Pick<BlobStore, 'publicUrl'>;
   sessionTtlMs?: number;
-  loginLimits?: Partial<LoginLimits>;
+  /** Slows password guessing; null when limits are off (load tests, seeding). */
+  loginThrottle?: LoginThrottle | null;
   scrypt?: ScryptParams;
   now?: () => Date;
 }
 
 export const DEFAULT_SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
-export const DEFAULT_LOGIN_LIMITS: LoginLimits = { windowMs: 5 * 60 * 1000, perUsername: 10, perIp: 30 };
 
 const WRONG_CREDENTIALS = 'wrong username or password';
 // 32 random bytes in base64url; anything else cannot be a token of ours.
@@ -45,7 +40,6 @@ export class AccountServiceImpl implements AccountService {
   private readonly users: UserRepository;
   private readonly sessions: SessionRepository;
   private readonly rateLimits: RateLimitRepository;
-  private readonly limits: LoginLimits;
   private readonly now: () => Date;
   private dummyHash: Promise<string> | undefined;
 
@@ -53,7 +47,6 @@ export class AccountServiceImpl implements AccountService {
     this.users = new UserRepository(deps.db);
     this.sessions = new SessionRepository(deps.db);
     this.rateLimits = new RateLimitRepository(deps.db);
-    this.limits = { ...DEFAULT_LOGIN_LIMITS, ...deps.loginLimits };
     this.now = deps.now ?? (() => new Date());
   }
 
@@ -81,20 +74,16 @@ export class AccountServiceImpl implements AccountService {
   }
 
   async logIn(input: LogInBody, ctx: RequestContext): Promise<SessionResponse> {
-    const windowStart = this.windowStart();
-    const userKey = `login:user:${input.username.toLowerCase()}`;
-    // Counted before checking, in one upsert each, so a burst of parallel guesses cannot slip past.
-    const ipHits = await this.rateLimits.hit(`login:ip:${ctx.ip}`, windowStart);
-    const userHits = await this.rateLimits.hit(userKey, windowStart);
-    if (ipHits > this.limits.perIp || userHits > this.limits.perUsername) {
-      throw new AppError('rate_limited', 'too many log-in attempts, try again in a few minutes');
-    }
+    const throttle = this.deps.loginThrottle;
+    await throttle?.check(input.username, ctx.ip);
     const user = await this.users.findByUsername(input.username);
     // An unknown username costs the same scrypt work, so timing does not reveal which accounts exist.
     const ok = await verifyPassword(input.password, user?.passwordHash ?? (await this.getDummyHash()));
-    if (!user || !ok) throw new AppError('unauthenticated', WRONG_CREDENTIALS);
-    // The per-username limit counts failures only; the per-IP limit keeps counting every attempt.
-    await this.rateLimits.refund(userKey, windowStart);
+    if (!user || !ok) {
+      await throttle?.failed(input.username, ctx.ip);
+      throw new AppError('unauthenticated', WRONG_CREDENTIALS);
+    }
+    await throttle?.succeeded(input.username, ctx.ip);
     return { user: toProfile(user, false), token: await this.startSession(user.id) };
   }
 
@@ -133,13 +122,12 @@ export class AccountServiceImpl implements AccountService {
     return toProfile(row, false);
   }
 
-  /** Housekeeping for a periodic job: expired sessions and finished rate-limit windows. */
+  /** Housekeeping for a periodic job: expired sessions and expired rate-limit counters. */
   async pruneExpired(): Promise<{ sessions: number; rateLimits: number }> {
     return {
       sessions: await this.sessions.deleteExpired(this.now()),
-      rateLimits: await this.rateLimits.deleteBefore(
-        new Date(this.windowStart().getTime() - this.limits.windowMs),
-      ),
+      // The counters expire by the wall clock, which is what rate-limiter-flexible reads.
+      rateLimits: await this.rateLimits.deleteExpired(new Date()),
     };
   }
 
@@ -149,11 +137,6 @@ export class AccountServiceImpl implements AccountService {
     const expiresAt = new Date(createdAt.getTime() + (this.deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS));
     await this.sessions.insert({ userId, tokenHash: hashToken(token), createdAt, expiresAt }, tx);
     return token;
-  }
-
-  private windowStart(): Date {
-    const t = this.now().getTime();
-    return new Date(t - (t % this.limits.windowMs));
   }
 
   private async requireUser(userId: string): Promise<UserRow> {

@@ -193,15 +193,18 @@ export const userEvents = pgTable(
   (t) => [index('user_events_user_idx').on(t.userId, t.id)],
 );
 
-/** Fixed-window counters shared by every instance (log-in attempts). */
+/**
+ * Rate-limit counters shared by every instance (stages 1–5), in the shape rate-limiter-flexible's
+ * RateLimiterDrizzle reads and writes: one row per key, its points and when they expire.
+ */
 export const rateLimits = pgTable(
   'rate_limits',
   {
-    key: text('key').notNull(),
-    windowStart: ts('window_start').notNull(),
-    count: integer('count').notNull().default(0),
+    key: text('key').primaryKey(),
+    points: integer('points').notNull(),
+    expire: ts('expire'),
   },
-  (t) => [primaryKey({ columns: [t.key, t.windowStart] })],
+  (t) => [index('rate_limits_expire_idx').on(t.expire)],
 );
 
 /** The PostgreSQL queue of stages 2–5 (FOR UPDATE SKIP LOCKED). */

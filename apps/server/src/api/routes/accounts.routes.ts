@@ -10,7 +10,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ services: Services; secureCo
   app.post(
     '/accounts',
     {
-      config: { auth: 'none' },
+      config: { auth: 'none', rateLimit: 'signup' },
       // 409: the username is taken.
       schema: { summary: 'Sign up', body: SignUpBody, response: { 201: SessionResponse, 409: ErrorBody } },
     },
@@ -24,7 +24,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ services: Services; secureCo
   app.post(
     '/sessions',
     {
-      config: { auth: 'none' },
+      config: { auth: 'none', rateLimit: 'login' },
       schema: { summary: 'Log in', body: LogInBody, response: { 200: SessionResponse } },
     },
     async (request, reply) => {

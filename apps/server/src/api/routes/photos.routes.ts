@@ -21,7 +21,7 @@ export const photoRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
   app.post(
     '/uploads',
     {
-      config: { auth: 'required' },
+      config: { auth: 'required', rateLimit: 'upload' },
       schema: {
         summary: 'Where to send photo bytes',
         body: CreateUploadBody,
@@ -35,7 +35,7 @@ export const photoRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
   app.post(
     '/photos',
     {
-      config: { auth: 'required' },
+      config: { auth: 'required', rateLimit: 'photo' },
       // 404: no such upload of the caller's.
       schema: {
         summary: 'Create a photo from an upload',
@@ -71,7 +71,7 @@ export const photoRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
   app.put(
     '/photos/:id/like',
     {
-      config: { auth: 'required' },
+      config: { auth: 'required', rateLimit: 'like' },
       schema: { summary: 'Like', params: PhotoParams, response: { 200: LikeState } },
     },
     async (request) => services.photos.like(requireUser(request), request.params.id),
@@ -80,7 +80,7 @@ export const photoRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
   app.delete(
     '/photos/:id/like',
     {
-      config: { auth: 'required' },
+      config: { auth: 'required', rateLimit: 'like' },
       schema: { summary: 'Unlike', params: PhotoParams, response: { 200: LikeState } },
     },
     async (request) => services.photos.unlike(requireUser(request), request.params.id),
@@ -107,7 +107,7 @@ export const photoRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
   app.post(
     '/photos/:id/comments',
     {
-      config: { auth: 'required' },
+      config: { auth: 'required', rateLimit: 'comment' },
       schema: {
         summary: 'Comment',
         params: PhotoParams,

@@ -56,7 +56,7 @@ export const userRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
   app.put(
     '/users/:username/follow',
     {
-      config: { auth: 'required' },
+      config: { auth: 'required', rateLimit: 'follow' },
       schema: { summary: 'Follow', params: UsernameParams, response: { 200: FollowState } },
     },
     async (request) => services.users.follow(requireUser(request), request.params.username),
@@ -65,7 +65,7 @@ export const userRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
   app.delete(
     '/users/:username/follow',
     {
-      config: { auth: 'required' },
+      config: { auth: 'required', rateLimit: 'follow' },
       schema: { summary: 'Unfollow', params: UsernameParams, response: { 200: FollowState } },
     },
     async (request) => services.users.unfollow(requireUser(request), request.params.username),

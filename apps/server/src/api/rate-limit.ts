@@ -1,0 +1,20 @@
+import type { FastifyInstance } from 'fastify';
+import type { LimitedAction, RateLimits } from '@graminsta/core';
+import { RATE_LIMITS, type RateLimitName } from './route-config.ts';
+
+// The names routes declare are the actions the limits know: a name added to one list only fails here.
+const SAME_NAMES: readonly LimitedAction[] = RATE_LIMITS;
+void SAME_NAMES;
+
+/**
+ * Counts a request against its route's `config.rateLimit`, per signed-in account and per client
+ * address. Registered after the auth hook (it needs the user id); `request.ip` believes
+ * X-Forwarded-For only from TRUSTED_PROXIES, so a forged header cannot reset the address budget.
+ */
+export function registerRateLimits(app: FastifyInstance, limits: RateLimits): void {
+  app.addHook('preHandler', async (request) => {
+    const name: RateLimitName | undefined = request.routeOptions.config.rateLimit;
+    if (!name) return;
+    await limits.consume(name, { userId: request.userId, ip: request.ip });
+  });
+}
