@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '@graminsta/platform';
 import { DRAIN_SECONDS } from './drain.ts';
+import { installProcessGuards } from './process-guards.ts';
 import { startServer } from './server.ts';
 
 const USAGE = `Usage: graminsta <command> [options]
@@ -39,6 +40,11 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'start': {
       const server = await startServer(env);
+      installProcessGuards(process, {
+        logger: server.logger,
+        drain: server.stop,
+        drainMs: DRAIN_SECONDS * 1000,
+      });
       const roles = loadConfig(env).roles.join(',');
       if (server.listenUrl) {
         const via = server.url !== server.listenUrl ? `; public API ${server.url}` : '';

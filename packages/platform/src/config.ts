@@ -63,6 +63,16 @@ const EnvSchema = z.object({
   RATE_LIMITS: z.union([z.literal('off'), z.coerce.number().positive().max(1_000_000)]).default(1),
   /** Serve /metrics on this port of its own instead of beside the API (0: off). */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** A socket with no bytes moving for this long is closed (a stalled body, a silent client). */
+  HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  /** The whole request head must arrive within this time (slowloris). */
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
+  /** The whole request, body included: long enough for a large upload on a slow link. */
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(600_000),
+  /** An idle keep-alive connection is closed after this long. */
+  HTTP_KEEPALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  /** Largest request head, in bytes (Node's maxHeaderSize). */
+  HTTP_MAX_HEADER_BYTES: z.coerce.number().int().min(1024).max(1_048_576).default(16_384),
 });
 
 export type Config = z.infer<typeof EnvSchema> & { roles: Role[] };

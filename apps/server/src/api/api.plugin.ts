@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '@graminsta/core';
 import { registerAuth } from './auth.ts';
+import type { OriginTrust } from './origins.ts';
 import './route-config.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { registerRateLimits } from './rate-limit.ts';
@@ -12,7 +13,7 @@ import { userRoutes } from './routes/users.routes.ts';
 export interface ApiOptions {
   services: Services;
   secureCookies: boolean;
-  trustedOrigin: (origin: string, host: string | undefined) => boolean;
+  trustedOrigin: OriginTrust;
   openApi: () => unknown;
 }
 
@@ -22,7 +23,8 @@ export async function apiPlugin(app: FastifyInstance, opts: ApiOptions): Promise
   app.removeContentTypeParser('text/plain');
   registerAuth(app, {
     accounts: opts.services.accounts,
-    trustedOrigins: (origin, request) => opts.trustedOrigin(origin, request.host),
+    // The raw Host header, not request.host: that follows X-Forwarded-Host from a trusted proxy.
+    trustedOrigins: (origin, request) => opts.trustedOrigin(origin, request.headers.host, request.protocol),
   });
   // After auth (per-account budgets need the user), before idempotency claims a key.
   registerRateLimits(app, opts.services.limits);

@@ -1,4 +1,6 @@
+import proxyAddr from '@fastify/proxy-addr';
 import type { FastifyInstance } from 'fastify';
+import { errorBody } from './errors.ts';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One registry per process (not prom-client's global), so tests can build many apps. */
@@ -35,7 +37,8 @@ export class Metrics {
   };
 }
 
-export function registerMetrics(app: FastifyInstance, metrics: Metrics): void {
+/** Counts every response by route pattern and status. */
+export function observeRequests(app: FastifyInstance, metrics: Metrics): void {
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, never the raw URL: one series per route, not per photo id.
     const route = request.routeOptions.url ?? 'unmatched';
@@ -44,7 +47,18 @@ export function registerMetrics(app: FastifyInstance, metrics: Metrics): void {
       reply.elapsedTime / 1000,
     );
   });
-  app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
+}
+
+/**
+ * GET /metrics for the addresses in METRICS_ALLOW only (loopback by default). request.ip is the
+ * socket's address unless the socket is a trusted proxy, so a forged X-Forwarded-For gains nothing.
+ */
+export function registerMetricsRoute(app: FastifyInstance, metrics: Metrics, allow: readonly string[]): void {
+  const allowed = proxyAddr.compile([...allow]);
+  app.get('/metrics', { logLevel: 'warn' }, async (request, reply) => {
+    // A 404 like any unknown path: nothing tells an outsider that metrics exist here.
+    if (!allowed(request.ip, 0))
+      return reply.code(404).send(errorBody('not_found', 'no route for GET /metrics'));
     void reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });

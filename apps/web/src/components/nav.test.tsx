@@ -43,7 +43,8 @@ describe('Nav notification badge', () => {
     const first = FakeSocket.latest();
     expect(first.url).toBe('ws://api.test/ws');
     act(() => first.serverReady());
-    expect(first.sent).toEqual([{ type: 'auth', token: 'tok' }]);
+    // The cookie authenticates the upgrade: the page sends no token.
+    expect(first.sent).toEqual([]);
     act(() => first.serverSends(notification('41')));
     expect(screen.getByTestId('notification-badge').textContent).toBe('3');
     expect(screen.getByTestId('notification-badge').getAttribute('aria-label')).toBe('3 unread');
@@ -57,7 +58,8 @@ describe('Nav notification badge', () => {
     expect(FakeSocket.all).toHaveLength(2);
     const second = FakeSocket.latest();
     act(() => second.serverReady());
-    expect(second.sent).toEqual([{ type: 'auth', token: 'tok', lastEventId: '41' }]);
+    expect(second.url).toBe('ws://api.test/ws?lastEventId=41');
+    expect(second.sent).toEqual([]);
     act(() => {
       second.serverSends(notification('41')); // replayed: already counted
       second.serverSends(notification('42'));

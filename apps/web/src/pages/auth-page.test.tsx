@@ -34,7 +34,7 @@ describe('AuthPage', () => {
     expect(window.localStorage.getItem('graminsta.token')).toBeNull();
   });
 
-  it('signs up, keeps the token and goes where you were headed', async () => {
+  it('signs up, keeps no token (the HttpOnly cookie is the credential) and goes where you were headed', async () => {
     let sent: Call | undefined;
     const { client } = testClient((call) => {
       if (call.path === '/api/v1/accounts') {
@@ -43,7 +43,6 @@ describe('AuthPage', () => {
       }
       return { status: 200, body: { items: [], nextCursor: null, unreadCount: 0 } };
     });
-    client.setToken(null);
     render(
       <Providers client={client} me={null}>
         <AuthPage mode="signup" />
@@ -53,8 +52,9 @@ describe('AuthPage', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Sign up' }));
     await waitFor(() => expect(window.location.pathname).toBe('/upload'));
     expect(sent?.body).toEqual({ username: 'ann', password: 'long enough pw', displayName: 'Ann' });
-    expect(window.localStorage.getItem('graminsta.token')).toBe('fresh-token');
-    expect(client.token).toBe('fresh-token');
+    expect(window.localStorage.getItem('graminsta.token')).toBeNull();
+    expect(window.localStorage.length).toBe(0);
+    expect(client.token).toBeNull();
   });
 
   it('never redirects off the site after logging in', () => {

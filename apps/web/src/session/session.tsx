@@ -1,9 +1,10 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { Me, SessionResponse } from '@graminsta/contracts';
-import { ApiError, GraminstaClient } from '@graminsta/sdk';
+import { GraminstaClient } from '@graminsta/sdk';
 import { apiBaseUrl } from '../config.ts';
 
-const TOKEN_KEY = 'graminsta.token';
+// Where earlier builds kept the bearer token; removed on load so no script can read it.
+const LEGACY_TOKEN_KEY = 'graminsta.token';
 
 interface SessionValue {
   client: GraminstaClient;
@@ -16,32 +17,26 @@ interface SessionValue {
 
 const SessionContext = createContext<SessionValue | null>(null);
 
-// Storage can be unavailable (private windows, blocked cookies): the cookie still signs us in.
-const storage = {
-  get: () => {
-    try {
-      return window.localStorage.getItem(TOKEN_KEY);
-    } catch {
-      return null;
-    }
-  },
-  set: (token: string | null) => {
-    try {
-      if (token) window.localStorage.setItem(TOKEN_KEY, token);
-      else window.localStorage.removeItem(TOKEN_KEY);
-    } catch {
-      // nothing to keep it in; memory only
-    }
-  },
-};
-
-export function createBrowserClient(): GraminstaClient {
-  return new GraminstaClient({ baseUrl: apiBaseUrl(), token: storage.get(), credentials: 'include' });
+function forgetLegacyToken(): void {
+  try {
+    window.localStorage.removeItem(LEGACY_TOKEN_KEY);
+  } catch {
+    // storage blocked: nothing was kept there either
+  }
 }
 
 /**
- * Who is signed in. The token from log-in lives in memory and localStorage; the API's
- * HttpOnly cookie also works, so a page with no stored token still asks GET /me.
+ * The browser signs in by the API's HttpOnly cookie alone: no bearer token, so a script
+ * injected into the page finds no credential to steal.
+ */
+export function createBrowserClient(): GraminstaClient {
+  forgetLegacyToken();
+  return new GraminstaClient({ baseUrl: apiBaseUrl(), credentials: 'include' });
+}
+
+/**
+ * Who is signed in, by GET /me with the session cookie. The token in a sign-in answer is
+ * dropped: the cookie set by the same answer is the page's only credential.
  */
 export function SessionProvider(props: {
   client?: GraminstaClient;
@@ -56,28 +51,15 @@ export function SessionProvider(props: {
     let live = true;
     client.getMe().then(
       (user) => live && setMe(user),
-      (err: unknown) => {
-        if (!live) return;
-        if (err instanceof ApiError && err.status === 401) {
-          client.setToken(null);
-          storage.set(null);
-        }
-        setMe(null);
-      },
+      // Signed out (401) or the API unreachable: either way nobody is signed in here.
+      () => live && setMe(null),
     );
     return () => {
       live = false;
     };
   }, [client, props.initialMe]);
 
-  const signedIn = useCallback(
-    (session: SessionResponse) => {
-      client.setToken(session.token);
-      storage.set(session.token);
-      setMe(session.user);
-    },
-    [client],
-  );
+  const signedIn = useCallback((session: SessionResponse) => setMe(session.user), []);
 
   const logOut = useCallback(async () => {
     try {
@@ -85,8 +67,6 @@ export function SessionProvider(props: {
     } catch {
       // Already gone on the server; forget it here all the same.
     }
-    client.setToken(null);
-    storage.set(null);
     setMe(null);
   }, [client]);
 

@@ -125,9 +125,10 @@ export class FakeIntersectionObserver {
   }
 }
 
+/** A client as the browser builds it: no bearer token, the session cookie alone. */
 export function testClient(handler: Handler, opts: { XMLHttpRequest?: XhrConstructor } = {}) {
   const api = fakeApi(handler);
-  const client = new GraminstaClient({ baseUrl: 'http://api.test', token: 'tok', fetch: api.fetch, ...opts });
+  const client = new GraminstaClient({ baseUrl: 'http://api.test', fetch: api.fetch, ...opts });
   return { client, calls: api.calls };
 }
 

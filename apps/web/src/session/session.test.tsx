@@ -1,0 +1,49 @@
+// @vitest-environment happy-dom
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { act, cleanup, render } from '@testing-library/react';
+import { GraminstaClient } from '@graminsta/sdk';
+import { meAnn } from '../testing/fakes.tsx';
+import { SessionProvider, createBrowserClient, useSession } from './session.tsx';
+
+beforeEach(() => window.localStorage.clear());
+afterEach(cleanup);
+
+describe('the browser session', () => {
+  it('keeps no bearer token and removes one an earlier build stored', () => {
+    window.localStorage.setItem('graminsta.token', 'old-token');
+    const client = createBrowserClient();
+    expect(client.token).toBeNull();
+    expect(window.localStorage.getItem('graminsta.token')).toBeNull();
+  });
+
+  it('after signing in, sends later calls with the cookie only, never the token it was given', async () => {
+    const sent: { authorization: string | null; credentials: RequestCredentials | undefined }[] = [];
+    const client = new GraminstaClient({
+      baseUrl: 'http://api.test',
+      credentials: 'include',
+      fetch: async (_input: string, init?: RequestInit) => {
+        sent.push({
+          authorization: new Headers(init?.headers).get('authorization'),
+          credentials: init?.credentials,
+        });
+        return new Response(JSON.stringify(meAnn), { status: 200 });
+      },
+    });
+    let session: ReturnType<typeof useSession> | undefined;
+    function Probe() {
+      session = useSession();
+      return null;
+    }
+    render(
+      <SessionProvider client={client} initialMe={null}>
+        <Probe />
+      </SessionProvider>,
+    );
+    act(() => session!.signedIn({ user: meAnn, token: 'secret-token' }));
+    expect(session!.me).toEqual(meAnn);
+    await client.getMe();
+    expect(sent).toEqual([{ authorization: null, credentials: 'include' }]);
+    expect(client.token).toBeNull();
+    expect(JSON.stringify(window.localStorage)).not.toContain('secret-token');
+  });
+});
