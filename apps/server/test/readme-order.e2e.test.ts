@@ -27,7 +27,7 @@ describe('the README, in its written order: `npm start`, then `graminsta seed` i
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'graminsta-readme-'));
     server = await startStage1(dataDir);
-  }, 180_000);
+  }, 400_000);
   afterAll(async () => {
     if (server?.child.exitCode === null) server.child.kill('SIGTERM');
     await server?.exited;
@@ -41,7 +41,7 @@ describe('the README, in its written order: `npm start`, then `graminsta seed` i
     expect(seed.code, seed.output).toBe(0);
     for (const name of SEEDED) expect(await profileStatus(server!.url, name), name).toBe(200);
     expect(await logInStatus(server!.url, 'ada')).toBe(200);
-  }, 180_000);
+  }, 600_000);
 
   it('refuses a second server on the same folder, naming the running one, and leaves it serving', async () => {
     // Were it to start, it is stopped at once (and the test fails on its exit code).
@@ -50,7 +50,7 @@ describe('the README, in its written order: `npm start`, then `graminsta seed` i
     expect(second.output).toContain(`pid ${server!.child.pid}`);
     expect(second.output).toContain(server!.url);
     expect(await profileStatus(server!.url, 'ada')).toBe(200);
-  }, 120_000);
+  }, 600_000);
 
   it('keeps the seeded accounts across SIGTERM and a restart', async () => {
     server!.child.kill('SIGTERM');
@@ -58,7 +58,7 @@ describe('the README, in its written order: `npm start`, then `graminsta seed` i
     server = await startStage1(dataDir);
     for (const name of SEEDED) expect(await profileStatus(server.url, name), name).toBe(200);
     expect(await logInStatus(server.url, 'bruno')).toBe(200);
-  }, 180_000);
+  }, 600_000);
 
   it('seeds on its own when no server is running', async () => {
     server!.child.kill('SIGTERM');
@@ -69,5 +69,5 @@ describe('the README, in its written order: `npm start`, then `graminsta seed` i
     expect(seed.output).toContain('Seeded 1 accounts'); // the first three were there already
     server = await startStage1(dataDir);
     expect(await profileStatus(server.url, 'dana')).toBe(200);
-  }, 180_000);
+  }, 600_000);
 });

@@ -77,5 +77,5 @@ describe('stage 1 killed with SIGKILL during writes', () => {
     // Nothing appears that was never sent.
     const sent = new Set(run.writes.map((w) => `load ${w.idempotencyKey}`));
     expect([...stored].filter((body) => !sent.has(body))).toEqual([]);
-  }, 400_000);
+  }, 1_200_000);
 });

@@ -34,7 +34,7 @@ export async function startStage1(dataDir: string, port?: number): Promise<Stage
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`server did not start:\n${out}`));
-    }, 120_000);
+    }, 300_000);
     child.stdout!.on('data', () => {
       const match = /ready at (\S+)/.exec(out);
       if (match?.[1]) {
