@@ -53,6 +53,11 @@ export function publicApiUrl(config: Config, port: number = config.PORT): string
   return `http://${host}:${port}`;
 }
 
+/** The PGlite folder of a stage-1 deployment (its lock file sits beside it). */
+export function pgliteFolderOf(config: Config): string {
+  return join(resolve(config.DATA_DIR), 'pglite');
+}
+
 /** The ONLY place adapters are chosen: by configuration, never by stage-specific code paths. */
 export interface ComposeOptions {
   /** An already-open database (tests); otherwise one is opened from the configuration. */
@@ -76,7 +81,7 @@ export async function compose(
     opts.database ??
     (await openDatabase({
       url: config.DATABASE_URL,
-      dataDir: join(dataDir, 'pglite'),
+      dataDir: pgliteFolderOf(config),
       poolSize: config.DATABASE_POOL_SIZE,
       onQuery: metrics.observeQuery,
     }));

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '@graminsta/platform';
+import { ConfigError, DataDirInUseError, loadConfig } from '@graminsta/platform';
+import { MAX_SEED_USERS } from './control/control-socket.ts';
 import { DRAIN_SECONDS } from './drain.ts';
 import { installProcessGuards } from './process-guards.ts';
 import { startServer } from './server.ts';
@@ -78,7 +79,8 @@ async function main(argv: string[]): Promise<number> {
     case 'seed': {
       const { runSeed } = await import('./cli/seed.ts');
       const users = Number(values.users ?? 20);
-      if (!Number.isInteger(users) || users < 1) throw new ConfigError('--users must be a positive integer');
+      if (!Number.isInteger(users) || users < 1 || users > MAX_SEED_USERS)
+        throw new ConfigError(`--users must be an integer from 1 to ${MAX_SEED_USERS}`);
       await runSeed(env, { users });
       return 0;
     }
@@ -91,6 +93,10 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
+    if (err instanceof DataDirInUseError) {
+      console.error(err.message);
+      process.exit(1);
+    }
     if (err instanceof ConfigError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       console.error((err as Error).message);
       process.exit(2);

@@ -4,6 +4,7 @@ import { loadConfig, type Config, type Role } from '@graminsta/platform';
 import { Metrics } from './api/metrics.ts';
 import { originTrust } from './api/origins.ts';
 import { compose, instanceIdOf, publicApiUrl, type Composition } from './compose.ts';
+import { startControl } from './control/start-control.ts';
 import { buildHttpServer } from './http.ts';
 import { createLogger } from './logger.ts';
 import { compileTrust } from './net/client-address.ts';
@@ -76,12 +77,15 @@ export async function startServer(
     listenUrl = publicApiUrl({ ...config, PUBLIC_API_URL: undefined }, port);
   }
 
+  const control = comp ? await startControl(comp, listenUrl, logger) : null;
+
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
       if (http) http.draining = true;
       await gateway?.close();
       await http?.close();
+      await control?.close();
       await worker?.stop();
       await comp?.close();
     })());

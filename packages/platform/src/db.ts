@@ -8,6 +8,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { guardTransactions } from './commit-guard.ts';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 
 /** The one database handle type services and repositories see, whatever the driver. */
 export type Db = PgDatabase<PgQueryResultHKT>;
@@ -27,6 +28,8 @@ export interface Database {
   pool?: pg.Pool;
   /** The raw PGlite instance (pglite only): its LISTEN/NOTIFY is in-process. */
   pglite?: PGlite;
+  /** This process's hold on the PGlite folder (pglite on disk only). */
+  lock?: DataDirLock;
 }
 
 export interface DatabaseOptions {
@@ -108,14 +111,21 @@ function timed(original: AsyncFn, observe: QueryObserver): AsyncFn {
 
 async function openPglite(opts: DatabaseOptions): Promise<Database> {
   const dataDir = opts.dataDir ?? 'memory://';
-  if (!dataDir.includes('://')) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir, opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {});
+  const lock = lockPgliteFolder(dataDir);
+  let client: PGlite;
+  try {
+    client = await PGlite.create(dataDir, opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {});
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   if (opts.onQuery) instrumentPglite(client, opts.onQuery);
   const db = guardTransactions(drizzlePglite(client) as unknown as Db);
   return {
     kind: 'pglite',
     db,
     pglite: client,
+    lock,
     async migrate(folder) {
       await db.execute(sql`select pg_advisory_lock(${MIGRATION_LOCK.toString()}::bigint)`);
       try {
@@ -129,8 +139,20 @@ async function openPglite(opts: DatabaseOptions): Promise<Database> {
     },
     async close() {
       if (!client.closed) await client.close();
+      lock?.release();
     },
   };
+}
+
+/**
+ * Two processes on one PGlite folder each believe they own it and overwrite each other's pages:
+ * the second one refuses (DataDirInUseError) before touching it. A `memory://` folder is private.
+ */
+function lockPgliteFolder(dataDir: string): DataDirLock | undefined {
+  if (dataDir.includes('://')) return undefined;
+  const lock = lockDataDir(dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  return lock;
 }
 
 function instrumentPglite(client: PGlite, observe: QueryObserver): void {

@@ -1,6 +1,7 @@
 export * from './config.ts';
 export * from './ports.ts';
 export * from './db.ts';
+export * from './data-dir-lock.ts';
 export * from './commit-guard.ts';
 export * from './cache/memory.cache.ts';
 export * from './queue/backoff.ts';

@@ -1,0 +1,37 @@
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { Composition } from '../compose.ts';
+import { listenControl, type ControlSocket } from './control-socket.ts';
+
+/**
+ * A process holding a PGlite folder opens its control socket beside it and names itself (URL,
+ * socket) in the folder's lock file, so a second command run here can find it and go through it.
+ * PostgreSQL (stages 2+) needs neither: any number of processes share it.
+ */
+export async function startControl(
+  comp: Composition,
+  listenUrl: string | null,
+  logger: Logger,
+): Promise<ControlSocket | null> {
+  const lock = comp.database.lock;
+  if (!lock) return null;
+  const path = join(resolve(comp.config.DATA_DIR), 'control.sock');
+  let control: ControlSocket | null = null;
+  try {
+    control = await listenControl(
+      path,
+      {
+        async seed(users, progress) {
+          const { seedDemo } = await import('../cli/seed.ts'); // off the start path
+          return seedDemo(comp, { users }, progress);
+        },
+      },
+      logger,
+    );
+  } catch (err) {
+    // e.g. a DATA_DIR path too long for a Unix socket: serve anyway; `seed` will name us and stop.
+    logger.warn({ err, path }, 'no control socket: `graminsta seed` cannot run beside this server');
+  }
+  lock.announce({ url: listenUrl, control: control?.path ?? null });
+  return control;
+}
