@@ -10,6 +10,7 @@ import {
   InvalidatingCache,
   loadOrCreateSecret,
   openDatabase,
+  readPgliteTemplate,
   type BlobStore,
   type Cache,
   type Config,
@@ -17,7 +18,7 @@ import {
   type PubSub,
   type Queue,
 } from '@graminsta/platform';
-import { MIGRATIONS_FOLDER, createServices, type Services } from '@graminsta/core';
+import { MIGRATIONS_FOLDER, PGLITE_TEMPLATE_FOLDER, createServices, type Services } from '@graminsta/core';
 import type { Metrics } from './api/metrics.ts';
 
 export interface Composition {
@@ -69,6 +70,7 @@ export async function compose(
     (await openDatabase({
       url: config.DATABASE_URL,
       dataDir: join(dataDir, 'pglite'),
+      template: () => readPgliteTemplate(PGLITE_TEMPLATE_FOLDER, MIGRATIONS_FOLDER),
       poolSize: config.DATABASE_POOL_SIZE,
       onQuery: metrics.observeQuery,
     }));

@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
@@ -35,6 +36,8 @@ export interface DatabaseOptions {
   dataDir?: string;
   /** A PGlite data folder dumped with dumpDataDir, to start from a migrated copy. */
   loadDataDir?: Blob;
+  /** Where a fresh PGlite folder starts from (read only when the folder holds no database yet). */
+  template?: () => Promise<Blob | undefined>;
   poolSize?: number;
   onQuery?: QueryObserver;
 }
@@ -109,7 +112,8 @@ function timed(original: AsyncFn, observe: QueryObserver): AsyncFn {
 async function openPglite(opts: DatabaseOptions): Promise<Database> {
   const dataDir = opts.dataDir ?? 'memory://';
   if (!dataDir.includes('://')) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir, opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {});
+  const loadDataDir = opts.loadDataDir ?? (await freshFolderTemplate(dataDir, opts.template));
+  const client = await PGlite.create(dataDir, loadDataDir ? { loadDataDir } : {});
   if (opts.onQuery) instrumentPglite(client, opts.onQuery);
   const db = guardTransactions(drizzlePglite(client) as unknown as Db);
   return {
@@ -131,6 +135,12 @@ async function openPglite(opts: DatabaseOptions): Promise<Database> {
       if (!client.closed) await client.close();
     },
   };
+}
+
+// PG_VERSION is written by initdb: without it the folder holds no database yet.
+async function freshFolderTemplate(dataDir: string, template: DatabaseOptions['template']) {
+  const fresh = dataDir.includes('://') || !existsSync(join(dataDir, 'PG_VERSION'));
+  return fresh && template ? template() : undefined;
 }
 
 function instrumentPglite(client: PGlite, observe: QueryObserver): void {
