@@ -77,7 +77,7 @@ export async function buildBundle() {
     outExtension: { '.js': '.mjs' },
     // Beside the entry: the import.meta.url rewrite above is relative to the bundle's folder.
     chunkNames: '[name]-[hash]',
-    sourcemap: 'inline',
+    sourcemap: 'linked',
     write: false,
     logLevel: 'silent',
     banner: { js: BANNER },

@@ -6,8 +6,8 @@ import { compiledServer } from './compiled.mjs';
 
 const compiled = process.env.GRAMINSTA_SOURCES === '1' ? null : await compiledServer();
 if (compiled) {
-  // Stack traces in logs name the TypeScript sources, through the bundle's inline source map.
-  process.setSourceMapsEnabled(true);
+  // Source maps stay off (mapping every stack trace costs CPU); NODE_OPTIONS=--enable-source-maps
+  // turns them on to read stack traces against the TypeScript sources.
   await import(compiled);
 } else {
   const { register } = await import('tsx/esm/api');
