@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  STAGE1_SHARED_BUFFERS,
   TEMPLATE_MANIFEST,
   migrationHashes,
   openDatabase,
@@ -57,6 +58,11 @@ describe('the shipped PGlite template', () => {
 
   it('holds the same schema as a database migrated from the files', async () => {
     expect(await schemaOf(fromTemplate)).toEqual(await schemaOf(migrated.database));
+  });
+
+  it('starts with small shared buffers, which PGlite would otherwise zero at every start', async () => {
+    const { rows } = await rawQuery(fromTemplate, 'show shared_buffers');
+    expect(rows[0]!.shared_buffers).toBe(STAGE1_SHARED_BUFFERS);
   });
 
   it('holds no rows', async () => {
