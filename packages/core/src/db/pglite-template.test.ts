@@ -15,13 +15,14 @@ import {
 import { MIGRATIONS_FOLDER, PGLITE_TEMPLATE_FOLDER } from '../migrations.ts';
 import { createTestDatabase, rawQuery, type TestDatabase } from '../testing/test-db.ts';
 
-// Everything migrations define in the public schema, in a form two databases can compare.
+// Everything migrations define in the public schema, in a form two databases can compare. NOT NULL
+// is compared through is_nullable: PostgreSQL 18 also lists it in pg_constraint, PGlite's 17 not.
 const SCHEMA_QUERIES = [
   `select table_name, column_name, data_type, column_default, is_nullable
      from information_schema.columns where table_schema = 'public' order by 1, 2`,
   `select indexname, indexdef from pg_indexes where schemaname = 'public' order by 1`,
   `select conname, pg_get_constraintdef(oid) as def from pg_constraint
-     where connamespace = 'public'::regnamespace order by 1`,
+     where connamespace = 'public'::regnamespace and contype <> 'n' order by 1`,
   `select proname, prosrc from pg_proc where pronamespace = 'public'::regnamespace order by 1`,
 ];
 
