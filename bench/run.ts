@@ -3,7 +3,8 @@
  * it, and measures the API with autocannon against a bare Fastify hello world measured in the
  * same run. `npm run bench -- load …` runs the load driver against a running deployment
  * instead (bench/load-driver.ts); `npm run bench -- stage4 …` drives stage 4 with 1, 2, 3 API
- * instances beside an nginx + hello-world ceiling (bench/stage4.ts). See README.md.
+ * instances beside an nginx + hello-world ceiling (bench/stage4.ts); `npm run bench -- startup`
+ * times stage 1's cold and warm start (bench/startup.ts). See README.md.
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -162,7 +163,9 @@ const run =
     ? import('./load-driver.ts').then((driver) => driver.main(rest))
     : command === 'stage4'
       ? import('./stage4.ts').then((stage4) => stage4.main(rest))
-      : main(command === 'api' ? rest : process.argv.slice(2));
+      : command === 'startup'
+        ? import('./startup.ts').then((startup) => startup.main(rest))
+        : main(command === 'api' ? rest : process.argv.slice(2));
 run.then(
   () => process.exit(0),
   (err: unknown) => {

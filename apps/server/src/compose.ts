@@ -10,6 +10,7 @@ import {
   InvalidatingCache,
   loadOrCreateSecret,
   openDatabase,
+  readPgliteTemplate,
   type BlobStore,
   type Cache,
   type Config,
@@ -19,6 +20,7 @@ import {
 } from '@graminsta/platform';
 import {
   MIGRATIONS_FOLDER,
+  PGLITE_TEMPLATE_FOLDER,
   createServices,
   limitSettings,
   type LimitOverrides,
@@ -82,6 +84,7 @@ export async function compose(
     (await openDatabase({
       url: config.DATABASE_URL,
       dataDir: pgliteFolderOf(config),
+      template: () => readPgliteTemplate(PGLITE_TEMPLATE_FOLDER, MIGRATIONS_FOLDER),
       poolSize: config.DATABASE_POOL_SIZE,
       onQuery: metrics.observeQuery,
     }));

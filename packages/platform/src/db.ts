@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
@@ -38,6 +39,8 @@ export interface DatabaseOptions {
   dataDir?: string;
   /** A PGlite data folder dumped with dumpDataDir, to start from a migrated copy. */
   loadDataDir?: Blob;
+  /** Where a fresh PGlite folder starts from (read only when the folder holds no database yet). */
+  template?: () => Promise<Blob | undefined>;
   poolSize?: number;
   onQuery?: QueryObserver;
 }
@@ -114,7 +117,9 @@ async function openPglite(opts: DatabaseOptions): Promise<Database> {
   const lock = lockPgliteFolder(dataDir);
   let client: PGlite;
   try {
-    client = await PGlite.create(dataDir, opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {});
+    // The template is read only once the lock is held: another process may be creating the folder.
+    const loadDataDir = opts.loadDataDir ?? (await freshFolderTemplate(dataDir, opts.template));
+    client = await PGlite.create(dataDir, loadDataDir ? { loadDataDir } : {});
   } catch (err) {
     lock?.release();
     throw err;
@@ -153,6 +158,12 @@ function lockPgliteFolder(dataDir: string): DataDirLock | undefined {
   const lock = lockDataDir(dataDir);
   mkdirSync(dataDir, { recursive: true });
   return lock;
+}
+
+// PG_VERSION is written by initdb: without it the folder holds no database yet.
+async function freshFolderTemplate(dataDir: string, template: DatabaseOptions['template']) {
+  const fresh = dataDir.includes('://') || !existsSync(join(dataDir, 'PG_VERSION'));
+  return fresh && template ? template() : undefined;
 }
 
 function instrumentPglite(client: PGlite, observe: QueryObserver): void {

@@ -13,3 +13,4 @@ export * from './cache/invalidating.cache.ts';
 export * from './queue/postgres.queue.ts';
 export * from './pubsub/postgres.pubsub.ts';
 export * from './secret.ts';
+export * from './pglite-template.ts';

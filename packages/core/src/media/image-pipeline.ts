@@ -1,5 +1,8 @@
-import sharp, { type Metadata, type Sharp } from 'sharp';
+import type { Metadata, Sharp } from 'sharp';
 import type { VariantName } from '@graminsta/contracts';
+
+// Loaded on the first image, not at start-up: libvips is a large native library to map and init.
+const loadSharp = async () => (await import('sharp')).default;
 
 export interface ProcessedVariant {
   name: VariantName;
@@ -70,6 +73,7 @@ export async function processImage(bytes: Buffer, opts: ProcessImageOptions): Pr
  * (at least 1080 wide and 320 on the short side); each variant then starts from this copy.
  */
 async function decodeWorkingCopy(bytes: Buffer, maxPixels: number): Promise<() => Sharp> {
+  const sharp = await loadSharp();
   // 'error' aborts on corrupt or truncated data but tolerates the harmless warnings many cameras trigger.
   const { data, info } = await sharp(bytes, {
     limitInputPixels: maxPixels,
@@ -84,6 +88,7 @@ async function decodeWorkingCopy(bytes: Buffer, maxPixels: number): Promise<() =
 }
 
 async function readHeader(bytes: Buffer): Promise<Metadata> {
+  const sharp = await loadSharp();
   let meta: Metadata;
   try {
     // metadata() parses the header only, so a decompression bomb costs nothing here.
@@ -106,6 +111,7 @@ async function encode(pipeline: Sharp): Promise<Omit<ProcessedVariant, 'name'>> 
 async function dominantColour(pipeline: Sharp): Promise<string> {
   // Statistics of a small copy: the dominant colour does not need every pixel.
   const small = await pipeline.resize(64, 64, { fit: 'inside' }).png().toBuffer();
+  const sharp = await loadSharp();
   const { dominant } = await sharp(small).stats();
   return `#${[dominant.r, dominant.g, dominant.b].map((c) => c.toString(16).padStart(2, '0')).join('')}`;
 }
