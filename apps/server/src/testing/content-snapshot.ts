@@ -1,0 +1,37 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+
+export type RunQuery = (sql: string) => Promise<{ rows: Record<string, unknown>[] }>;
+
+/**
+ * What a database and a blob folder hold, as one checksum per table and one hash per stored
+ * file: "nothing changed" is an equal snapshot, so an UPDATE shows, not only an INSERT.
+ */
+export async function contentSnapshot(query: RunQuery, blobDir: string): Promise<Record<string, string>> {
+  const snapshot: Record<string, string> = {};
+  const tables = await query(`select tablename from pg_tables where schemaname = 'public' order by 1`);
+  for (const { tablename } of tables.rows) {
+    const name = String(tablename);
+    // Rows as text, in a stable order: the table's content, whatever its physical order.
+    const result = await query(
+      `select count(*)::int as n, md5(coalesce(string_agg(t::text, E'\\n' order by t::text), '')) as sum
+         from "${name}" t`,
+    );
+    const row = result.rows[0] ?? {};
+    snapshot[`table ${name}`] = `${String(row.n)} rows, md5 ${String(row.sum)}`;
+  }
+  for (const file of await storedFiles(blobDir)) {
+    const bytes = await readFile(join(blobDir, file));
+    snapshot[`file ${file}`] = createHash('sha256').update(bytes).digest('hex');
+  }
+  return snapshot;
+}
+
+async function storedFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
+}
