@@ -17,6 +17,7 @@ import {
   rawBody,
 } from '../src/testing/hostile.ts';
 import { startServerProcess, type ServerProcess } from '../src/testing/server-process.ts';
+import { blobRead, uploadWrite } from '../src/testing/storage-hostile.ts';
 
 // A limiter counts refused attempts: that is its job, not a change a refusal may not make.
 const MAY_CHANGE_ON_REFUSAL = new Set(['table rate_limits']);
@@ -41,6 +42,7 @@ describe('hostile input against a real server process', () => {
   let secret = '';
   const operations: Operation[] = [];
   let current: Record<string, string> = {};
+  const recent: string[] = [];
 
   const snapshot = () =>
     contentSnapshot(db ? (sql) => db!.query(sql) : async () => ({ rows: [] }), join(server.dataDir, 'blobs'));
@@ -96,6 +98,8 @@ describe('hostile input against a real server process', () => {
   async function check(req: FuzzRequest): Promise<void> {
     const answer = await sendRaw(base, req);
     const what = `${req.method} ${req.path.slice(0, 200)} → ${JSON.stringify(answer).slice(0, 300)}`;
+    recent.push(`${what.slice(0, 160)} (${req.body?.length ?? 0} bytes, ${req.headers['content-type']})`);
+    if (recent.length > 8) recent.shift();
     if ('error' in answer) expect(answer.error, what).toMatch(/^(ECONNRESET|EPIPE)$/);
     else {
       expect(answer.status, what).toBeLessThan(500);
@@ -107,9 +111,10 @@ describe('hostile input against a real server process', () => {
     if ('error' in answer || answer.status >= 400) {
       const unchanged = (s: Record<string, string>) =>
         Object.fromEntries(Object.entries(s).filter(([k]) => !MAY_CHANGE_ON_REFUSAL.has(k)));
-      expect(unchanged(after), `${what}: a refused request changed stored content`).toEqual(
-        unchanged(current),
-      );
+      expect(
+        unchanged(after),
+        `${what}: a refused request changed stored content; the last requests:\n${recent.join('\n')}`,
+      ).toEqual(unchanged(current));
     }
     current = after;
   }
@@ -118,6 +123,21 @@ describe('hostile input against a real server process', () => {
     for (const req of requests) await check(req);
     const health = await fetch(new URL('/healthz', base));
     expect(health.status, `the process stopped answering:\n${server.output().slice(-2000)}`).toBe(200);
+    await keepSignedIn();
+  }
+
+  /** A fuzzed DELETE /sessions/current may have logged the token out: the next batch gets a new one. */
+  async function keepSignedIn(): Promise<void> {
+    const me = await fetch(new URL('/api/v1/me', base), { headers: { authorization: `Bearer ${token}` } });
+    if (me.status === 200) return;
+    const res = await fetch(new URL('/api/v1/sessions', base), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'fuzz.one', password: 'correct horse battery' }),
+    });
+    expect(res.status).toBe(200);
+    token = ((await res.json()) as { token: string }).token;
+    current = await snapshot();
   }
 
   const auth = fc.oneof(
@@ -195,5 +215,24 @@ describe('hostile input against a real server process', () => {
     // Each batch holds one request for every route, so a new route is fuzzed in every run.
     const everyRoute = fc.tuple(...operations.map(operationRequest));
     await fc.assert(fc.asyncProperty(everyRoute, batch), { numRuns: 15 });
+  }, 300_000);
+
+  it('answers hostile uploads and blob reads on the storage role without a 5xx or a leak', async () => {
+    await keepSignedIn();
+    const res = await fetch(new URL('/api/v1/uploads', base), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ contentType: 'image/png', size: 1000 }),
+    });
+    expect(res.status).toBe(201);
+    const { upload } = (await res.json()) as { upload: { url: string } };
+    const target = new URL(upload.url, base);
+    const maxBytes = Number(target.searchParams.get('max'));
+    expect(maxBytes).toBeGreaterThan(0);
+    const storage = fc.array(fc.oneof(uploadWrite(target, 'image/png', maxBytes), blobRead), {
+      minLength: 6,
+      maxLength: 12,
+    });
+    await fc.assert(fc.asyncProperty(storage, batch), { numRuns: 15 });
   }, 300_000);
 });

@@ -11,8 +11,8 @@ export interface FuzzRequest {
 
 export type FuzzAnswer = { status: number; body: string } | { error: string };
 
-// Keep-alive keeps hundreds of requests from each paying for a new connection.
-const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
+// A connection per request: an answer is judged alone, never by what a previous one left behind.
+const agent = new http.Agent({ keepAlive: false, maxSockets: 2 });
 
 /**
  * Sends one request byte for byte as given (no URL normalising, broken escapes kept), and
