@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 
 export type RunQuery = (sql: string) => Promise<{ rows: Record<string, unknown>[] }>;
 
@@ -21,17 +21,29 @@ export async function contentSnapshot(query: RunQuery, blobDir: string): Promise
     const row = result.rows[0] ?? {};
     snapshot[`table ${name}`] = `${String(row.n)} rows, md5 ${String(row.sum)}`;
   }
-  for (const file of await storedFiles(blobDir)) {
-    const bytes = await readFile(join(blobDir, file));
-    snapshot[`file ${file}`] = createHash('sha256').update(bytes).digest('hex');
+  for (const file of await storedFiles(blobDir, '')) {
+    const bytes = await readFile(join(blobDir, file)).catch(ifGone(null));
+    // A temporary file removed between listing and reading was never stored content.
+    if (bytes) snapshot[`file ${file}`] = createHash('sha256').update(bytes).digest('hex');
   }
   return snapshot;
 }
 
-async function storedFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => relative(dir, join(e.parentPath, e.name)))
-    .sort();
+const ifGone =
+  <T>(value: T) =>
+  (err: NodeJS.ErrnoException): T => {
+    if (err.code === 'ENOENT') return value;
+    throw err;
+  };
+
+/** Every file under `dir`, walked by hand: a recursive readdir fails whole when a folder vanishes mid-walk. */
+async function storedFiles(dir: string, sub: string): Promise<string[]> {
+  const entries = await readdir(join(dir, sub), { withFileTypes: true }).catch(ifGone([]));
+  const files: string[] = [];
+  for (const e of entries) {
+    const path = sub ? `${sub}/${e.name}` : e.name;
+    if (e.isDirectory()) files.push(...(await storedFiles(dir, path)));
+    else if (e.isFile()) files.push(path);
+  }
+  return files.sort();
 }
