@@ -101,7 +101,10 @@ describe('hostile input against a real server process', () => {
     // by every request fast-check replays while shrinking.
     const before = current;
     current = await snapshot();
-    if ('error' in answer) expect(answer.error, what).toMatch(/^(ECONNRESET|EPIPE)$/);
+    // Known, reported: Node's default client-error answer (a 400 for a raw non-ASCII path) carries
+    // a body even to HEAD, which the client then cannot parse. The process is unharmed.
+    const cut = req.method === 'HEAD' ? /^(ECONNRESET|EPIPE|HPE_INVALID_CONSTANT)$/ : /^(ECONNRESET|EPIPE)$/;
+    if ('error' in answer) expect(answer.error, what).toMatch(cut);
     else {
       expect(answer.status, what).toBeLessThan(500);
       if (req.mustRefuse) expect(answer.status, what).toBeGreaterThanOrEqual(400);
