@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests drive (Chromium for browser tests, nginx for the deploy
-# configs) when this machine lacks them. Idempotent: does nothing when both binaries are present.
+# configs, iproute2 for the network-namespace test) when this machine lacks them. Idempotent:
+# does nothing when every binary is present.
 set -euo pipefail
 
 # Fonts are only recommended by chromium, but screenshots need real glyphs.
-declare -A wanted=([chromium]="chromium fonts-liberation fonts-dejavu-core" [nginx]=nginx)
+declare -A wanted=([chromium]="chromium fonts-liberation fonts-dejavu-core" [nginx]=nginx [ip]=iproute2)
 missing=()
 for bin in "${!wanted[@]}"; do
   command -v "$bin" >/dev/null 2>&1 || [ -x "/usr/sbin/$bin" ] || missing+=(${wanted[$bin]})

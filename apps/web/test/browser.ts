@@ -29,6 +29,8 @@ export interface WatchedPage {
   page: Page;
   context: BrowserContext;
   console: string[];
+  /** Uncaught exceptions and CSP refusals: none may happen unless a test provokes it. */
+  errors: string[];
 }
 
 export async function openPage(
@@ -40,10 +42,32 @@ export async function openPage(
   context.setDefaultTimeout(20_000);
   const page = await context.newPage();
   const lines: string[] = [];
-  page.on('console', (msg) => lines.push(`[${msg.type()}] ${msg.text()}`));
-  page.on('pageerror', (err) => lines.push(`[pageerror] ${err.message}`));
+  const errors: string[] = [];
+  page.on('console', (msg) => {
+    lines.push(`[${msg.type()}] ${msg.text()}`);
+    if (msg.type() === 'error' && /Content Security Policy/.test(msg.text())) errors.push(msg.text());
+  });
+  page.on('pageerror', (err) => {
+    lines.push(`[pageerror] ${err.message}`);
+    errors.push(`[pageerror] ${err.message}`);
+  });
   page.on('requestfailed', (req) => lines.push(`[requestfailed] ${req.url()} ${req.failure()?.errorText}`));
-  return { name, page, context, console: lines };
+  return { name, page, context, console: lines, errors };
+}
+
+/**
+ * The page's errors that no test provoked: each `provoked` pattern must match one error seen
+ * (the exact refusal the test caused), and whatever is left is unexpected.
+ */
+export function unexpectedPageErrors(p: WatchedPage, provoked: RegExp[] = []): string[] {
+  const left = [...p.errors];
+  const missing: string[] = [];
+  for (const pattern of provoked) {
+    const i = left.findIndex((e) => pattern.test(e));
+    if (i < 0) missing.push(`provoked but not seen: ${String(pattern)}`);
+    else left.splice(i, 1);
+  }
+  return [...missing, ...left];
 }
 
 /** Screenshots and console of every page, so a failed run can be understood afterwards. */

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, launchChromium, openPage, saveFailureArtifacts, type WatchedPage } from './browser.ts';
+import {
+  ARTIFACTS,
+  launchChromium,
+  openPage,
+  saveFailureArtifacts,
+  unexpectedPageErrors,
+  type WatchedPage,
+} from './browser.ts';
 import { startNginx, type NginxProcess } from '../../../deploy/nginx/nginx-process.ts';
 import { renderWebConf } from '../../../deploy/nginx/render.ts';
 import { freePort } from '@graminsta/server/testing/server-process';
@@ -233,6 +240,14 @@ describe('stage 3: the web client on its own origin, in Chromium', () => {
         await mkdir(join(REPO_ROOT, 'docs/screenshots'), { recursive: true });
         await copyFile(feedShot, README_SHOT);
       }
+      // The only errors allowed are the two CSP refusals of the script injected above.
+      expect(
+        unexpectedPageErrors(a, [
+          /^Executing inline script violates/,
+          /^Executing inline event handler violates/,
+        ]),
+      ).toEqual([]);
+      expect(unexpectedPageErrors(b)).toEqual([]);
     } catch (err) {
       const dir = await saveFailureArtifacts(`stage3-browser-${PASS}`, pages, {
         'api.log': stage.api.output(),
@@ -261,6 +276,7 @@ describe('stage 3: the web client on its own origin, in Chromium', () => {
       await c.page.getByRole('heading', { name: 'nginx_nina' }).waitFor();
       await c.page.getByText('0 posts', { exact: true }).waitFor();
       expect(await pwned(c.page)).toBeUndefined();
+      expect(unexpectedPageErrors(c)).toEqual([]);
     } catch (err) {
       const dir = await saveFailureArtifacts(`stage3-nginx-${PASS}`, [c], {
         'api.log': stage.api.output(),

@@ -1,12 +1,12 @@
 import { z } from 'zod';
+import { text } from './text.ts';
 
 /** 64-bit ids travel as decimal strings: JSON numbers lose precision past 2^53. */
-export const Id = z
-  .string()
+export const Id = text()
   .max(20)
   .regex(/^[0-9]{1,20}$/, 'must be a decimal id');
 
-export const Cursor = z.string().min(1).max(200);
+export const Cursor = text().min(1).max(200);
 
 export const PageQuery = z.object({
   cursor: Cursor.optional(),

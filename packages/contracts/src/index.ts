@@ -1,3 +1,4 @@
+export * from './text.ts';
 export * from './common.ts';
 export * from './users.ts';
 export * from './photos.ts';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id } from './common.ts';
+import { text } from './text.ts';
 import { UserSummary } from './users.ts';
 
 export const UPLOAD_CONTENT_TYPES = [
@@ -12,7 +13,7 @@ export const UPLOAD_CONTENT_TYPES = [
 export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 
 export const CreateUploadBody = z.object({
-  contentType: z.string().min(1).max(100),
+  contentType: text().min(1).max(100),
   size: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
 });
 export type CreateUploadBody = z.infer<typeof CreateUploadBody>;
@@ -31,8 +32,8 @@ export type UploadTarget = z.infer<typeof UploadTarget>;
 
 export const CreatePhotoBody = z.object({
   uploadId: Id,
-  caption: z.string().max(2200).optional(),
-  altText: z.string().max(1000).optional(),
+  caption: text({ multiline: true }).max(2200).optional(),
+  altText: text().max(1000).optional(),
 });
 export type CreatePhotoBody = z.infer<typeof CreatePhotoBody>;
 
@@ -68,8 +69,7 @@ export type Photo = z.infer<typeof Photo>;
 export const PhotoParams = z.object({ id: Id });
 
 export const TagParams = z.object({
-  tag: z
-    .string()
+  tag: text()
     .min(1)
     .max(100)
     .regex(/^[\p{L}\p{N}_]+$/u, 'tag may hold only letters, digits and "_"'),

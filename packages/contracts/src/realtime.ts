@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { Id } from './common.ts';
+import { text } from './text.ts';
 
 /** Client → server messages on /ws. */
 export const ClientMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('auth'), token: z.string().min(1).max(200), lastEventId: Id.optional() }),
+  z.object({ type: z.literal('auth'), token: text().min(1).max(200), lastEventId: Id.optional() }),
   z.object({ type: z.literal('ping') }),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;

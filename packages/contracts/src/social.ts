@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id } from './common.ts';
+import { text } from './text.ts';
 import { UserSummary } from './users.ts';
 
 export const Comment = z.object({
@@ -12,7 +13,7 @@ export const Comment = z.object({
 export type Comment = z.infer<typeof Comment>;
 
 export const CreateCommentBody = z.object({
-  body: z.string().trim().min(1, 'comment must not be empty').max(1000),
+  body: text({ multiline: true }).trim().min(1, 'comment must not be empty').max(1000),
 });
 
 export const CommentParams = z.object({ id: Id });

@@ -1,21 +1,20 @@
 import { z } from 'zod';
 import { Id } from './common.ts';
+import { text } from './text.ts';
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9_.]{3,30}$/;
 
-export const Username = z
-  .string()
+export const Username = text()
   .min(3, 'username must be 3 to 30 characters')
   .max(30, 'username must be 3 to 30 characters')
   .regex(/^[A-Za-z0-9_.]+$/, 'username may hold only letters, digits, "_" and "."');
 
-export const Password = z
-  .string()
+export const Password = text()
   .min(8, 'password must be at least 8 characters')
   .max(200, 'password must be at most 200 characters');
 
-export const DisplayName = z.string().trim().max(60);
-export const Bio = z.string().max(300);
+export const DisplayName = text().trim().max(60);
+export const Bio = text({ multiline: true }).max(300);
 
 export const UserSummary = z.object({
   id: Id,
@@ -47,8 +46,8 @@ export const SignUpBody = z.object({
 export type SignUpBody = z.infer<typeof SignUpBody>;
 
 export const LogInBody = z.object({
-  username: z.string().min(1).max(30),
-  password: z.string().min(1).max(200),
+  username: text().min(1).max(30),
+  password: text().min(1).max(200),
 });
 export type LogInBody = z.infer<typeof LogInBody>;
 
@@ -68,7 +67,7 @@ export type PatchMeBody = z.infer<typeof PatchMeBody>;
 export const UsernameParams = z.object({ username: Username });
 
 export const SearchQuery = z.object({
-  q: z.string().trim().min(1).max(30),
+  q: text().trim().min(1).max(30),
   limit: z.coerce.number().int().min(1).max(50).default(20),
-  cursor: z.string().max(200).optional(),
+  cursor: text().max(200).optional(),
 });

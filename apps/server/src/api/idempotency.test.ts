@@ -76,6 +76,21 @@ describe('Idempotency-Key on POST', () => {
     const a = await post('/uploads', { contentType: 'image/png', size: 10 }, 'key-upload-01');
     const b = await post('/uploads', { contentType: 'image/png', size: 10 }, 'key-upload-01');
     expect(b.json().uploadId).toBe(a.json().uploadId);
+
+    const jpeg = await jpegWithGps(200, 100);
+    const up = (await post('/uploads', { contentType: 'image/jpeg', size: jpeg.length })).json();
+    expect((await t.sendUpload(up.upload, jpeg)).statusCode).toBe(201);
+    const photoCount = async () =>
+      Number((await rawQuery(t.comp.database, 'select count(*)::int as n from photos')).rows[0]?.n);
+    const photosBefore = await photoCount();
+    const created = await post('/photos', { uploadId: up.uploadId }, 'key-photo-01');
+    const replayed = await post('/photos', { uploadId: up.uploadId }, 'key-photo-01');
+    expect(created.statusCode).toBe(202);
+    expect(replayed.statusCode).toBe(202);
+    expect(replayed.headers['idempotent-replayed']).toBe('true');
+    expect(replayed.json().id).toBe(created.json().id);
+    expect(await photoCount()).toBe(photosBefore + 1);
+
     const before = await t.snapshot();
     const bad = await post('/uploads', { contentType: 'image/png', size: 10 }, 'short');
     expect(bad.statusCode).toBe(400);

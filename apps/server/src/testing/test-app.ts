@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { readdir } from 'node:fs/promises';
 import type { LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '@graminsta/platform';
 import type { LimitOverrides } from '@graminsta/core';
@@ -11,6 +10,7 @@ import { createTestDatabase, rawQuery, type TestDatabase } from '@graminsta/core
 import { Metrics } from '../api/metrics.ts';
 import { compose, type Composition } from '../compose.ts';
 import { buildHttpServer } from '../http.ts';
+import { contentSnapshot, withoutRefusalCounters } from './content-snapshot.ts';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -19,8 +19,8 @@ export interface TestApp {
   dataDir: string;
   /** Signs up a user and returns its token. */
   signUp(username: string, password?: string): Promise<string>;
-  /** Row counts of every table and the number of stored files: "nothing changed" is an equal snapshot. */
-  snapshot(): Promise<Record<string, number>>;
+  /** A checksum per table and a hash per stored file: "nothing changed" is an equal snapshot. */
+  snapshot(): Promise<Record<string, string>>;
   /** Sends bytes to an upload target through the storage role, by inject. */
   sendUpload(
     target: { url: string; headers?: Record<string, string> },
@@ -71,22 +71,10 @@ export async function createTestApp(
       if (res.statusCode !== 201) throw new Error(`sign-up failed: ${res.statusCode} ${res.body}`);
       return (res.json() as { token: string }).token;
     },
-    async snapshot() {
-      const tables = await rawQuery(
-        comp.database,
-        `select tablename from pg_tables where schemaname = 'public' order by 1`,
-      );
-      const counts: Record<string, number> = {};
-      for (const { tablename } of tables.rows) {
-        const result = await rawQuery(comp.database, `select count(*)::int as n from "${String(tablename)}"`);
-        counts[String(tablename)] = Number(result.rows[0]?.n ?? 0);
-      }
-      const files = await readdir(join(dataDir, 'blobs'), { recursive: true, withFileTypes: true }).catch(
-        () => [],
-      );
-      counts['(stored files)'] = files.filter((f) => f.isFile()).length;
-      return counts;
-    },
+    snapshot: async () =>
+      withoutRefusalCounters(
+        await contentSnapshot((sql) => rawQuery(comp.database, sql), join(dataDir, 'blobs')),
+      ),
     sendUpload(target, body) {
       const url = new URL(target.url, 'http://localhost');
       return app.inject({

@@ -117,16 +117,35 @@ describe('PostgresQueue', () => {
 
   it('renews the lease of a long job so no other worker takes it', async () => {
     const name = unique('long');
-    const a = makeQueue({ leaseMs: 300, heartbeatMs: 60 });
-    const b = makeQueue({ leaseMs: 300, heartbeatMs: 60 });
+    // Heartbeats a tenth of the lease apart: a busy machine may delay several and still renew in time.
+    const a = makeQueue({ leaseMs: 1000, heartbeatMs: 100 });
+    const b = makeQueue({ leaseMs: 1000, heartbeatMs: 100 });
+    let finish!: () => void;
+    const held = new Promise<void>((resolve) => (finish = resolve));
     const runs: number[] = [];
     a.process(name, async (_p, ctx) => {
       runs.push(ctx.attempt);
-      await sleep(1200); // four leases long
+      await held;
     });
     await a.enqueue(name, 1);
     await vi.waitFor(() => expect(runs).toEqual([1]), WAIT);
+    const [claimed] = await rowsOf(name);
+    const firstLease = new Date(claimed!.locked_until as string | Date);
     b.process(name, async (_p, ctx) => void runs.push(ctx.attempt));
+    // Held until the database clock has passed the first lease's end (an event, not a guessed
+    // sleep); by then only renewal keeps the lease: without it this fails whether or not b polled.
+    const lease = async () => {
+      const result = (await t.database.db.execute(
+        sql`select now() > ${firstLease.toISOString()}::timestamptz + interval '200 milliseconds' as past,
+                   locked_until > now() as held
+              from jobs where name = ${name}`,
+      )) as unknown as { rows: Array<{ past: boolean; held: boolean }> };
+      return result.rows[0]!;
+    };
+    await vi.waitFor(async () => expect((await lease()).past).toBe(true), WAIT);
+    expect((await lease()).held).toBe(true);
+    expect(runs).toEqual([1]);
+    finish();
     await vi.waitFor(async () => expect(await rowsOf(name)).toEqual([]), WAIT);
     expect(runs).toEqual([1]);
   });
