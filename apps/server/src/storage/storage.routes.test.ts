@@ -75,7 +75,6 @@ describe('the storage role: single-use upload targets, private originals, safe o
       `/storage/uploads/${key}`,
       `/storage/objects/${key}`,
       `/storage/${key}`,
-      `/${key}`,
     ];
     for (const url of plausible) {
       for (const method of ['GET', 'HEAD'] as const) {
@@ -84,6 +83,10 @@ describe('the storage role: single-use upload targets, private originals, safe o
         expect(res.rawPayload.includes(jpeg.subarray(0, 256)), `${method} ${url}`).toBe(false);
       }
     }
+    // Outside /storage the web role may answer with its page (client-side routes), never the bytes.
+    const outside = await t.app.inject({ method: 'GET', url: `/${key}` });
+    expect(outside.headers['content-type'] ?? '').not.toMatch(/^image\//);
+    expect(outside.rawPayload.includes(jpeg.subarray(0, 256))).toBe(false);
 
     const created = await api('POST', '/photos', token, { uploadId: up.uploadId });
     await t.comp.services.photos.processPhoto(created.json().id);
