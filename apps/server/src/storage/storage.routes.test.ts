@@ -122,6 +122,7 @@ describe('the storage role: single-use upload targets, private originals, safe o
     const before = await t.snapshot();
     const over = await api('POST', '/uploads', token, { contentType: 'image/jpeg', size: 1 });
     expect(over.statusCode).toBe(429);
+    expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
     expect(over.json().error).toMatchObject({
       code: 'rate_limited',
       message: expect.stringMatching(/in flight/),

@@ -12,6 +12,7 @@ import {
 } from '@graminsta/contracts';
 import type { BlobStore, Db, Queue } from '@graminsta/platform';
 import { AppError, forbidden, notFound } from '../errors.ts';
+import { RateLimitedError } from '../limits/rate-limits.ts';
 import type { EventService, Notifier, PhotoService } from '../services.ts';
 import { decodeIdCursor, isId, pageOf } from '../shared/pagination.ts';
 import { UserRepository } from '../users/user.repository.ts';
@@ -39,6 +40,9 @@ const DEFAULT_UPLOAD_TTL_SECONDS = 15 * 60;
 export const DEFAULT_UPLOAD_QUOTA_BYTES = 100 * 1024 * 1024;
 const PRUNE_BATCH = 200;
 const ACCEPTED_TYPES: ReadonlySet<string> = new Set(UPLOAD_CONTENT_TYPES);
+
+// Processing a photo frees its share of the quota within seconds; a client waits this long before asking again.
+const QUOTA_RETRY_AFTER_SECONDS = 30;
 
 export class PhotoServiceImpl implements PhotoService {
   private readonly photos: PhotoRepository;
@@ -84,8 +88,8 @@ export class PhotoServiceImpl implements PhotoService {
       const inFlight = await this.uploads.bytesInFlight(userId, new Date(), tx);
       if (inFlight + input.size > quota) {
         // 429, not 413: this request is not too large, the account has too much still in flight.
-        throw new AppError(
-          'rate_limited',
+        throw new RateLimitedError(
+          QUOTA_RETRY_AFTER_SECONDS,
           `at most ${quota} bytes of uploads may be in flight; wait for your photos to finish processing`,
         );
       }
