@@ -189,6 +189,21 @@ describe('Deployments', () => {
   });
 });
 
+describe('metrics', () => {
+  it('are scraped on a port of their own that no Service exposes, from private addresses only', () => {
+    const config = loadConfig(configMap!.data!);
+    expect(config.METRICS_PORT).toBeGreaterThan(0);
+    expect(config.METRICS_ALLOW).not.toContain('0.0.0.0/0');
+    for (const d of deployments) {
+      const scrape = d.spec?.template.metadata?.annotations?.['prometheus.io/port'];
+      if (scrape) expect(Number(scrape)).toBe(config.METRICS_PORT);
+    }
+    for (const service of ofKind(manifests, 'Service')) {
+      for (const port of service.spec?.ports ?? []) expect(port.targetPort).not.toBe('metrics');
+    }
+  });
+});
+
 describe('the migration Job', () => {
   it('runs `graminsta migrate` from the same image and configuration, before the Deployments', () => {
     const c = job!.spec!.template.spec!.containers[0]!;

@@ -10,7 +10,16 @@ import type { IPersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolu
 import type { IService } from 'kubernetes-models/v1/Service';
 import { SERVICE_ROLES, ingresses, service } from './network.ts';
 import { DEFAULT_OPTIONS, publicUrl, type ManifestOptions } from './options.ts';
-import { APP, BLOBS_CLAIM_NAME, CONFIG_MAP_NAME, DATA_DIR, HTTP_PORT, ROLE_SPECS, labels } from './roles.ts';
+import {
+  APP,
+  BLOBS_CLAIM_NAME,
+  CONFIG_MAP_NAME,
+  DATA_DIR,
+  HTTP_PORT,
+  METRICS_PORT,
+  ROLE_SPECS,
+  labels,
+} from './roles.ts';
 import { autoscaler, disruptionBudget } from './scaling.ts';
 import { deployment, migrationJob } from './workloads.ts';
 
@@ -63,6 +72,9 @@ function configMap(opts: ManifestOptions): IConfigMap {
       CORS_ORIGINS: origin,
       CACHE_TTL_SECONDS: '30',
       LOG_LEVEL: 'info',
+      // Prometheus scrapes pod addresses from inside the cluster (private ranges), never the public.
+      METRICS_PORT: String(METRICS_PORT),
+      METRICS_ALLOW: 'loopback,uniquelocal',
     },
   };
 }

@@ -13,7 +13,8 @@ const served = ofKind(manifests, 'Deployment').filter((d) => containerOf(d).read
  */
 function containerEnv(d: (typeof served)[number]): Record<string, string> {
   const env: Record<string, string> = { ...configMap, SECRET: 'k8s-probe-test-secret-0123456789' };
-  for (const key of ['HOST', 'PORT', 'DATA_DIR', 'PUBLIC_API_URL']) delete env[key];
+  // METRICS_PORT too: several pods' fixed metrics port would collide on one loopback.
+  for (const key of ['HOST', 'PORT', 'DATA_DIR', 'PUBLIC_API_URL', 'METRICS_PORT']) delete env[key];
   for (const e of containerOf(d).env ?? []) if (e.value !== undefined) env[e.name] = e.value;
   return env;
 }

@@ -13,6 +13,9 @@ export const TERMINATION_GRACE_SECONDS = PRESTOP_SECONDS + DRAIN_SECONDS + GRACE
 export const APP = 'graminsta';
 /** The port every HTTP role listens on inside its container (the image's PORT and EXPOSE). */
 export const HTTP_PORT = 3000;
+/** /metrics on a port of its own, reached by in-cluster Prometheus only: no Service exposes it. */
+export const METRICS_PORT = 9100;
+export const METRICS_PORT_NAME = 'metrics';
 export const HTTP_PORT_NAME = 'http';
 /** The image's `node` user; numeric so the kubelet can enforce runAsNonRoot. */
 export const RUN_AS_UID = 1000;
@@ -28,7 +31,7 @@ export const POSTGRES_MAX_CONNECTIONS = 200;
 export interface RoleSpec {
   /** Desired pods; for autoscaled roles this is the autoscaler's minimum. */
   replicas: number;
-  /** Listens on HTTP_PORT: health and metrics for every role, plus the role's own routes. */
+  /** Listens on HTTP_PORT: health for every role, plus the role's own routes (metrics: METRICS_PORT). */
   http: boolean;
   resources: IResourceRequirements;
   /** DATABASE_POOL_SIZE for this role's pods. */

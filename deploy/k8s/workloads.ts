@@ -24,6 +24,8 @@ import {
   roleName,
   selectorLabels,
   type RoleSpec,
+  METRICS_PORT,
+  METRICS_PORT_NAME,
 } from './roles.ts';
 
 const httpProbe = (path: string, periodSeconds: number, failureThreshold: number): IProbe => ({
@@ -70,7 +72,10 @@ function container(
     resources: spec.resources,
     ...(spec.http
       ? {
-          ports: [{ name: HTTP_PORT_NAME, containerPort: HTTP_PORT, protocol: 'TCP' }],
+          ports: [
+            { name: HTTP_PORT_NAME, containerPort: HTTP_PORT, protocol: 'TCP' },
+            { name: METRICS_PORT_NAME, containerPort: METRICS_PORT, protocol: 'TCP' },
+          ],
           ...probes(),
           // Endpoints are removed while this sleeps; only then does SIGTERM start the drain.
           lifecycle: { preStop: { exec: { command: ['sleep', String(PRESTOP_SECONDS)] } } },
@@ -121,7 +126,7 @@ export function deployment(role: Role, opts: ManifestOptions): IDeployment {
   const metrics = spec.http
     ? {
         'prometheus.io/scrape': 'true',
-        'prometheus.io/port': String(HTTP_PORT),
+        'prometheus.io/port': String(METRICS_PORT),
         'prometheus.io/path': '/metrics',
       }
     : undefined;
