@@ -1,10 +1,7 @@
-import Fastify, { type RouteOptions } from 'fastify';
-import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { Services } from '@graminsta/core';
+import { declaredApiRoutes } from '../testing/api-routes.ts';
 import { createTestApp, type TestApp } from '../testing/test-app.ts';
-import { apiPlugin } from './api.plugin.ts';
 
 type Def = {
   type: string;
@@ -30,26 +27,13 @@ function stringFields(schema: z.ZodType, path: string, out: Map<string, z.ZodTyp
 
 /** The params, query and body schemas of every route the API registers, walked before any request. */
 async function requestStringFields(): Promise<Map<string, z.ZodType>> {
-  const app = Fastify();
-  app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
   const fields = new Map<string, z.ZodType>();
-  app.addHook('onRoute', (route: RouteOptions) => {
-    const schema = (route.schema ?? {}) as Record<string, unknown>;
+  for (const route of await declaredApiRoutes()) {
     for (const part of ['params', 'querystring', 'body'] as const) {
-      const s = schema[part];
-      if (s instanceof z.ZodType) stringFields(s, `${String(route.method)} ${route.url} ${part}`, fields);
+      const s = route.schema[part];
+      if (s instanceof z.ZodType) stringFields(s, `${route.method} ${route.url} ${part}`, fields);
     }
-  });
-  // Registration only: no request is made, so no service is ever called.
-  await app.register(apiPlugin, {
-    services: {} as Services,
-    secureCookies: false,
-    trustedOrigin: () => false,
-    openApi: () => ({}),
-  });
-  await app.ready();
-  await app.close();
+  }
   return fields;
 }
 
