@@ -43,33 +43,13 @@ export async function startServerProcess(
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    // A readiness wait, not a timing check: generous, for machines busy with other tests.
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL'); // or it would start later and hold the port
-      reject(new Error(`server did not start:\n${out}`));
-    }, 120_000);
-    child.stdout!.on('data', () => {
-      const match = /ready at (\S+)/.exec(out);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${out}`));
-    });
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const { url: ready, output, exited } = watchStart(child);
+  const url = await ready;
   return {
     url,
     dataDir,
     child,
-    output: () => out,
+    output,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       const code = await exited;
@@ -78,4 +58,37 @@ export async function startServerProcess(
       return code;
     },
   };
+}
+
+/**
+ * Collects a `graminsta start` child's output, and resolves with the URL it prints once ready.
+ * A readiness wait, not a timing check: generous, for machines busy with other tests; a child
+ * that misses it is killed, or it would start later and hold its port.
+ */
+export function watchStart(
+  child: ChildProcess,
+  timeoutMs = 300_000,
+): { url: Promise<string>; output: () => string; exited: Promise<number | null> } {
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start:\n${out}`));
+    }, timeoutMs);
+    child.stdout!.on('data', () => {
+      const match = /ready at (\S+)/.exec(out);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${out}`));
+    });
+  });
+  return { url, output: () => out, exited };
 }

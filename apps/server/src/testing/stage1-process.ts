@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { freePort, GRAMINSTA_BIN } from './server-process.ts';
+import { freePort, GRAMINSTA_BIN, watchStart } from './server-process.ts';
 
 /** Stage 1 whatever the test database: PGlite in `dataDir`, no DATABASE_URL inherited. */
 function stage1Env(dataDir: string, extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -25,29 +25,8 @@ export async function startStage1(dataDir: string, port?: number): Promise<Stage
     env: stage1Env(dataDir, { HOST: '127.0.0.1', PORT: String(port ?? (await freePort())) }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    // A readiness wait, not a timing check: generous, for machines busy with other tests.
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`server did not start:\n${out}`));
-    }, 300_000);
-    child.stdout!.on('data', () => {
-      const match = /ready at (\S+)/.exec(out);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${out}`));
-    });
-  });
-  return { url, child, output: () => out, exited };
+  const { url: ready, output, exited } = watchStart(child);
+  return { url: await ready, child, output, exited };
 }
 
 /** Runs one `graminsta <args>` command on the folder to its end (or SIGTERM once `stopOn` shows). */
