@@ -1,3 +1,4 @@
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Composition } from '../compose.ts';
@@ -15,9 +16,13 @@ export async function startControl(
 ): Promise<ControlSocket | null> {
   const lock = comp.database.lock;
   if (!lock) return null;
-  const path = join(resolve(comp.config.DATA_DIR), 'control.sock');
+  // In a folder only the operator can enter: the socket itself is 0600 only once it exists.
+  const dir = join(resolve(comp.config.DATA_DIR), 'control');
+  const path = join(dir, 'graminsta.sock');
   let control: ControlSocket | null = null;
   try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
     control = await listenControl(
       path,
       {
