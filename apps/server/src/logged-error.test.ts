@@ -1,20 +1,13 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawQuery } from '@graminsta/core/testing/test-db';
-import { createLogger } from './logger.ts';
+import { captureLogs } from './testing/log-capture.ts';
 import { createTestApp, type TestApp } from './testing/test-app.ts';
 
 describe('a failed query in the log', () => {
   let t: TestApp;
-  let logs = '';
+  const captured = captureLogs('info');
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        logs += chunk.toString();
-        cb();
-      },
-    });
-    t = await createTestApp({}, { logger: createLogger('info', 'test-1', sink) });
+    t = await createTestApp({}, { logger: captured.logger });
     // A constraint the sign-up's INSERT breaks, so the database refuses a row holding a password hash.
     await rawQuery(
       t.comp.database,
@@ -32,6 +25,7 @@ describe('a failed query in the log', () => {
     expect(res.statusCode).toBe(500);
     expect(res.body).not.toContain('marker-7f3');
     // Neither the hash (a parameter) nor another value of the row appears anywhere in the log.
+    const logs = captured.text();
     expect(logs).not.toContain('scrypt$');
     expect(logs).not.toContain('marker-7f3');
     expect(logs).not.toContain('leaky');

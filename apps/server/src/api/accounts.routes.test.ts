@@ -1,23 +1,13 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '@graminsta/core';
+import { captureLogs } from '../testing/log-capture.ts';
 import { createTestApp, type TestApp } from '../testing/test-app.ts';
 
 describe('accounts and sessions over HTTP', () => {
   let t: TestApp;
-  let logs = '';
+  const captured = captureLogs('debug');
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        logs += chunk.toString();
-        cb();
-      },
-    });
-    t = await createTestApp(
-      {},
-      { logger: pino({ level: 'debug' }, sink), limits: { login: DEFAULT_LIMITS.login } },
-    );
+    t = await createTestApp({}, { logger: captured.logger, limits: { login: DEFAULT_LIMITS.login } });
   });
   beforeEach(() => t.testDb.reset());
   afterAll(() => t.close());
@@ -152,6 +142,7 @@ describe('accounts and sessions over HTTP', () => {
     const { token } = res.json();
     await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
     await post('/api/v1/sessions', { username: 'secretive', password: 'hunter2-hunter2' });
+    const logs = captured.text();
     expect(logs).toContain('/api/v1/me'); // the requests were logged
     expect(logs).not.toContain('hunter2');
     expect(logs).not.toContain(token);
