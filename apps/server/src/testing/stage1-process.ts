@@ -20,9 +20,13 @@ export interface Stage1Process {
  * `graminsta start` as a user runs it, on a data folder the test keeps across restarts. Resolves
  * once it prints that it is ready.
  */
-export async function startStage1(dataDir: string, port?: number): Promise<Stage1Process> {
+export async function startStage1(
+  dataDir: string,
+  port?: number,
+  extra: Record<string, string> = {},
+): Promise<Stage1Process> {
   const child = spawn(process.execPath, [GRAMINSTA_BIN, 'start'], {
-    env: stage1Env(dataDir, { HOST: '127.0.0.1', PORT: String(port ?? (await freePort())) }),
+    env: stage1Env(dataDir, { HOST: '127.0.0.1', PORT: String(port ?? (await freePort())), ...extra }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const { url: ready, output, exited } = watchStart(child);
