@@ -1,10 +1,17 @@
 import { z } from 'zod';
 import { text } from './text.ts';
 
-/** 64-bit ids travel as decimal strings: JSON numbers lose precision past 2^53. */
+// Largest signed 64-bit integer: ids are bigint columns.
+const MAX_ID = 2n ** 63n - 1n;
+
+/**
+ * 64-bit ids travel as decimal strings: JSON numbers lose precision past 2^53. A value that
+ * passes fits a bigint column, so services never check an id's form again.
+ */
 export const Id = text()
-  .max(20)
-  .regex(/^[0-9]{1,20}$/, 'must be a decimal id');
+  .max(19)
+  .regex(/^[0-9]{1,19}$/, 'must be a decimal id')
+  .refine((value) => BigInt(value) <= MAX_ID, 'must be a decimal id below 2^63');
 
 export const Cursor = text().min(1).max(200);
 

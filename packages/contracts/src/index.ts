@@ -4,3 +4,5 @@ export * from './users.ts';
 export * from './photos.ts';
 export * from './social.ts';
 export * from './realtime.ts';
+export * from './limits.ts';
+export * from './endpoints.ts';

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { Id } from './common.ts';
+import { Photo } from './photos.ts';
+import { Notification } from './social.ts';
 import { text } from './text.ts';
 
 /** Client → server messages on /ws. */
@@ -9,12 +11,26 @@ export const ClientMessage = z.discriminatedUnion('type', [
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
-export const EventType = z.enum(['notification', 'photo.ready', 'photo.failed']);
-export type EventType = z.infer<typeof EventType>;
+const event = <T extends string, D extends z.ZodType>(type: T, data: D) =>
+  z.object({ id: Id, type: z.literal(type), data });
 
-/** Server → client event; ids increase per user. */
-export const UserEvent = z.object({ id: Id, type: EventType, data: z.record(z.string(), z.unknown()) });
+/**
+ * Server → client events, ids increasing per user: THE list of event types. Adding one is one
+ * entry here; the publisher, the socket and every client are typed by it.
+ */
+export const UserEvent = z.discriminatedUnion('type', [
+  /** A follow, like or comment addressed to the user: the notification as the list shows it. */
+  event('notification', Notification),
+  /** One of the user's photos has its variants. */
+  event('photo.ready', z.object({ photo: Photo })),
+  /** One of the user's photos could not be processed (not an image, too large …). */
+  event('photo.failed', z.object({ photoId: Id, reason: z.string() })),
+]);
 export type UserEvent = z.infer<typeof UserEvent>;
+export type EventType = UserEvent['type'];
+export const EVENT_TYPES = UserEvent.options.map((o) => o.shape.type.value) as EventType[];
+/** The `data` an event of type T carries. */
+export type EventData<T extends EventType> = Extract<UserEvent, { type: T }>['data'];
 
 export type ServerMessage =
   { type: 'ready' } | { type: 'pong' } | { type: 'error'; code: string; message: string } | UserEvent;

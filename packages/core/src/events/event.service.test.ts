@@ -51,14 +51,14 @@ describe('EventService', () => {
 
     expect(await events.since('1', first.id)).toEqual([second, third]);
     expect(await events.since('1', third.id)).toEqual([]);
-    expect((await events.since('1', '0')).map((e) => e.data.n)).toEqual([1, 2, 3]);
+    expect((await events.since('1', '0')).map((e) => (e.data as { n?: unknown }).n)).toEqual([1, 2, 3]);
     await expect(events.since('1', 'garbage')).rejects.toMatchObject({ code: 'validation_failed' });
   });
 
   it('caps one replay', async () => {
     const capped = new EventServiceImpl({ db: t.database.db, pubsub, now: () => clock, maxReplay: 2 });
     for (let n = 0; n < 4; n++) await capped.publish('1', 'notification', { n });
-    expect((await capped.since('1', '0')).map((e) => e.data.n)).toEqual([0, 1]);
+    expect((await capped.since('1', '0')).map((e) => (e.data as { n?: unknown }).n)).toEqual([0, 1]);
   });
 
   it('keeps events for 24 hours and prunes older ones', async () => {

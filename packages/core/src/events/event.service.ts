@@ -60,5 +60,5 @@ export class EventServiceImpl implements EventService {
 }
 
 function toEvent(row: EventRow): UserEvent {
-  return { id: row.id, type: row.type as EventType, data: row.data };
+  return { id: row.id, type: row.type, data: row.data } as UserEvent;
 }

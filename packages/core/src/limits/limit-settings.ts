@@ -1,6 +1,7 @@
-/** The actions a route can count against (the names routes use in `config.rateLimit`). */
-export const LIMITED_ACTIONS = ['signup', 'login', 'upload', 'photo', 'comment', 'like', 'follow'] as const;
-export type LimitedAction = (typeof LIMITED_ACTIONS)[number];
+import { LIMITED_ACTIONS, type LimitedAction } from '@graminsta/contracts';
+
+// The names are the contract's (an endpoint declares the action it counts against); the budgets are core's.
+export { LIMITED_ACTIONS, type LimitedAction };
 
 export interface Rule {
   points: number;

@@ -1,0 +1,427 @@
+import type { z } from 'zod';
+import { Ok, PageQuery, page } from './common.ts';
+import type { LimitedAction } from './limits.ts';
+import {
+  CreatePhotoBody,
+  CreateUploadBody,
+  LikeState,
+  Photo,
+  PhotoParams,
+  TagParams,
+  UploadTarget,
+} from './photos.ts';
+import {
+  Comment,
+  CommentParams,
+  CreateCommentBody,
+  FollowState,
+  MarkReadBody,
+  NotificationPage,
+  UnreadCount,
+} from './social.ts';
+import {
+  LogInBody,
+  Me,
+  PatchMeBody,
+  Profile,
+  SearchQuery,
+  SessionResponse,
+  SignUpBody,
+  UserSummary,
+  UsernameParams,
+} from './users.ts';
+
+/** Whether the caller must be signed in ('required'), may be ('optional'), or is not looked at. */
+export type Auth = 'required' | 'optional' | 'none';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * One operation of the HTTP API, everything about it in one place: the server registers its
+ * route from this, the OpenAPI document describes it from this, and the SDK's method is derived
+ * from this.
+ */
+export interface Endpoint {
+  method: HttpMethod;
+  /** The full path, Fastify style: `/api/v1/users/:username`. */
+  path: string;
+  operationId: string;
+  summary: string;
+  /** The OpenAPI tag it is listed under. */
+  tag: 'accounts' | 'users' | 'photos' | 'feed' | 'notifications';
+  auth: Auth;
+  /** The limit it counts against, per account and per client address. */
+  rateLimit?: LimitedAction;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** The success status and what it answers with. */
+  status: 200 | 201 | 202;
+  response: z.ZodType;
+  /**
+   * Error statuses this operation answers beyond those any operation of its kind can (those
+   * follow from method, input, auth and rate limit), with why.
+   */
+  errors?: Partial<Record<404 | 409, string>>;
+}
+
+const endpoint = <E extends Endpoint>(e: E): E => e;
+
+const V1 = '/api/v1';
+
+/**
+ * THE list of the API's operations, keyed by the SDK method that calls each one. Adding an
+ * endpoint is one entry here plus its handler on the server (missing it is a type error).
+ */
+export const endpoints = {
+  // Accounts and sessions
+  signUp: endpoint({
+    method: 'POST',
+    path: `${V1}/accounts`,
+    operationId: 'postAccounts',
+    summary: 'Sign up',
+    tag: 'accounts',
+    auth: 'none',
+    rateLimit: 'signup',
+    body: SignUpBody,
+    status: 201,
+    response: SessionResponse,
+    errors: { 409: 'the username is taken' },
+  }),
+  logIn: endpoint({
+    method: 'POST',
+    path: `${V1}/sessions`,
+    operationId: 'postSessions',
+    summary: 'Log in',
+    tag: 'accounts',
+    auth: 'none',
+    rateLimit: 'login',
+    body: LogInBody,
+    status: 200,
+    response: SessionResponse,
+  }),
+  logOut: endpoint({
+    method: 'DELETE',
+    path: `${V1}/sessions/current`,
+    operationId: 'deleteSessionsCurrent',
+    summary: 'Log out',
+    tag: 'accounts',
+    auth: 'required',
+    status: 200,
+    response: Ok,
+  }),
+  getMe: endpoint({
+    method: 'GET',
+    path: `${V1}/me`,
+    operationId: 'getMe',
+    summary: 'Own account',
+    tag: 'accounts',
+    auth: 'required',
+    status: 200,
+    response: Me,
+  }),
+  updateMe: endpoint({
+    method: 'PATCH',
+    path: `${V1}/me`,
+    operationId: 'patchMe',
+    summary: 'Edit own profile',
+    tag: 'accounts',
+    auth: 'required',
+    body: PatchMeBody,
+    status: 200,
+    response: Me,
+  }),
+
+  // Users and follows
+  getProfile: endpoint({
+    method: 'GET',
+    path: `${V1}/users/:username`,
+    operationId: 'getUsersByUsername',
+    summary: 'Profile',
+    tag: 'users',
+    auth: 'optional',
+    params: UsernameParams,
+    status: 200,
+    response: Profile,
+  }),
+  listUserPhotos: endpoint({
+    method: 'GET',
+    path: `${V1}/users/:username/photos`,
+    operationId: 'getUsersByUsernamePhotos',
+    summary: "A user's photos",
+    tag: 'users',
+    auth: 'optional',
+    params: UsernameParams,
+    query: PageQuery,
+    status: 200,
+    response: page(Photo),
+  }),
+  listFollowers: endpoint({
+    method: 'GET',
+    path: `${V1}/users/:username/followers`,
+    operationId: 'getUsersByUsernameFollowers',
+    summary: 'Followers',
+    tag: 'users',
+    auth: 'none',
+    params: UsernameParams,
+    query: PageQuery,
+    status: 200,
+    response: page(UserSummary),
+  }),
+  listFollowing: endpoint({
+    method: 'GET',
+    path: `${V1}/users/:username/following`,
+    operationId: 'getUsersByUsernameFollowing',
+    summary: 'Accounts followed',
+    tag: 'users',
+    auth: 'none',
+    params: UsernameParams,
+    query: PageQuery,
+    status: 200,
+    response: page(UserSummary),
+  }),
+  follow: endpoint({
+    method: 'PUT',
+    path: `${V1}/users/:username/follow`,
+    operationId: 'putUsersByUsernameFollow',
+    summary: 'Follow',
+    tag: 'users',
+    auth: 'required',
+    rateLimit: 'follow',
+    params: UsernameParams,
+    status: 200,
+    response: FollowState,
+  }),
+  unfollow: endpoint({
+    method: 'DELETE',
+    path: `${V1}/users/:username/follow`,
+    operationId: 'deleteUsersByUsernameFollow',
+    summary: 'Unfollow',
+    tag: 'users',
+    auth: 'required',
+    rateLimit: 'follow',
+    params: UsernameParams,
+    status: 200,
+    response: FollowState,
+  }),
+  searchUsers: endpoint({
+    method: 'GET',
+    path: `${V1}/search/users`,
+    operationId: 'getSearchUsers',
+    summary: 'Accounts by username prefix',
+    tag: 'users',
+    auth: 'none',
+    query: SearchQuery,
+    status: 200,
+    response: page(UserSummary),
+  }),
+
+  // Photos, likes and comments
+  createUpload: endpoint({
+    method: 'POST',
+    path: `${V1}/uploads`,
+    operationId: 'postUploads',
+    summary: 'Where to send photo bytes',
+    tag: 'photos',
+    auth: 'required',
+    rateLimit: 'upload',
+    body: CreateUploadBody,
+    status: 201,
+    response: UploadTarget,
+  }),
+  createPhoto: endpoint({
+    method: 'POST',
+    path: `${V1}/photos`,
+    operationId: 'postPhotos',
+    summary: 'Create a photo from an upload',
+    tag: 'photos',
+    auth: 'required',
+    rateLimit: 'photo',
+    body: CreatePhotoBody,
+    status: 202,
+    response: Photo,
+    errors: { 404: "no such upload of the caller's" },
+  }),
+  getPhoto: endpoint({
+    method: 'GET',
+    path: `${V1}/photos/:id`,
+    operationId: 'getPhotosById',
+    summary: 'One photo',
+    tag: 'photos',
+    auth: 'optional',
+    params: PhotoParams,
+    status: 200,
+    response: Photo,
+  }),
+  deletePhoto: endpoint({
+    method: 'DELETE',
+    path: `${V1}/photos/:id`,
+    operationId: 'deletePhotosById',
+    summary: 'Delete own photo',
+    tag: 'photos',
+    auth: 'required',
+    params: PhotoParams,
+    status: 200,
+    response: Ok,
+  }),
+  like: endpoint({
+    method: 'PUT',
+    path: `${V1}/photos/:id/like`,
+    operationId: 'putPhotosByIdLike',
+    summary: 'Like',
+    tag: 'photos',
+    auth: 'required',
+    rateLimit: 'like',
+    params: PhotoParams,
+    status: 200,
+    response: LikeState,
+  }),
+  unlike: endpoint({
+    method: 'DELETE',
+    path: `${V1}/photos/:id/like`,
+    operationId: 'deletePhotosByIdLike',
+    summary: 'Unlike',
+    tag: 'photos',
+    auth: 'required',
+    rateLimit: 'like',
+    params: PhotoParams,
+    status: 200,
+    response: LikeState,
+  }),
+  listComments: endpoint({
+    method: 'GET',
+    path: `${V1}/photos/:id/comments`,
+    operationId: 'getPhotosByIdComments',
+    summary: 'Comments, oldest first',
+    tag: 'photos',
+    auth: 'optional',
+    params: PhotoParams,
+    query: PageQuery,
+    status: 200,
+    response: page(Comment),
+  }),
+  addComment: endpoint({
+    method: 'POST',
+    path: `${V1}/photos/:id/comments`,
+    operationId: 'postPhotosByIdComments',
+    summary: 'Comment',
+    tag: 'photos',
+    auth: 'required',
+    rateLimit: 'comment',
+    params: PhotoParams,
+    body: CreateCommentBody,
+    status: 201,
+    response: Comment,
+  }),
+  deleteComment: endpoint({
+    method: 'DELETE',
+    path: `${V1}/comments/:id`,
+    operationId: 'deleteCommentsById',
+    summary: 'Delete a comment',
+    tag: 'photos',
+    auth: 'required',
+    params: CommentParams,
+    status: 200,
+    response: Ok,
+  }),
+
+  // Feeds
+  feed: endpoint({
+    method: 'GET',
+    path: `${V1}/feed`,
+    operationId: 'getFeed',
+    summary: 'Home feed',
+    tag: 'feed',
+    auth: 'required',
+    query: PageQuery,
+    status: 200,
+    response: page(Photo),
+  }),
+  explore: endpoint({
+    method: 'GET',
+    path: `${V1}/explore`,
+    operationId: 'getExplore',
+    summary: 'Recent public photos',
+    tag: 'feed',
+    auth: 'optional',
+    query: PageQuery,
+    status: 200,
+    response: page(Photo),
+  }),
+  tag: endpoint({
+    method: 'GET',
+    path: `${V1}/tags/:tag`,
+    operationId: 'getTagsByTag',
+    summary: 'Photos by #tag',
+    tag: 'feed',
+    auth: 'optional',
+    params: TagParams,
+    query: PageQuery,
+    status: 200,
+    response: page(Photo),
+  }),
+
+  // Notifications
+  notifications: endpoint({
+    method: 'GET',
+    path: `${V1}/notifications`,
+    operationId: 'getNotifications',
+    summary: 'Notifications',
+    tag: 'notifications',
+    auth: 'required',
+    query: PageQuery,
+    status: 200,
+    response: NotificationPage,
+  }),
+  markNotificationsRead: endpoint({
+    method: 'POST',
+    path: `${V1}/notifications/read`,
+    operationId: 'postNotificationsRead',
+    summary: 'Mark notifications read',
+    tag: 'notifications',
+    auth: 'required',
+    body: MarkReadBody,
+    status: 200,
+    response: UnreadCount,
+  }),
+} as const satisfies Record<string, Endpoint>;
+
+export type Endpoints = typeof endpoints;
+export type EndpointName = keyof Endpoints;
+
+type Parsed<S, Fallback = undefined> = S extends z.ZodType ? z.output<S> : Fallback;
+type Sent<S, Fallback = undefined> = S extends z.ZodType ? z.input<S> : Fallback;
+// Input parts an endpoint has: `{ params, query, body }` with only the keys it declares.
+type Part<E, K extends 'params' | 'query' | 'body', T> =
+  E extends Record<K, z.ZodType>
+    ? undefined extends T
+      ? { [P in K]?: T }
+      : { [P in K]: T }
+    : { [P in K]?: never };
+
+/** What a client sends to endpoint N (before defaults and coercion). */
+export type EndpointInput<N extends EndpointName> = Part<
+  Endpoints[N],
+  'params',
+  Sent<Endpoints[N]['params' & keyof Endpoints[N]]>
+> &
+  Part<Endpoints[N], 'query', Sent<Endpoints[N]['query' & keyof Endpoints[N]]>> &
+  Part<Endpoints[N], 'body', Sent<Endpoints[N]['body' & keyof Endpoints[N]]>>;
+
+/** What the server's handler of endpoint N receives (validated, defaults applied). */
+export interface EndpointRequest<N extends EndpointName> {
+  params: Parsed<Endpoints[N]['params' & keyof Endpoints[N]], Record<string, never>>;
+  query: Parsed<Endpoints[N]['query' & keyof Endpoints[N]], Record<string, never>>;
+  body: Parsed<Endpoints[N]['body' & keyof Endpoints[N]]>;
+}
+
+/** What endpoint N answers with on success (the handler returns its input form). */
+export type EndpointOutput<N extends EndpointName> = z.output<Endpoints[N]['response']>;
+
+/** Does endpoint N take any input at all? (`false`: its SDK method takes call options only.) */
+export type HasInput<N extends EndpointName> = Endpoints[N] extends { params: z.ZodType }
+  ? true
+  : Endpoints[N] extends { query: z.ZodType }
+    ? true
+    : Endpoints[N] extends { body: z.ZodType }
+      ? true
+      : false;
