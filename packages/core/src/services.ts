@@ -78,7 +78,8 @@ export interface PhotoService {
 }
 
 export interface CommentService {
-  list(photoId: string, page: PageQuery): Promise<Page<Comment>>;
+  /** Not found when the photo is, or is not visible to the viewer (null: anonymous). */
+  list(photoId: string, viewerId: string | null, page: PageQuery): Promise<Page<Comment>>;
   create(userId: string, photoId: string, body: string): Promise<Comment>;
   delete(userId: string, commentId: string): Promise<void>;
 }

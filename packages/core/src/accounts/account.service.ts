@@ -8,9 +8,10 @@ import {
 } from '@graminsta/contracts';
 import type { BlobStore, Db } from '@graminsta/platform';
 import { AppError, notFound } from '../errors.ts';
+import { can } from '../policies/policy.ts';
+import { photoOf } from '../policies/resources.ts';
 import type { AccountService, RequestContext } from '../services.ts';
 import { isUniqueViolation } from '../shared/db-errors.ts';
-import { isId } from '../shared/pagination.ts';
 import { toProfile } from '../users/user.presenter.ts';
 import { UserRepository, type UserRow } from '../users/user.repository.ts';
 import { hashPassword, verifyPassword, DEFAULT_SCRYPT, type ScryptParams } from './password.ts';
@@ -107,10 +108,10 @@ export class AccountServiceImpl implements AccountService {
       if (patch.bio !== undefined) changes.bio = patch.bio;
       if (patch.avatarPhotoId === null) Object.assign(changes, { avatarPhotoId: null, avatarUrl: null });
       if (patch.avatarPhotoId) {
-        const thumbKey = isId(patch.avatarPhotoId)
-          ? await this.users.readyPhotoThumbKey(userId, patch.avatarPhotoId, tx)
-          : null;
-        if (!thumbKey) throw new AppError('bad_request', 'the avatar must be one of your own ready photos');
+        const photo = await this.users.lockAvatarPhoto(patch.avatarPhotoId, tx);
+        const thumbKey = photo?.variants?.thumb?.key;
+        if (!photo || !can(userId, 'avatar', photoOf(photo)) || !thumbKey)
+          throw new AppError('bad_request', 'the avatar must be one of your own ready photos');
         Object.assign(changes, {
           avatarPhotoId: patch.avatarPhotoId,
           avatarUrl: this.deps.blobs.publicUrl(thumbKey),

@@ -2,7 +2,8 @@ import type { LikeState } from '@graminsta/contracts';
 import type { Db } from '@graminsta/platform';
 import { notFound } from '../errors.ts';
 import type { Notifier } from '../services.ts';
-import { isId } from '../shared/pagination.ts';
+import { authorize } from '../policies/policy.ts';
+import { photoOf } from '../policies/resources.ts';
 import { LikeRepository } from './like.repository.ts';
 import type { PhotoRepository } from './photo.repository.ts';
 
@@ -15,7 +16,9 @@ export class LikeService {
   }
 
   async like(userId: string, photoId: string): Promise<LikeState> {
-    const photo = await this.readyPhoto(photoId);
+    const photo = await this.deps.photos.findById(photoId);
+    if (!photo) throw notFound('photo');
+    authorize(userId, 'like', photoOf(photo));
     const note = { recipientId: photo.ownerId, actorId: userId, type: 'like' as const, photoId: photo.id };
     const { likeCount, notificationId } = await this.deps.db.transaction(async (tx) => {
       // Only a really inserted row moves the counter, so repeats and races count once.
@@ -35,11 +38,11 @@ export class LikeService {
   }
 
   async unlike(userId: string, photoId: string): Promise<LikeState> {
-    if (!isId(photoId)) throw notFound('photo');
     return this.deps.db.transaction(async (tx) => {
       // The photo row first, as deletePhoto locks it: taking the like row first could deadlock with it.
       const photo = await this.deps.photos.lock(photoId, tx);
-      if (!photo || photo.status !== 'ready') throw notFound('photo');
+      if (!photo) throw notFound('photo');
+      authorize(userId, 'like', photoOf(photo));
       if (!(await this.likes.delete(photo.id, userId, tx)))
         return { liked: false, likeCount: photo.likeCount };
       const likeCount = await this.likes.adjustCount(photo.id, -1, tx);
@@ -47,11 +50,5 @@ export class LikeService {
       await this.deps.notifier.retract(tx, note);
       return { liked: false, likeCount: likeCount ?? 0 };
     });
-  }
-
-  private async readyPhoto(photoId: string) {
-    const photo = isId(photoId) ? await this.deps.photos.findById(photoId) : null;
-    if (!photo || photo.status !== 'ready') throw notFound('photo');
-    return photo;
   }
 }

@@ -11,15 +11,17 @@ import {
   type UploadTarget,
 } from '@graminsta/contracts';
 import type { BlobStore, Db, Queue } from '@graminsta/platform';
-import { AppError, forbidden, notFound } from '../errors.ts';
+import { AppError, notFound } from '../errors.ts';
 import { RateLimitedError } from '../limits/rate-limits.ts';
+import { authorize, can } from '../policies/policy.ts';
+import { photoOf, uploadOf } from '../policies/resources.ts';
 import type { EventService, Notifier, PhotoService } from '../services.ts';
-import { decodeIdCursor, isId, pageOf } from '../shared/pagination.ts';
+import { decodeIdCursor, pageOf } from '../shared/pagination.ts';
 import { UserRepository } from '../users/user.repository.ts';
 import { LikeService } from './like.service.ts';
 import { PhotoPresenter } from './photo.presenter.ts';
 import { PhotoProcessor, objectKeys } from './photo.processor.ts';
-import { PhotoRepository, type PhotoRow } from './photo.repository.ts';
+import { PhotoRepository } from './photo.repository.ts';
 import { extractTags } from './tags.ts';
 import { UploadRepository } from './upload.repository.ts';
 
@@ -125,8 +127,9 @@ export class PhotoServiceImpl implements PhotoService {
   }
 
   async createPhoto(userId: string, input: CreatePhotoBody): Promise<Photo> {
-    const upload = isId(input.uploadId) ? await this.uploads.findById(input.uploadId) : null;
-    if (!upload || upload.ownerId !== userId) throw notFound('upload');
+    const upload = await this.uploads.findById(input.uploadId);
+    if (!upload) throw notFound('upload');
+    authorize(userId, 'use', uploadOf(upload));
     if (upload.photoId !== null) throw new AppError('conflict', 'this upload already made a photo');
     const now = new Date();
     if (upload.expiresAt <= now) throw new AppError('conflict', 'this upload has expired');
@@ -154,17 +157,17 @@ export class PhotoServiceImpl implements PhotoService {
   }
 
   async getPhoto(photoId: string, viewerId: string | null): Promise<Photo> {
-    const row = isId(photoId) ? await this.photos.findWithOwner(photoId) : null;
-    if (!row || !isVisible(row.photo, viewerId)) throw notFound('photo');
+    const row = await this.photos.findWithOwner(photoId);
+    if (!row) throw notFound('photo');
+    authorize(viewerId, 'view', photoOf(row.photo));
     return this.presenter.presentOne(row, viewerId);
   }
 
   async deletePhoto(userId: string, photoId: string): Promise<void> {
-    if (!isId(photoId)) throw notFound('photo');
     const deleted = await this.deps.db.transaction(async (tx) => {
       const photo = await this.photos.lock(photoId, tx);
-      if (!photo || !isVisible(photo, userId)) throw notFound('photo');
-      if (photo.ownerId !== userId) throw forbidden('only its owner may delete a photo');
+      if (!photo) throw notFound('photo');
+      authorize(userId, 'delete', photoOf(photo));
       await this.photos.deleteWithDependents(photo, tx);
       await this.uploads.deleteForPhoto(photo.ownerId, photo.id, tx);
       return photo;
@@ -177,7 +180,8 @@ export class PhotoServiceImpl implements PhotoService {
     const owner = await this.users.findByUsername(username);
     if (!owner) throw notFound('user');
     const rows = await this.photos.listByOwner(owner.id, {
-      includeUnready: owner.id === viewerId,
+      // Whoever may see this owner's processing photos sees the unready ones in the list too.
+      includeUnready: can(viewerId, 'view', photoOf({ ownerId: owner.id, status: 'processing' })),
       before: decodeIdCursor(page.cursor),
       limit: page.limit + 1,
     });
@@ -200,9 +204,4 @@ export class PhotoServiceImpl implements PhotoService {
   requeueStuck(): Promise<number> {
     return this.processor.requeueStuck();
   }
-}
-
-/** Processing and failed photos are their owner's business only. */
-export function isVisible(photo: Pick<PhotoRow, 'status' | 'ownerId'>, viewerId: string | null): boolean {
-  return photo.status === 'ready' || photo.ownerId === viewerId;
 }

@@ -86,13 +86,21 @@ describe('CommentService', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await svc.list(photo.id, { limit: 3, cursor });
+      const page = await svc.list(photo.id, null, { limit: 3, cursor });
       expect(page.items.length).toBeLessThanOrEqual(3);
       seen.push(...page.items.map((c) => c.body));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     expect(seen).toEqual(bodies);
-    expect((await svc.list(photo.id, { limit: 20 })).items[1]!.author.username).toBe('bob');
+    expect((await svc.list(photo.id, carol, { limit: 20 })).items[1]!.author.username).toBe('bob');
+  });
+
+  it('lists the comments of a photo only to whoever may see the photo', async () => {
+    const pending = await uploadAndCreate(w, alice, await jpegBytes());
+    expect(await svc.list(pending.id, alice, { limit: 20 })).toEqual({ items: [], nextCursor: null });
+    expect(await codeOf(svc.list(pending.id, bob, { limit: 20 }))).toBe('not_found');
+    expect(await codeOf(svc.list(pending.id, null, { limit: 20 }))).toBe('not_found');
+    expect(await codeOf(svc.list('123456789', alice, { limit: 20 }))).toBe('not_found');
   });
 
   it('lets the author or the photo owner delete a comment, retracting its notification', async () => {
@@ -110,7 +118,7 @@ describe('CommentService', () => {
     expect(await rowsOf(comments)).toBe(0);
     expect(await rowsOf(notifications)).toBe(0);
     expect(await codeOf(svc.delete(bob, byBob.id))).toBe('not_found');
-    expect(await codeOf(svc.delete(bob, 'nope'))).toBe('not_found');
+    expect(await codeOf(svc.delete(bob, '123456789'))).toBe('not_found');
   });
 
   it('keeps comment_count exact under concurrent comments and deletes', async () => {

@@ -1,9 +1,11 @@
 import type { Comment, Page, PageQuery } from '@graminsta/contracts';
 import type { Db } from '@graminsta/platform';
-import { AppError, forbidden, notFound } from '../errors.ts';
+import { AppError, notFound } from '../errors.ts';
 import { PhotoRepository } from '../photos/photo.repository.ts';
+import { authorize } from '../policies/policy.ts';
+import { commentOf, photoOf } from '../policies/resources.ts';
 import type { CommentService, NotificationInput, Notifier } from '../services.ts';
-import { decodeIdCursor, isId, pageOf } from '../shared/pagination.ts';
+import { decodeIdCursor, pageOf } from '../shared/pagination.ts';
 import { toUserSummary } from '../users/user.presenter.ts';
 import { CommentRepository, type CommentRow, type CommentWithAuthor } from './comment.repository.ts';
 
@@ -23,8 +25,11 @@ export class CommentServiceImpl implements CommentService {
     this.photos = new PhotoRepository(deps.db);
   }
 
-  async list(photoId: string, page: PageQuery): Promise<Page<Comment>> {
-    if (!isId(photoId)) throw notFound('photo');
+  async list(photoId: string, viewerId: string | null, page: PageQuery): Promise<Page<Comment>> {
+    // Comments of a photo the viewer may not see are not found either.
+    const photo = await this.photos.findById(photoId);
+    if (!photo) throw notFound('photo');
+    authorize(viewerId, 'view', photoOf(photo));
     const rows = await this.comments.list(photoId, decodeIdCursor(page.cursor), page.limit + 1);
     const { items, nextCursor } = pageOf(rows, page.limit, (r) => r.comment.id);
     return { items: items.map(toComment), nextCursor };
@@ -36,9 +41,9 @@ export class CommentServiceImpl implements CommentService {
     if (text.length > MAX_COMMENT_LENGTH) {
       throw new AppError('validation_failed', `comment must be at most ${MAX_COMMENT_LENGTH} characters`);
     }
-    // Only ready photos take comments; processing and failed ones are invisible to others anyway.
-    const photo = isId(photoId) ? await this.photos.findById(photoId) : null;
-    if (!photo || photo.status !== 'ready') throw notFound('photo');
+    const photo = await this.photos.findById(photoId);
+    if (!photo) throw notFound('photo');
+    authorize(userId, 'comment', photoOf(photo));
 
     const { comment, notificationId } = await this.deps.db.transaction(async (tx) => {
       const row = await this.comments.insert(
@@ -56,11 +61,9 @@ export class CommentServiceImpl implements CommentService {
   }
 
   async delete(userId: string, commentId: string): Promise<void> {
-    const found = isId(commentId) ? await this.comments.findById(commentId) : null;
+    const found = await this.comments.findById(commentId);
     if (!found) throw notFound('comment');
-    // Its author, or the owner of the photo under it.
-    if (found.authorId !== userId && found.photoOwnerId !== userId)
-      throw forbidden('you may not delete this comment');
+    authorize(userId, 'delete', commentOf(found));
     await this.deps.db.transaction(async (tx) => {
       // The photo row first, as deletePhoto locks it: taking the comment row first could deadlock with it.
       await this.photos.lock(found.photoId, tx);

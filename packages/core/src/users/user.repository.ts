@@ -51,14 +51,14 @@ export class UserRepository {
     return row ?? null;
   }
 
-  /** The thumb variant key of one of the owner's ready photos, locked against a concurrent delete. */
-  async readyPhotoThumbKey(ownerId: string, photoId: string, tx: Db): Promise<string | null> {
+  /** A photo offered as an avatar, locked against a concurrent delete while the profile points at it. */
+  async lockAvatarPhoto(photoId: string, tx: Db) {
     const [row] = await tx
-      .select({ variants: photos.variants })
+      .select({ ownerId: photos.ownerId, status: photos.status, variants: photos.variants })
       .from(photos)
-      .where(and(eq(photos.id, photoId), eq(photos.ownerId, ownerId), eq(photos.status, 'ready')))
+      .where(eq(photos.id, photoId))
       .for('share');
-    return row?.variants?.thumb?.key ?? null;
+    return row ?? null;
   }
 
   /**

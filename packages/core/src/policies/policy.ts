@@ -1,0 +1,98 @@
+import { forbidden, notFound } from '../errors.ts';
+import type {
+  Action,
+  Actions,
+  CommentResource,
+  Owner,
+  PhotoResource,
+  Resource,
+  UploadResource,
+  Viewer,
+} from './resources.ts';
+
+/**
+ * What a rule answers. `not_found` where the refusal must not tell that the resource exists
+ * (the viewer may not even see it); `forbidden` where it may, with the message the caller gets.
+ */
+export type Decision =
+  | { readonly allowed: true }
+  | { readonly allowed: false; readonly code: 'not_found' }
+  | { readonly allowed: false; readonly code: 'forbidden'; readonly message: string };
+
+const allow: Decision = { allowed: true };
+const hide: Decision = { allowed: false, code: 'not_found' };
+const refuse = (message: string): Decision => ({ allowed: false, code: 'forbidden', message });
+
+const owns = (viewer: Viewer, owner: Owner) => viewer !== null && viewer === owner.id;
+
+/**
+ * Who may see a photo at all. Every action on a photo asks this first, so a photo the viewer
+ * cannot see is not found whatever is asked of it. Rules about the owner's audience (private
+ * accounts, blocks) are added here.
+ */
+function seesPhoto(viewer: Viewer, photo: PhotoResource): boolean {
+  // Processing and failed photos are their owner's business only.
+  return photo.status === 'ready' || owns(viewer, photo.owner);
+}
+
+function photoPolicy(viewer: Viewer, action: Actions['photo'], photo: PhotoResource): Decision {
+  if (!seesPhoto(viewer, photo)) return hide;
+  switch (action) {
+    case 'view':
+      return allow;
+    case 'delete':
+      return owns(viewer, photo.owner) ? allow : refuse('only its owner may delete a photo');
+    case 'like':
+    case 'comment':
+      // Only ready photos take likes and comments, their owner's own unready ones included.
+      return photo.status === 'ready' ? allow : hide;
+    case 'avatar':
+      // An avatar is shown as the photo's thumb, which only a ready photo has.
+      if (photo.status !== 'ready') return hide;
+      return owns(viewer, photo.owner) ? allow : refuse('only its owner may make a photo an avatar');
+  }
+}
+
+function commentPolicy(viewer: Viewer, action: Actions['comment'], comment: CommentResource): Decision {
+  switch (action) {
+    case 'delete':
+      // Its author, or the owner of the photo under it.
+      return viewer === comment.authorId || owns(viewer, comment.photoOwner)
+        ? allow
+        : refuse('you may not delete this comment');
+  }
+}
+
+function uploadPolicy(viewer: Viewer, action: Actions['upload'], upload: UploadResource): Decision {
+  switch (action) {
+    case 'use':
+      // Ids are time-ordered, so guessable: another's upload must look like one that does not exist.
+      return owns(viewer, upload.owner) ? allow : hide;
+  }
+}
+
+type Policy<R extends Resource> = (viewer: Viewer, action: Action<R>, resource: R) => Decision;
+
+const policies: { [K in Resource['kind']]: Policy<Extract<Resource, { kind: K }>> } = {
+  photo: photoPolicy,
+  comment: commentPolicy,
+  upload: uploadPolicy,
+};
+
+/** The one place that says whether `viewer` may do `action` to `resource`, and how a refusal reads. */
+export function decide<R extends Resource>(viewer: Viewer, action: Action<R>, resource: R): Decision {
+  // TypeScript cannot tie the entry picked by `resource.kind` to R; the table's type ties them.
+  const policy = policies[resource.kind] as Policy<R>;
+  return policy(viewer, action, resource);
+}
+
+export function can<R extends Resource>(viewer: Viewer, action: Action<R>, resource: R): boolean {
+  return decide(viewer, action, resource).allowed;
+}
+
+/** Throws the AppError of a refusal: `<kind> not found`, or forbidden with the rule's message. */
+export function authorize<R extends Resource>(viewer: Viewer, action: Action<R>, resource: R): void {
+  const decision = decide(viewer, action, resource);
+  if (decision.allowed) return;
+  throw decision.code === 'not_found' ? notFound(resource.kind) : forbidden(decision.message);
+}
