@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import { startChild, type Child } from './child.ts';
+import { GRAMINSTA_BIN } from '@graminsta/server';
+import { startChild, type Child } from '@graminsta/topology';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = fileURLToPath(new URL('../../apps/server/bin/graminsta.mjs', import.meta.url));
 
 export interface ServerOptions {
   port: number;
@@ -28,7 +28,7 @@ export function startGraminsta(opts: ServerOptions): Promise<Child> {
   return startChild({
     name: 'graminsta',
     command: process.execPath,
-    args: [BIN, 'start'],
+    args: [GRAMINSTA_BIN, 'start'],
     cwd: ROOT,
     env,
     readyLine: /Graminsta is ready at (\S+)/,
