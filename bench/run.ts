@@ -16,7 +16,7 @@ import { CELEBRITY } from './lib/dataset.ts';
 import { SCENARIOS, checkOnce, measure, scenarioRequest, type ScenarioName } from './lib/load.ts';
 import { machineInfo, markdownTable, writeReport, type DbKind, type Report } from './lib/report.ts';
 import { CleanupStack, cleanUpOnSignal, makePostgresDatabase, makeTempDir } from './lib/resources.ts';
-import { startGraminsta } from './lib/server.ts';
+import { startServer } from './lib/server.ts';
 import { pickFeedUsers, shuffledPhotoIds } from './lib/sessions.ts';
 
 const RESULTS = fileURLToPath(new URL('./results/latest.json', import.meta.url));
@@ -99,7 +99,7 @@ async function benchDatabase(
 
     const port = await freePort();
     const started = performance.now();
-    const server = await startGraminsta({ port, dataDir, databaseUrl });
+    const server = await startServer({ port, dataDir, databaseUrl });
     cleanup.push('stop the server', async () => void (await server.stop()));
     console.log(`   server ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     const serverUrl = `http://127.0.0.1:${port}`;

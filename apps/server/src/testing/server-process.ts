@@ -2,9 +2,9 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startChild, type ChildOptions } from '@graminsta/topology';
+import { freePort } from '@graminsta/topology';
 import { adminQuery, pgUrlFor, usingPostgres } from '@graminsta/core/testing/test-db';
-import { GRAMINSTA_BIN } from '../graminsta-bin.ts';
+import { startGraminsta } from '../graminsta-bin.ts';
 
 // Tests elsewhere in the workspace take their ports from here, beside the server they start.
 export { freePort };
@@ -15,18 +15,6 @@ export interface ServerProcess {
   child: ChildProcess;
   output: () => string;
   stop(): Promise<number | null>;
-}
-
-/** `node graminsta <args>` until it prints that it is ready; resolves with its URL. */
-export function startGraminsta(args: string[], env: NodeJS.ProcessEnv) {
-  const opts: ChildOptions = {
-    name: `graminsta ${args[0]}`,
-    command: process.execPath,
-    args: [GRAMINSTA_BIN, ...args],
-    env,
-    readyLine: /ready at (\S+)/,
-  };
-  return startChild(opts);
 }
 
 /**

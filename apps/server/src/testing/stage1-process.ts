@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { freePort } from '@graminsta/topology';
-import { GRAMINSTA_BIN } from '../graminsta-bin.ts';
-import { startGraminsta } from './server-process.ts';
+import { GRAMINSTA_BIN, startGraminsta } from '../graminsta-bin.ts';
 
 /** Stage 1 whatever the test database: PGlite in `dataDir`, no DATABASE_URL inherited. */
 function stage1Env(dataDir: string, extra: Record<string, string>): NodeJS.ProcessEnv {
