@@ -17,8 +17,10 @@ COPY apps/server/package.json apps/server/
 COPY apps/web/package.json apps/web/
 COPY packages/contracts/package.json packages/contracts/
 COPY packages/core/package.json packages/core/
+COPY packages/loadgen/package.json packages/loadgen/
 COPY packages/platform/package.json packages/platform/
 COPY packages/sdk/package.json packages/sdk/
+COPY packages/topology/package.json packages/topology/
 
 # Every dependency, dev ones included: the web client is built with vite.
 FROM manifests AS deps

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Fastify from 'fastify';
-import { startChild, type Child } from './lib/child.ts';
+import { startChild, type Child } from '@graminsta/topology';
 
 export const CEILING_PATH = '/hello';
 

@@ -11,7 +11,7 @@ import { SEED_PASSWORD } from './seed.ts';
 import { usernameOf } from './lib/dataset.ts';
 import { writeJson } from './lib/report.ts';
 import { formatWorkloadReport } from './lib/workload-table.ts';
-import { ACTIONS, DEFAULT_MIX, runWorkload, type Credentials, type Mix } from './lib/workload.ts';
+import { ACTIONS, DEFAULT_MIX, runWorkload, type Credentials, type Mix } from '@graminsta/loadgen';
 
 const RESULTS = fileURLToPath(new URL('./results/load-latest.json', import.meta.url));
 

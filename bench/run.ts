@@ -8,15 +8,16 @@
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { logIn } from '@graminsta/loadgen';
+import { freePort, type Child } from '@graminsta/topology';
 import { startCeiling, CEILING_PATH } from './ceiling.ts';
 import { SEED_PASSWORD, seedDatabase } from './seed.ts';
-import { freePort, type Child } from './lib/child.ts';
 import { CELEBRITY } from './lib/dataset.ts';
 import { SCENARIOS, checkOnce, measure, scenarioRequest, type ScenarioName } from './lib/load.ts';
 import { machineInfo, markdownTable, writeReport, type DbKind, type Report } from './lib/report.ts';
 import { CleanupStack, cleanUpOnSignal, makePostgresDatabase, makeTempDir } from './lib/resources.ts';
-import { startGraminsta } from './lib/server.ts';
-import { logIn, pickFeedUsers, shuffledPhotoIds } from './lib/sessions.ts';
+import { startServer } from './lib/server.ts';
+import { pickFeedUsers, shuffledPhotoIds } from './lib/sessions.ts';
 
 const RESULTS = fileURLToPath(new URL('./results/latest.json', import.meta.url));
 const TOKENS = 8;
@@ -98,8 +99,8 @@ async function benchDatabase(
 
     const port = await freePort();
     const started = performance.now();
-    const server = await startGraminsta({ port, dataDir, databaseUrl });
-    cleanup.push('stop the server', () => server.stop());
+    const server = await startServer({ port, dataDir, databaseUrl });
+    cleanup.push('stop the server', async () => void (await server.stop()));
     console.log(`   server ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     const serverUrl = `http://127.0.0.1:${port}`;
     const tokens = await logIn(serverUrl, pickFeedUsers(seeded.dataset, TOKENS), SEED_PASSWORD);
@@ -146,7 +147,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     const ceilingPort = await freePort();
     const ceiling = await startCeiling(ceilingPort);
-    cleanup.push('stop the ceiling server', () => ceiling.stop());
+    cleanup.push('stop the ceiling server', async () => void (await ceiling.stop()));
     for (const kind of opts.dbs) await benchDatabase(kind, opts, ceiling, cleanup, report);
   } finally {
     await cleanup.unwindTo(0);

@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { GRAMINSTA_BIN } from '@graminsta/server';
 import { timeStart, type StartTiming } from './lib/startup-timer.ts';
 import { startupTable, type StartupRow } from './lib/startup-table.ts';
 import { machineInfo, writeJson } from './lib/report.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const BIN = join(ROOT, 'apps/server/bin/graminsta.mjs');
 const CEILING = join(ROOT, 'bench/lib/startup-ceiling.mjs');
 const RESULTS = join(ROOT, 'bench/results/startup-latest.json');
 
@@ -39,9 +39,9 @@ async function round(sources: boolean, npm: boolean): Promise<Partial<Record<Row
     const env = serverEnv(dataDir, sources);
     const times: Partial<Record<RowName, StartTiming>> = {};
     times['hello world'] = await node([CEILING], env);
-    times.cold = await node([BIN, 'start'], env);
+    times.cold = await node([GRAMINSTA_BIN, 'start'], env);
     times['PGlite open'] = await node([CEILING, join(dataDir, 'pglite')], env);
-    times.warm = await node([BIN, 'start'], env);
+    times.warm = await node([GRAMINSTA_BIN, 'start'], env);
     if (npm) {
       const viaNpm = await timeStart({ command: 'npm', args: ['start', '--silent'], env, cwd: ROOT });
       times['warm, npm start'] = { ...viaNpm, cpuSeconds: null }; // npm's own CPU, not the server's
@@ -66,7 +66,10 @@ export async function main(argv: string[]): Promise<void> {
   const what = values.sources ? 'TypeScript sources through tsx' : 'the compiled bundle';
   console.log(`Stage-1 start-up, ${runs} rounds, ${what}`);
   // Build what a first start would build (the bundle, the web client) before timing anything.
-  execFileSync(process.execPath, [BIN, '--help'], { stdio: 'ignore', env: serverEnv(ROOT, values.sources) });
+  execFileSync(process.execPath, [GRAMINSTA_BIN, '--help'], {
+    stdio: 'ignore',
+    env: serverEnv(ROOT, values.sources),
+  });
   execFileSync(process.execPath, [join(ROOT, 'scripts/ensure-web-build.mjs')], { stdio: 'inherit' });
 
   const samples = new Map<RowName, StartTiming[]>(STARTUP_ROWS.map((r) => [r, []]));

@@ -1,4 +1,4 @@
-import { paretoInt, sampleDistinct, seededRandom, zipfSampler, type Random } from './random.ts';
+import { paretoInt, sampleDistinct, seededRandom, zipfSampler, type Random } from '@graminsta/loadgen';
 
 /** The benchmark's data set, made in memory first so every counter is known before any insert. */
 export interface Dataset {

@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { percentile } from './percentile.ts';
+import { percentile } from '@graminsta/loadgen';
 
 export const SCENARIOS = ['profile', 'feed', 'like'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { stopAllChildren } from './child.ts';
+import { stopAllChildren } from '@graminsta/topology';
 
 /** Undo steps, run newest first, on success, on failure and on Ctrl-C alike. */
 export class CleanupStack {

@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import { startChild, type Child } from './child.ts';
+import { startGraminsta } from '@graminsta/server';
+import type { Child } from '@graminsta/topology';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = fileURLToPath(new URL('../../apps/server/bin/graminsta.mjs', import.meta.url));
 
 export interface ServerOptions {
   port: number;
@@ -12,7 +12,7 @@ export interface ServerOptions {
 }
 
 /** The real server, started the way a user starts it: `graminsta start`, every role, one process. */
-export function startGraminsta(opts: ServerOptions): Promise<Child> {
+export function startServer(opts: ServerOptions): Promise<Child> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: String(opts.port),
@@ -25,12 +25,5 @@ export function startGraminsta(opts: ServerOptions): Promise<Child> {
   // An inherited DATABASE_URL would send the PGlite run to some other database.
   delete env.DATABASE_URL;
   if (opts.databaseUrl) env.DATABASE_URL = opts.databaseUrl;
-  return startChild({
-    name: 'graminsta',
-    command: process.execPath,
-    args: [BIN, 'start'],
-    cwd: ROOT,
-    env,
-    readyLine: /Graminsta is ready at (\S+)/,
-  });
+  return startGraminsta(['start'], env, ROOT);
 }

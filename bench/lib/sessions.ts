@@ -1,5 +1,5 @@
 import type { Dataset } from './dataset.ts';
-import { seededRandom } from './random.ts';
+import { seededRandom } from '@graminsta/loadgen';
 
 /**
  * Users whose home feed is typical of the site: they follow the celebrity and at least a few
@@ -23,24 +23,4 @@ export function shuffledPhotoIds(data: Dataset, seed: number): string[] {
     [ids[i], ids[j]] = [ids[j]!, ids[i]!];
   }
   return ids;
-}
-
-/** Logs one user in through the API (POST /api/v1/sessions), as a client would; returns the bearer token. */
-export async function logInOne(baseUrl: string, username: string, password: string): Promise<string> {
-  const res = await fetch(new URL('/api/v1/sessions', baseUrl), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
-  });
-  if (!res.ok) throw new Error(`log-in of ${username} answered ${res.status}: ${await res.text()}`);
-  const body = (await res.json()) as { token?: unknown };
-  if (typeof body.token !== 'string') throw new Error(`log-in of ${username} returned no token`);
-  return body.token;
-}
-
-/** Logs each user in, one after another; returns their bearer tokens in the same order. */
-export async function logIn(baseUrl: string, usernames: string[], password: string): Promise<string[]> {
-  const tokens: string[] = [];
-  for (const username of usernames) tokens.push(await logInOne(baseUrl, username, password));
-  return tokens;
 }

@@ -3,19 +3,23 @@
  * ceiling, then stage 4 itself under the load driver, each with the cores every class of process
  * used meanwhile.
  */
-import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
-import type { Topology } from '../../apps/server/src/supervisor/up.ts';
-import { startStage } from '../../apps/server/src/testing/stage-process.ts';
+import { startStage } from '@graminsta/server/testing/stage-process';
+import { stageTopology } from '@graminsta/topology';
 import { CEILING_PATH } from '../ceiling.ts';
 import { getLoop, startCeilingBalancer, type GetLoopResult } from './ceiling-balancer.ts';
 import { withCpu, type Classifier } from './cpu.ts';
 import { measure, type Measurement } from './load.ts';
-import { percentile } from './percentile.ts';
 import type { CleanupStack } from './resources.ts';
 import type { RunKind, Stage4Row } from './stage4-table.ts';
-import { DEFAULT_MIX, prepareSessions, runWorkload, workloadImages, type Mix } from './workload.ts';
+import {
+  DEFAULT_MIX,
+  percentile,
+  prepareSessions,
+  runWorkload,
+  workloadImages,
+  type Mix,
+} from '@graminsta/loadgen';
 
 // The read actions of the default mix, with their default weights.
 const GET_ONLY: Mix = { feed: DEFAULT_MIX.feed, profile: DEFAULT_MIX.profile, photo: DEFAULT_MIX.photo };
@@ -95,25 +99,13 @@ export async function ceilingRows(
   }
 }
 
-/** The supervisor rewrites topology.json without a rename: a read mid-write is tried again. */
-async function readTopology(dataDir: string): Promise<Topology> {
-  for (let tries = 1; ; tries++) {
-    try {
-      return JSON.parse(await readFile(join(dataDir, 'topology.json'), 'utf8')) as Topology;
-    } catch (err) {
-      if (tries >= 20) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
+const STAGE4 = stageTopology(4);
 
-const CLASS_BY_NAME: Array<[RegExp, string]> = [
-  [/^api-/, 'api'],
-  [/^web-/, 'web'],
-  [/^storage-/, 'storage'],
-  [/^worker-/, 'worker'],
-  [/^lb-/, 'nginx'],
-];
+/** The class a stage-4 process's CPU counts for: its group (api, web, storage, worker), or nginx. */
+function classOf(name: string): string | undefined {
+  if (STAGE4.balancers.some((b) => b.name === name)) return 'nginx';
+  return STAGE4.groups.find((g) => name.startsWith(`${g.name}-`))?.name;
+}
 
 /** Stage 4 with N API instances on a fresh database: the GET-only mix, then the full mix. */
 export async function stageRows(n: number, opts: Stage4Options, cleanup: CleanupStack): Promise<Stage4Row[]> {
@@ -122,7 +114,7 @@ export async function stageRows(n: number, opts: Stage4Options, cleanup: Cleanup
   const stage = await startStage(4, ['--api', String(n), '--web', '1']);
   cleanup.push('stop stage 4 and drop its database', async () => void (await stage.stop()));
   try {
-    const topology = await readTopology(stage.dataDir);
+    const topology = await stage.topology();
     console.log(
       `   stage 4 ready in ${((performance.now() - started) / 1000).toFixed(1)} s: api ${topology.urls.api}`,
     );
@@ -134,8 +126,8 @@ export async function stageRows(n: number, opts: Stage4Options, cleanup: Cleanup
     });
     // Read again at each run: an instance that died and was restarted has a new pid.
     const refreshRoots = async () => {
-      for (const p of (await readTopology(stage.dataDir)).processes) {
-        const label = CLASS_BY_NAME.find(([re]) => re.test(p.name))?.[1];
+      for (const p of (await stage.topology()).processes) {
+        const label = classOf(p.name);
         if (p.pid && label) roots.set(p.pid, label);
       }
     };

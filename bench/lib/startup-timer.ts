@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { freePort } from './child.ts';
+import { freePort } from '@graminsta/topology';
 
 export interface StartTiming {
   /** Seconds from spawn to the first 200 from /readyz. */

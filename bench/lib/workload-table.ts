@@ -1,5 +1,5 @@
 import { fixed, formatTable } from './report.ts';
-import { ENDPOINTS, type Endpoint, type WorkloadReport } from './workload.types.ts';
+import { ENDPOINTS, type Endpoint, type WorkloadReport } from '@graminsta/loadgen';
 
 const ms = (v: number | null) => (v === null ? '–' : fixed(v, 1));
 

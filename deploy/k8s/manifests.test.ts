@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { ALL_ROLES, loadConfig, type Role } from '@graminsta/platform';
 import { describe, expect, it } from 'vitest';
+import { ROLE_TRAITS } from '@graminsta/topology';
 import {
   DATA_DIR,
   DRAIN_SECONDS,
@@ -88,7 +89,7 @@ describe('Deployments', () => {
 
   it('probe readiness on /readyz and liveness on /healthz at the port the server listens on', () => {
     const port = Number(configMap!.data!.PORT);
-    for (const d of deployments.filter((d) => specOf(d).http)) {
+    for (const d of deployments) {
       const c = containerOf(d);
       expect([c.readinessProbe?.httpGet?.path, c.livenessProbe?.httpGet?.path], d.metadata?.name).toEqual([
         '/readyz',
@@ -106,7 +107,7 @@ describe('Deployments', () => {
       const pod = d.spec!.template.spec!;
       const [cmd, seconds] = c.lifecycle?.preStop?.exec?.command ?? [];
       const preStop = cmd === 'sleep' ? Number(seconds) : 0;
-      if (specOf(d).http) expect(preStop, d.metadata?.name).toBeGreaterThan(0);
+      expect(preStop, d.metadata?.name).toBeGreaterThan(0);
       expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(DRAIN_SECONDS + preStop);
       // A pod that reads 503 on /readyz twice leaves the Service before the drain ends.
       if (c.readinessProbe) {
@@ -141,7 +142,7 @@ describe('Deployments', () => {
     expect(configMap!.data!.DATA_DIR).toBe(DATA_DIR);
     for (const d of deployments) {
       const mounts = containerOf(d).volumeMounts ?? [];
-      const wants = specOf(d).blobs;
+      const wants = ROLE_TRAITS[roleOf(d) as Role].blobs;
       expect(
         mounts.some((m) => m.name === 'blobs' && m.mountPath === DATA_DIR),
         d.metadata?.name,

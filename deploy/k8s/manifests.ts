@@ -1,4 +1,4 @@
-import type { Role } from '@graminsta/platform';
+import { ROLES } from '@graminsta/topology';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
@@ -17,7 +17,6 @@ import {
   DATA_DIR,
   HTTP_PORT,
   METRICS_PORT,
-  ROLE_SPECS,
   labels,
 } from './roles.ts';
 import { autoscaler, disruptionBudget } from './scaling.ts';
@@ -37,7 +36,6 @@ export type Manifest =
   | IHorizontalPodAutoscaler
   | IPodDisruptionBudget;
 
-const ROLES = Object.keys(ROLE_SPECS) as Role[];
 const partOf = { 'app.kubernetes.io/name': APP, 'app.kubernetes.io/part-of': APP };
 
 function namespace(opts: ManifestOptions): INamespace {

@@ -1,15 +1,16 @@
 import { MAX_UPLOAD_BYTES } from '@graminsta/contracts';
 import type { Role } from '@graminsta/platform';
+import { ROLES, ROLE_TRAITS } from '@graminsta/topology';
 import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import type { IService } from 'kubernetes-models/v1/Service';
 import type { ManifestOptions } from './options.ts';
 import { HTTP_PORT_NAME, labels, roleName, selectorLabels } from './roles.ts';
 
-/** The roles behind a Service: everything with an HTTP listener that the ingress reaches. */
-export const SERVICE_ROLES = ['api', 'web', 'realtime', 'storage'] as const satisfies readonly Role[];
+/** The roles behind a Service: those whose routes the ingress reaches. */
+export const SERVICE_ROLES = ROLES.filter((role) => ROLE_TRAITS[role].public);
 export const SERVICE_PORT = 80;
 
-export function service(role: (typeof SERVICE_ROLES)[number], opts: ManifestOptions): IService {
+export function service(role: Role, opts: ManifestOptions): IService {
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -27,7 +28,7 @@ const MIB = 1024 * 1024;
 
 interface Route {
   path: string;
-  role: (typeof SERVICE_ROLES)[number];
+  role: Role;
   exact?: boolean;
 }
 

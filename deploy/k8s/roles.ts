@@ -1,7 +1,6 @@
 import type { Role } from '@graminsta/platform';
+import { DRAIN_SECONDS } from '@graminsta/server';
 import type { IResourceRequirements } from 'kubernetes-models/v1/ResourceRequirements';
-
-import { DRAIN_SECONDS } from '../../apps/server/src/drain.ts';
 
 export { DRAIN_SECONDS };
 /** Pause before SIGTERM, so Services and the ingress stop sending new requests before the drain. */
@@ -28,16 +27,16 @@ export const BLOBS_CLAIM_NAME = 'graminsta-blobs';
 /** The PostgreSQL server's max_connections that the pools below are sized against. */
 export const POSTGRES_MAX_CONNECTIONS = 200;
 
+/**
+ * How a role runs in the cluster; which roles exist, which clients reach and which share the blob
+ * folder is the topology's (ROLE_TRAITS in @graminsta/topology).
+ */
 export interface RoleSpec {
   /** Desired pods; for autoscaled roles this is the autoscaler's minimum. */
   replicas: number;
-  /** Listens on HTTP_PORT: health for every role, plus the role's own routes (metrics: METRICS_PORT). */
-  http: boolean;
   resources: IResourceRequirements;
   /** DATABASE_POOL_SIZE for this role's pods. */
   poolSize: number;
-  /** Mounts the shared blob volume: the stages 1–4 blob store is a folder every user of it must see. */
-  blobs: boolean;
   autoscale?: { maxReplicas: number; cpuUtilization: number };
   disruptionBudget: boolean;
 }
@@ -54,45 +53,34 @@ const resources = (cpu: string, memory: string, cpuLimit: string, memoryLimit: s
 export const ROLE_SPECS: Record<Role, RoleSpec> = {
   api: {
     replicas: 3,
-    http: true,
     resources: resources('250m', '256Mi', '1', '512Mi'),
     poolSize: 8,
-    // The API checks uploaded bytes before creating a photo and deletes a photo's objects.
-    blobs: true,
     autoscale: { maxReplicas: 10, cpuUtilization: 70 },
     disruptionBudget: true,
   },
   web: {
     replicas: 2,
-    http: true,
     resources: resources('100m', '256Mi', '500m', '384Mi'),
     poolSize: 2,
-    blobs: false,
     autoscale: { maxReplicas: 6, cpuUtilization: 70 },
     disruptionBudget: true,
   },
   worker: {
     replicas: 2,
-    http: true,
     resources: resources('500m', '512Mi', '2', '1536Mi'),
     poolSize: 4,
-    blobs: true,
     disruptionBudget: false,
   },
   realtime: {
     replicas: 2,
-    http: true,
     resources: resources('100m', '256Mi', '500m', '512Mi'),
     poolSize: 4,
-    blobs: false,
     disruptionBudget: true,
   },
   storage: {
     replicas: 1,
-    http: true,
     resources: resources('100m', '256Mi', '1', '512Mi'),
     poolSize: 2,
-    blobs: true,
     disruptionBudget: false,
   },
 };

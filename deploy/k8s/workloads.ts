@@ -1,10 +1,12 @@
 import type { Role } from '@graminsta/platform';
+import { ROLE_TRAITS } from '@graminsta/topology';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import type { IProbe } from 'kubernetes-models/v1/Probe';
+import type { IResourceRequirements } from 'kubernetes-models/v1/ResourceRequirements';
 import type { IVolume } from 'kubernetes-models/v1/Volume';
 import type { IVolumeMount } from 'kubernetes-models/v1/VolumeMount';
 import type { ManifestOptions } from './options.ts';
@@ -23,7 +25,6 @@ import {
   labels,
   roleName,
   selectorLabels,
-  type RoleSpec,
   METRICS_PORT,
   METRICS_PORT_NAME,
 } from './roles.ts';
@@ -58,7 +59,7 @@ function container(
   name: string,
   opts: ManifestOptions,
   args: string[],
-  spec: Pick<RoleSpec, 'http' | 'resources' | 'poolSize' | 'blobs'>,
+  spec: { http: boolean; resources: IResourceRequirements; poolSize: number; blobs: boolean },
 ): IContainer {
   const mounts: IVolumeMount[] = [{ name: 'tmp', mountPath: '/tmp' }];
   if (spec.blobs) mounts.push({ name: 'blobs', mountPath: DATA_DIR });
@@ -112,7 +113,12 @@ function podSpec(containerSpec: IContainer, blobs: boolean): IPodSpec {
 
 export function deployment(role: Role, opts: ManifestOptions): IDeployment {
   const spec = ROLE_SPECS[role];
-  const pod = podSpec(container(role, opts, ['start', '--roles', role], spec), spec.blobs);
+  const { blobs } = ROLE_TRAITS[role];
+  // Every role listens on HTTP: its own routes, or health and metrics at least.
+  const pod = podSpec(
+    container(role, opts, ['start', '--roles', role], { ...spec, http: true, blobs }),
+    blobs,
+  );
   if (spec.replicas > 1) {
     pod.topologySpreadConstraints = [
       {
@@ -123,13 +129,11 @@ export function deployment(role: Role, opts: ManifestOptions): IDeployment {
       },
     ];
   }
-  const metrics = spec.http
-    ? {
-        'prometheus.io/scrape': 'true',
-        'prometheus.io/port': String(METRICS_PORT),
-        'prometheus.io/path': '/metrics',
-      }
-    : undefined;
+  const metrics = {
+    'prometheus.io/scrape': 'true',
+    'prometheus.io/port': String(METRICS_PORT),
+    'prometheus.io/path': '/metrics',
+  };
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -141,7 +145,7 @@ export function deployment(role: Role, opts: ManifestOptions): IDeployment {
       selector: { matchLabels: selectorLabels(role) },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       template: {
-        metadata: { labels: labels(role), ...(metrics ? { annotations: metrics } : {}) },
+        metadata: { labels: labels(role), annotations: metrics },
         spec: pod,
       },
     },

@@ -4,8 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@graminsta/platform';
 import { contentSecurityPolicy } from '@graminsta/server/web/web-config';
-import { freePort } from '@graminsta/server/testing/server-process';
-import { startNginx, type NginxProcess } from './nginx-process.ts';
+import { freePort, startNginx, type NginxProcess } from '@graminsta/topology';
 import { renderWebConf } from './render.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));

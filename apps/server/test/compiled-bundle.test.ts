@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '@graminsta/platform';
-import { GRAMINSTA_BIN } from '../src/testing/server-process.ts';
+import { GRAMINSTA_BIN } from '../src/graminsta-bin.ts';
 import { BUNDLE, bundleIsStale, compiledServer } from '../bin/compiled.mjs';
 
 const run = promisify(execFile);

@@ -1,12 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminQuery, pgUrlFor, usingPostgres } from '@graminsta/core/testing/test-db';
-import { renderBalancer } from '../src/supervisor/nginx.ts';
-import { waitReady } from '../src/supervisor/child.ts';
-import { freePort, GRAMINSTA_BIN } from '../src/testing/server-process.ts';
+import {
+  freePort,
+  nginxArgs,
+  nginxBinary,
+  renderBalancer,
+  stopProcess,
+  waitReady,
+  writeNginxConf,
+} from '@graminsta/topology';
+import { GRAMINSTA_BIN } from '../src/graminsta-bin.ts';
 import {
   createNetnsHost,
   destroyNetnsHosts,
@@ -48,13 +55,7 @@ function launch(name: string, command: string, args: string[], env: Record<strin
   return proc;
 }
 
-async function stopProc(p: Proc, signal: NodeJS.Signals): Promise<void> {
-  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
-  p.child.kill(signal);
-  const timer = setTimeout(() => p.child.kill('SIGKILL'), 10_000);
-  await p.exited;
-  clearTimeout(timer);
-}
+const stopProc = (p: Proc, signal: NodeJS.Signals) => stopProcess(p.child, p.exited, signal, 10_000);
 
 interface Result {
   status: number;
@@ -122,10 +123,8 @@ describe.skipIf(missing !== null || !usingPostgres())('API instances as hosts in
     const prefix = join(dir, 'nginx');
     await mkdir(prefix, { recursive: true });
     const listenPort = await freePort();
-    const conf = renderBalancer({ prefix, listenHost: '127.0.0.1', listenPort, upstreams });
-    await writeFile(join(prefix, 'nginx.conf'), conf);
-    const nginx = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
-    launch('nginx', nginx, ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;'], {});
+    await writeNginxConf(prefix, renderBalancer({ listenHost: '127.0.0.1', listenPort, upstreams }));
+    launch('nginx', nginxBinary(), nginxArgs(prefix), {});
     lb = `http://127.0.0.1:${listenPort}`;
     await waitReady(`${lb}/healthz`);
   }, 240_000);

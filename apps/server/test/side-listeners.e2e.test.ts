@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { usingPostgres } from '@graminsta/core/testing/test-db';
 import { CONTROL_MAX_REQUEST_BYTES } from '../src/control/control-socket.ts';
 import { brokenEscape, controlString, hostileValue } from '../src/testing/hostile.ts';
-import { freePort } from '../src/testing/server-process.ts';
+import { freePort } from '@graminsta/topology';
 import { startStage1, type Stage1Process } from '../src/testing/stage1-process.ts';
 
 /** Writes bytes to a socket, half-closes, and collects what comes back until the server closes. */

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { usingPostgres } from '@graminsta/core/testing/test-db';
-import { runWorkload } from '../../../bench/lib/workload.ts';
-import type { ResponseEvent } from '../../../bench/lib/workload.types.ts';
+import { runWorkload, type ResponseEvent } from '@graminsta/loadgen';
 import { apiJourney } from '../src/testing/journey.ts';
 import { commentUntilKilled, type KillDuringWritesResult } from '../src/testing/kill-during-writes.ts';
 import { expectWritesAppliedOnce, failedReads } from '../src/testing/write-audit.ts';

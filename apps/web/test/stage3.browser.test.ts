@@ -13,7 +13,7 @@ import {
   unexpectedPageErrors,
   type WatchedPage,
 } from './browser.ts';
-import { startNginx, type NginxProcess } from '../../../deploy/nginx/nginx-process.ts';
+import { startNginx, type NginxProcess } from '@graminsta/topology';
 import { renderWebConf } from '../../../deploy/nginx/render.ts';
 import { freePort } from '@graminsta/server/testing/server-process';
 import { ensureWebBuild, REPO_ROOT, startStage3, WEB_DIST, type Stage3 } from './stage3-topology.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../supervisor/ports.ts';
+import { freePort } from '@graminsta/topology';
 import { createTestApp, type TestApp } from '../testing/test-app.ts';
 
 const OUTSIDER = '203.0.113.9';

@@ -1,4 +1,5 @@
 import { ConfigError } from '@graminsta/platform';
+import { DEFAULT_SCALE } from '@graminsta/topology';
 import { StageSupervisor } from '../supervisor/up.ts';
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
@@ -16,8 +17,10 @@ export async function runUp(
   const supervisor = new StageSupervisor({
     stage,
     port: positiveInt('port', flags.port ?? env.PORT, 3000),
-    api: positiveInt('api', flags.api, 3),
-    web: positiveInt('web', flags.web, 2),
+    scale: {
+      api: positiveInt('api', flags.api, DEFAULT_SCALE.api),
+      web: positiveInt('web', flags.web, DEFAULT_SCALE.web),
+    },
     dataDir: env.DATA_DIR ?? './data',
     databaseUrl: env.DATABASE_URL,
     env,

@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-export const GRAMINSTA_BIN = fileURLToPath(new URL('../../bin/graminsta.mjs', import.meta.url));
+import { stopProcess } from '@graminsta/topology';
 
 export interface ChildSpec {
   name: string;
+  /** Its roles, comma-separated, or `balancer`. */
   role: string;
+  /** The stage topology's group (or balancer) it belongs to: its twins share it. */
+  group: string;
   command: string;
   args: string[];
   env: Record<string, string | undefined>;
@@ -84,25 +85,6 @@ export class Supervised {
   }
 
   private async terminate(signal: NodeJS.Signals, graceMs: number): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await this.exited;
-    clearTimeout(timer);
-  }
-}
-
-export async function waitReady(url: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const res = await fetch(url);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`not ready in time: ${url}`);
-    await new Promise((r) => setTimeout(r, 200));
+    if (this.child) await stopProcess(this.child, this.exited, signal, graceMs);
   }
 }

@@ -1,30 +1,46 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
-import { freePort } from './ports.ts';
-import { GRAMINSTA_BIN, Supervised, waitReady, type ChildSpec } from './child.ts';
-import { renderBalancer } from './nginx.ts';
+import {
+  freePort,
+  frontUrls,
+  instanceNames,
+  nginxArgs,
+  nginxBinary,
+  renderBalancer,
+  settingsEnv,
+  stageTopology,
+  waitReady,
+  writeNginxConf,
+  type Balancer,
+  type Front,
+  type ProcessGroup,
+  type StageTopology,
+} from '@graminsta/topology';
+import { GRAMINSTA_BIN } from '../graminsta-bin.ts';
+import { Supervised, type ChildSpec } from './child.ts';
 
 export interface UpOptions {
   stage: number;
   port: number;
-  api: number;
-  web: number;
+  /** Instances of the groups that scale (stage 4's API and web tiers). */
+  scale: Record<Front, number>;
   dataDir: string;
   databaseUrl?: string;
   env: Record<string, string | undefined>;
   log?: (line: string) => void;
 }
 
-export interface Topology {
+/** What `graminsta up` writes to $DATA_DIR/topology.json: the processes running right now. */
+export interface TopologySnapshot {
   stage: number;
-  urls: { web: string; api: string };
+  urls: Record<Front, string>;
   processes: { name: string; role: string; pid: number | null; port: number | null; restarts: number }[];
 }
 
 const HOST = '127.0.0.1';
+const readyz = (port: number) => `http://${HOST}:${port}/readyz`;
 const DEFAULT_DATABASE = 'postgres://postgres@127.0.0.1:5432/graminsta';
-const STORAGE_INSTANCES = 2;
 
 /** Asks through a balancer until `name` answers (any status: the instance names itself). */
 async function waitServedBy(url: string, name: string, timeoutMs = 60_000): Promise<void> {
@@ -61,11 +77,13 @@ async function ensureDatabase(url: string): Promise<void> {
  */
 export class StageSupervisor {
   readonly children: Supervised[] = [];
-  urls = { web: '', api: '' };
+  urls: Record<Front, string> = { web: '', api: '' };
   private readonly dataDir: string;
+  private readonly shape: StageTopology;
   private readonly log: (line: string) => void;
 
   constructor(private readonly opts: UpOptions) {
+    this.shape = stageTopology(opts.stage);
     this.dataDir = resolve(opts.dataDir);
     this.log = opts.log ?? ((line) => console.log(line));
   }
@@ -74,7 +92,7 @@ export class StageSupervisor {
     return join(this.dataDir, 'topology.json');
   }
 
-  topology(): Topology {
+  topology(): TopologySnapshot {
     return {
       stage: this.opts.stage,
       urls: this.urls,
@@ -101,17 +119,19 @@ export class StageSupervisor {
       .catch(() => undefined);
   };
 
-  private app(name: string, roles: string, port: number | null, env: Record<string, string | undefined>) {
+  private app(name: string, group: ProcessGroup, port: number, env: Record<string, string>) {
+    const roles = group.roles.join(',');
     const spec: ChildSpec = {
       name,
       role: roles,
+      group: group.name,
       command: process.execPath,
       args: [GRAMINSTA_BIN, 'start', '--roles', roles],
       env: {
         ...this.opts.env,
         DATA_DIR: this.dataDir,
         HOST,
-        PORT: String(port ?? 0),
+        PORT: String(port),
         INSTANCE_ID: name,
         LOG_LEVEL: this.opts.env.LOG_LEVEL ?? 'warn',
         ...env,
@@ -129,108 +149,58 @@ export class StageSupervisor {
     return child;
   }
 
-  async start(): Promise<Topology> {
-    const { stage, port } = this.opts;
-    if (stage < 1 || stage > 4) throw new Error(`stage ${stage} is not available yet (1–4)`);
+  /** Starts the stage's groups, then its balancers, as its topology declares them. */
+  async start(): Promise<TopologySnapshot> {
+    const { shape } = this;
     await mkdir(this.dataDir, { recursive: true });
-    const databaseUrl = stage >= 2 ? (this.opts.databaseUrl ?? DEFAULT_DATABASE) : undefined;
+    const databaseUrl = shape.database ? (this.opts.databaseUrl ?? DEFAULT_DATABASE) : undefined;
     if (databaseUrl) await ensureDatabase(databaseUrl);
-    const db: Record<string, string> = databaseUrl ? { DATABASE_URL: databaseUrl } : {};
-
-    if (stage <= 2) {
-      this.urls = { web: `http://${HOST}:${port}`, api: `http://${HOST}:${port}` };
-      this.app('all-1', 'api,worker,realtime,storage,web', port, db);
-    } else if (stage === 3) {
-      this.urls = { web: `http://${HOST}:${port}`, api: `http://${HOST}:${port + 1}` };
-      const apiEnv = {
-        ...db,
-        PUBLIC_API_URL: this.urls.api,
-        PUBLIC_WEB_URL: this.urls.web,
-        CORS_ORIGINS: this.urls.web,
-      };
-      this.app('api-1', 'api,worker,realtime,storage', port + 1, apiEnv);
-      this.app('web-1', 'web', port, { PUBLIC_API_URL: this.urls.api });
-    } else {
-      await this.startStage4(db);
+    this.urls = frontUrls(shape, HOST, this.opts.port);
+    const at = { host: HOST, urls: this.urls, databaseUrl };
+    for (const group of shape.groups) {
+      for (const name of instanceNames(group, this.opts.scale)) {
+        const port = group.listen === 'free' ? await freePort() : this.frontPort(group.listen);
+        this.app(name, group, port, settingsEnv(group, at));
+        if (shape.firstStartsAlone && this.children.length === 1) await waitReady(readyz(port));
+      }
     }
-    await Promise.all(
-      this.children.filter((c) => c.spec.port).map((c) => waitReady(`http://${HOST}:${c.spec.port}/readyz`)),
-    );
+    await this.waitAllReady();
+    for (const balancer of shape.balancers) await this.balancer(balancer);
+    await this.waitAllReady();
     this.writeTopology();
     return this.topology();
   }
 
-  private async startStage4(db: Record<string, string>): Promise<void> {
-    const { port } = this.opts;
-    this.urls = { web: `http://${HOST}:${port}`, api: `http://${HOST}:${port + 1}` };
-    // Behind the balancers every request comes from loopback: believe their X-Forwarded-For only,
-    // so per-address limits count the real client.
-    const shared = {
-      ...db,
-      PUBLIC_API_URL: this.urls.api,
-      PUBLIC_WEB_URL: this.urls.web,
-      TRUSTED_PROXIES: HOST,
-    };
-    const apiEnv = { ...shared, CORS_ORIGINS: this.urls.web, PUBLIC_STORAGE_URL: this.urls.api };
-    const apiPorts: number[] = [];
-    const webPorts: number[] = [];
-    // One instance migrates first, so the others start on a ready schema.
-    const first = await freePort();
-    apiPorts.push(first);
-    this.app('api-1', 'api,realtime', first, apiEnv);
-    await waitReady(`http://${HOST}:${first}/readyz`);
-    for (let i = 2; i <= this.opts.api; i++) {
-      const p = await freePort();
-      apiPorts.push(p);
-      this.app(`api-${i}`, 'api,realtime', p, apiEnv);
-    }
-    for (let i = 1; i <= this.opts.web; i++) {
-      const p = await freePort();
-      webPorts.push(p);
-      this.app(`web-${i}`, 'web', p, shared);
-    }
-    // Two storage instances on the one blob folder: uploads and downloads survive losing one.
-    const storagePorts: number[] = [];
-    for (let i = 1; i <= STORAGE_INSTANCES; i++) {
-      const p = await freePort();
-      storagePorts.push(p);
-      this.app(`storage-${i}`, 'storage', p, apiEnv);
-    }
-    this.app('worker-1', 'worker', await freePort(), apiEnv);
-    await Promise.all(
-      [...apiPorts, ...webPorts, ...storagePorts].map((p) => waitReady(`http://${HOST}:${p}/readyz`)),
-    );
-    await this.balancer(
-      'lb-api',
-      port + 1,
-      apiPorts,
-      storagePorts.map((p) => `${HOST}:${p}`),
-    );
-    await this.balancer('lb-web', port, webPorts);
+  private frontPort(front: Front): number {
+    return this.opts.port + (front === 'api' ? this.shape.apiPortOffset : 0);
   }
 
-  private async balancer(
-    name: string,
-    listenPort: number,
-    ports: number[],
-    storage?: string[],
-  ): Promise<void> {
-    const prefix = join(this.dataDir, 'nginx', name);
+  private waitAllReady(): Promise<void[]> {
+    return Promise.all(this.children.filter((c) => c.spec.port).map((c) => waitReady(readyz(c.spec.port!))));
+  }
+
+  private groupAddresses(group: string): string[] {
+    return this.children.filter((c) => c.spec.group === group).map((c) => `${HOST}:${c.spec.port}`);
+  }
+
+  private async balancer(b: Balancer): Promise<void> {
+    const prefix = join(this.dataDir, 'nginx', b.name);
     await mkdir(prefix, { recursive: true });
+    const listenPort = this.frontPort(b.listen);
     const conf = renderBalancer({
-      prefix,
       listenHost: HOST,
       listenPort,
-      upstreams: ports.map((p) => `${HOST}:${p}`),
-      storage,
-      websockets: !!storage,
+      upstreams: this.groupAddresses(b.upstream),
+      storage: b.storage ? this.groupAddresses(b.storage) : undefined,
+      websockets: b.websockets,
     });
-    await writeFile(join(prefix, 'nginx.conf'), conf);
+    await writeNginxConf(prefix, conf);
     this.add({
-      name,
+      name: b.name,
       role: 'balancer',
-      command: process.env.NGINX_BIN ?? '/usr/sbin/nginx',
-      args: ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;'],
+      group: b.name,
+      command: nginxBinary(),
+      args: nginxArgs(prefix, `${join(prefix, 'error.log')} warn`),
       env: process.env,
       port: listenPort,
       restart: false,
@@ -257,7 +227,7 @@ export class StageSupervisor {
           this.log(`[up] restarting ${child.spec.name}`);
           await child.restart();
           if (this.stopped) return;
-          if (child.spec.port) await waitReady(`http://${HOST}:${child.spec.port}/readyz`);
+          if (child.spec.port) await waitReady(readyz(child.spec.port));
           const via = this.balancedBy(child);
           if (via) await waitServedBy(via, child.spec.name);
         }
@@ -269,14 +239,13 @@ export class StageSupervisor {
     return this.rolling;
   }
 
-  /** A URL through the balancer that reaches `child`'s tier, when it has twins behind one. */
+  /** A URL through the balancer that reaches `child`'s group, when it has twins behind one. */
   private balancedBy(child: Supervised): string | null {
-    if (this.opts.stage < 4) return null;
-    const twins = this.children.filter((c) => c.spec.role === child.spec.role).length;
-    if (twins < 2) return null;
-    if (child.spec.role === 'web') return `${this.urls.web}/healthz`;
-    if (child.spec.role === 'storage') return `${this.urls.api}/storage/`;
-    return `${this.urls.api}/healthz`;
+    const { group } = child.spec;
+    if (this.children.filter((c) => c.spec.group === group).length < 2) return null;
+    const via = this.shape.balancers.find((b) => b.upstream === group || b.storage === group);
+    if (!via) return null;
+    return `${this.urls[via.listen]}${via.storage === group ? '/storage/' : '/healthz'}`;
   }
 
   /** Stops balancers first (no new traffic), then app instances with a graceful drain. */

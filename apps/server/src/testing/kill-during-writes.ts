@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { WriteRecord } from '../../../../bench/lib/workload.types.ts';
+import type { WriteRecord } from '@graminsta/loadgen';
 
 export interface KillDuringWritesOptions {
   /** Where the writes go: the process that will be killed, not a balancer in front of it. */

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { promisify } from 'node:util';
+import { findNginx } from '@graminsta/topology';
 
 /**
  * Hosts in Linux network namespaces for end-to-end tests (root only): each namespace is joined to
@@ -20,8 +21,7 @@ export const IP_BIN = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].fin
 export function netnsMissing(): string | null {
   if (process.getuid?.() !== 0) return 'they need root';
   if (IP_BIN === undefined) return 'no `ip` command (iproute2)';
-  if (!existsSync(process.env.NGINX_BIN ?? '/usr/sbin/nginx'))
-    return 'no nginx (NGINX_BIN or /usr/sbin/nginx)';
+  if (findNginx() === undefined) return 'no nginx (NGINX_BIN, /usr/sbin/nginx or /usr/bin/nginx)';
   return null;
 }
 

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { freePort, GRAMINSTA_BIN, watchStart } from './server-process.ts';
+import { freePort } from '@graminsta/topology';
+import { GRAMINSTA_BIN, startGraminsta } from '../graminsta-bin.ts';
 
 /** Stage 1 whatever the test database: PGlite in `dataDir`, no DATABASE_URL inherited. */
 function stage1Env(dataDir: string, extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -25,12 +26,9 @@ export async function startStage1(
   port?: number,
   extra: Record<string, string> = {},
 ): Promise<Stage1Process> {
-  const child = spawn(process.execPath, [GRAMINSTA_BIN, 'start'], {
-    env: stage1Env(dataDir, { HOST: '127.0.0.1', PORT: String(port ?? (await freePort())), ...extra }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const { url: ready, output, exited } = watchStart(child);
-  return { url: await ready, child, output, exited };
+  const env = stage1Env(dataDir, { HOST: '127.0.0.1', PORT: String(port ?? (await freePort())), ...extra });
+  const server = await startGraminsta(['start'], env);
+  return { url: server.announced, child: server.process, output: server.output, exited: server.exited };
 }
 
 /** Runs one `graminsta <args>` command on the folder to its end (or SIGTERM once `stopOn` shows). */

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { expect } from 'vitest';
-import type { WorkloadReport } from '../../../../bench/lib/workload.ts';
+import type { WorkloadReport } from '@graminsta/loadgen';
 
 /** Reads that failed after the balancer's retries: the promise of stage 4 is that there are none. */
 export function failedReads(report: WorkloadReport): Record<string, number> {

@@ -1,7 +1,9 @@
-/** Renders the nginx configs of the stage-4 load balancers (one nginx process per tier). */
+/**
+ * Renders the nginx configs of the stage-4 load balancers (one nginx process per tier). Paths are
+ * relative to nginx's prefix folder, and the pid file and error log come from its command line
+ * (nginx.ts), so one config runs under any prefix.
+ */
 export interface BalancerConfig {
-  /** Folder for nginx's pid, temp files and logs. */
-  prefix: string;
   listenHost: string;
   listenPort: number;
   /** Instances of the tier: host:port. */
@@ -12,19 +14,17 @@ export interface BalancerConfig {
   websockets?: boolean;
 }
 
-const common = (c: BalancerConfig) => `
+const common = () => `
 worker_processes 1;
-pid ${c.prefix}/nginx.pid;
-error_log ${c.prefix}/error.log warn;
 ${process.getuid?.() === 0 ? 'user root;' : ''}
 events { worker_connections 2048; }
 http {
   access_log off;
-  client_body_temp_path ${c.prefix}/client_body;
-  proxy_temp_path ${c.prefix}/proxy;
-  fastcgi_temp_path ${c.prefix}/fastcgi;
-  uwsgi_temp_path ${c.prefix}/uwsgi;
-  scgi_temp_path ${c.prefix}/scgi;
+  client_body_temp_path client_body;
+  proxy_temp_path proxy;
+  fastcgi_temp_path fastcgi;
+  uwsgi_temp_path uwsgi;
+  scgi_temp_path scgi;
   server_tokens off;
   map $http_upgrade $connection_upgrade { default upgrade; '' close; }
 `;
@@ -74,7 +74,7 @@ export function renderBalancer(c: BalancerConfig): string {
       proxy_send_timeout 1h;
     }`
     : '';
-  return `${common(c)}${upstream('tier', c.upstreams)}${c.storage ? upstream('storage', c.storage) : ''}
+  return `${common()}${upstream('tier', c.upstreams)}${c.storage ? upstream('storage', c.storage) : ''}
   server {
     listen ${c.listenHost}:${c.listenPort};
     client_max_body_size 1m;

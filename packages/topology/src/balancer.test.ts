@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { renderBalancer } from './nginx.ts';
+import { renderBalancer } from './balancer.ts';
 
 describe('the stage-4 balancer config', () => {
   const conf = renderBalancer({
-    prefix: '/tmp/lb',
     listenHost: '127.0.0.1',
     listenPort: 8081,
     upstreams: ['127.0.0.1:9001', '127.0.0.1:9002'],

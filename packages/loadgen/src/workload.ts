@@ -3,7 +3,7 @@
  * views, comments, likes, uploads) through one public URL, for a set time or number of actions.
  * Failover tests run it in-process while they stop instances; `bench/load-driver.ts` is its CLI.
  */
-import { syntheticJpeg } from './images.ts';
+import { syntheticJpeg } from './synthetic-jpeg.ts';
 import { seededRandom, type Random } from './random.ts';
 import { PhotoPool, runAction, type ActionContext } from './workload-actions.ts';
 import { WorkloadHttp, checkTarget } from './workload-http.ts';

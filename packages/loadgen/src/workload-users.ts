@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { seededRandom } from './random.ts';
-import { logInOne } from './sessions.ts';
+import { logInOne } from './log-in.ts';
 import { PhotoPool, runAction } from './workload-actions.ts';
 import { WorkloadHttp } from './workload-http.ts';
 import { WorkloadStats } from './workload-stats.ts';

@@ -1,0 +1,30 @@
+import { createServer } from 'node:net';
+
+function listenOnce(port: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(null));
+    server.listen(port, '127.0.0.1', () => {
+      const address = server.address();
+      const taken = typeof address === 'object' && address ? address.port : null;
+      server.close(() => resolve(taken));
+    });
+  });
+}
+
+/** A TCP port free on loopback right now: the OS picks it, and it is released for a child to take. */
+export async function freePort(): Promise<number> {
+  const port = await listenOnce(0);
+  if (port === null) throw new Error('the OS gave no free loopback port');
+  return port;
+}
+
+/** Two consecutive free ports, P and P+1: a stage's web front takes P, its API P+1. */
+export async function freePortPair(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const p = 20_000 + Math.floor(Math.random() * 20_000);
+    if ((await listenOnce(p)) !== null && (await listenOnce(p + 1)) !== null) return p;
+  }
+  throw new Error('no free port pair');
+}
