@@ -10,7 +10,8 @@ const MAX_ID = 2n ** 63n - 1n;
  */
 export const Id = text()
   .max(19)
-  .regex(/^[0-9]{1,19}$/, 'must be a decimal id')
+  // abort: the range check below must never see a value that is not digits (BigInt would throw).
+  .regex(/^[0-9]{1,19}$/, { message: 'must be a decimal id', abort: true })
   .refine((value) => BigInt(value) <= MAX_ID, 'must be a decimal id below 2^63');
 
 export const Cursor = text().min(1).max(200);

@@ -1,0 +1,35 @@
+import type { HandlersOf } from './handler.ts';
+
+type PhotoEndpoints =
+  | 'createUpload'
+  | 'createPhoto'
+  | 'getPhoto'
+  | 'deletePhoto'
+  | 'like'
+  | 'unlike'
+  | 'listComments'
+  | 'addComment'
+  | 'deleteComment';
+
+export const photoHandlers: HandlersOf<PhotoEndpoints> = {
+  createUpload: async ({ body, userId, services }) => services.photos.createUpload(userId, body),
+  createPhoto: async ({ body, userId, services }) => services.photos.createPhoto(userId, body),
+  getPhoto: async ({ params, userId, services }) => services.photos.getPhoto(params.id, userId),
+  deletePhoto: async ({ params, userId, services }) => {
+    await services.photos.deletePhoto(userId, params.id);
+    return { ok: true };
+  },
+  like: async ({ params, userId, services }) => services.photos.like(userId, params.id),
+  unlike: async ({ params, userId, services }) => services.photos.unlike(userId, params.id),
+  listComments: async ({ params, query, userId, services }) => {
+    // Comments of a photo the caller may not see are not found either.
+    await services.photos.getPhoto(params.id, userId);
+    return services.comments.list(params.id, query);
+  },
+  addComment: async ({ params, body, userId, services }) =>
+    services.comments.create(userId, params.id, body.body),
+  deleteComment: async ({ params, userId, services }) => {
+    await services.comments.delete(userId, params.id);
+    return { ok: true };
+  },
+};
