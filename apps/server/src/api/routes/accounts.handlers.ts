@@ -1,6 +1,6 @@
-import type { HandlersOf } from './handler.ts';
+import type { Handlers } from './handler.ts';
 
-export const accountHandlers: HandlersOf<'signUp' | 'logIn' | 'logOut' | 'getMe' | 'updateMe'> = {
+export const accountHandlers = {
   signUp: async ({ body, ip, services, cookie }) => {
     const session = await services.accounts.signUp(body, { ip });
     cookie.set(session.token);
@@ -18,4 +18,4 @@ export const accountHandlers: HandlersOf<'signUp' | 'logIn' | 'logOut' | 'getMe'
   },
   getMe: async ({ userId, services }) => services.accounts.getMe(userId),
   updateMe: async ({ userId, body, services }) => services.accounts.updateMe(userId, body),
-};
+} satisfies Partial<Handlers>;

@@ -1,8 +1,6 @@
-import type { HandlersOf } from './handler.ts';
+import type { Handlers } from './handler.ts';
 
-type FeedEndpoints = 'feed' | 'explore' | 'tag' | 'notifications' | 'markNotificationsRead';
-
-export const feedHandlers: HandlersOf<FeedEndpoints> = {
+export const feedHandlers = {
   feed: async ({ query, userId, services }) => services.feed.home(userId, query),
   explore: async ({ query, userId, services }) => services.feed.explore(userId, query),
   tag: async ({ params, query, userId, services }) =>
@@ -10,4 +8,4 @@ export const feedHandlers: HandlersOf<FeedEndpoints> = {
   notifications: async ({ query, userId, services }) => services.notifications.list(userId, query),
   markNotificationsRead: async ({ body, userId, services }) =>
     services.notifications.markRead(userId, body?.upTo),
-};
+} satisfies Partial<Handlers>;

@@ -30,6 +30,3 @@ export type Handler<N extends EndpointName> = (call: Call<N>) => Promise<Answer<
 
 /** One handler per endpoint of the table: a missing one, or a wrong answer, is a type error. */
 export type Handlers = { [N in EndpointName]: Handler<N> };
-
-/** The handlers of some endpoints, for a file that serves one area of the API. */
-export type HandlersOf<N extends EndpointName> = Pick<Handlers, N>;

@@ -1,17 +1,6 @@
-import type { HandlersOf } from './handler.ts';
+import type { Handlers } from './handler.ts';
 
-type PhotoEndpoints =
-  | 'createUpload'
-  | 'createPhoto'
-  | 'getPhoto'
-  | 'deletePhoto'
-  | 'like'
-  | 'unlike'
-  | 'listComments'
-  | 'addComment'
-  | 'deleteComment';
-
-export const photoHandlers: HandlersOf<PhotoEndpoints> = {
+export const photoHandlers = {
   createUpload: async ({ body, userId, services }) => services.photos.createUpload(userId, body),
   createPhoto: async ({ body, userId, services }) => services.photos.createPhoto(userId, body),
   getPhoto: async ({ params, userId, services }) => services.photos.getPhoto(params.id, userId),
@@ -32,4 +21,4 @@ export const photoHandlers: HandlersOf<PhotoEndpoints> = {
     await services.comments.delete(userId, params.id);
     return { ok: true };
   },
-};
+} satisfies Partial<Handlers>;

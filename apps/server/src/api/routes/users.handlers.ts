@@ -1,9 +1,6 @@
-import type { HandlersOf } from './handler.ts';
+import type { Handlers } from './handler.ts';
 
-type UserEndpoints =
-  'getProfile' | 'listUserPhotos' | 'listFollowers' | 'listFollowing' | 'follow' | 'unfollow' | 'searchUsers';
-
-export const userHandlers: HandlersOf<UserEndpoints> = {
+export const userHandlers = {
   getProfile: async ({ params, userId, services }) => services.users.getProfile(params.username, userId),
   listUserPhotos: async ({ params, query, userId, services }) =>
     services.photos.listByUser(params.username, userId, query),
@@ -12,4 +9,4 @@ export const userHandlers: HandlersOf<UserEndpoints> = {
   follow: async ({ params, userId, services }) => services.users.follow(userId, params.username),
   unfollow: async ({ params, userId, services }) => services.users.unfollow(userId, params.username),
   searchUsers: async ({ query, services }) => services.users.search(query.q, query),
-};
+} satisfies Partial<Handlers>;
