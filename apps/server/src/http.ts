@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { apiPlugin } from './api/api.plugin.ts';
 import { registerErrorHandling } from './api/errors.ts';
 import { observeRequests, registerMetricsRoute, type Metrics } from './api/metrics.ts';
-import { collectOpenApi } from './api/openapi.ts';
+import { openApiDocument } from './api/openapi.ts';
 import { originTrust } from './api/origins.ts';
 import { storagePlugin, type StorageOptions } from './storage/storage.plugin.ts';
 import { listenerBounds } from './http-bounds.ts';
@@ -60,7 +60,7 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
-  const openApi = collectOpenApi(app, { title: 'Graminsta API', version: '1.0.0' });
+  const openApi = openApiDocument({ title: 'Graminsta API', version: '1.0.0' });
 
   const hsts = isHttps(opts.config.PUBLIC_API_URL) || isHttps(opts.config.PUBLIC_WEB_URL);
   app.addHook('onRequest', async (request, reply) => {

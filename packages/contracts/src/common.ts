@@ -10,7 +10,7 @@ const MAX_ID = 2n ** 63n - 1n;
  */
 export const Id = text()
   .max(19)
-  // abort: the refine below parses with BigInt, which throws on anything but digits.
+  // abort: the range check below must never see a value that is not digits (BigInt would throw).
   .regex(/^[0-9]{1,19}$/, { message: 'must be a decimal id', abort: true })
   .refine((value) => BigInt(value) <= MAX_ID, 'must be a decimal id below 2^63');
 

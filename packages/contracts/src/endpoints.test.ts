@@ -38,5 +38,7 @@ describe('the endpoint table', () => {
     expect(Id.safeParse('12345678901234567890').success).toBe(false);
     expect(Id.safeParse('0x10').success).toBe(false);
     expect(Id.safeParse('').success).toBe(false);
+    // Refused, not thrown: a thrown error would answer 500 where 400 is due.
+    expect(Id.safeParse('abcdef').success).toBe(false);
   });
 });

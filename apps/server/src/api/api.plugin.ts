@@ -5,10 +5,7 @@ import type { OriginTrust } from './origins.ts';
 import './route-config.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { registerRateLimits } from './rate-limit.ts';
-import { accountRoutes } from './routes/accounts.routes.ts';
-import { feedRoutes } from './routes/feed.routes.ts';
-import { photoRoutes } from './routes/photos.routes.ts';
-import { userRoutes } from './routes/users.routes.ts';
+import { registerEndpoints } from './routes/register.ts';
 
 export interface ApiOptions {
   services: Services;
@@ -17,7 +14,7 @@ export interface ApiOptions {
   openApi: () => unknown;
 }
 
-/** The JSON API under /api/v1. Load order: auth hook, then the routes that rely on it. */
+/** The JSON API under /api/v1, one route per endpoint of the table. Load order: hooks, then routes. */
 export async function apiPlugin(app: FastifyInstance, opts: ApiOptions): Promise<void> {
   // The API speaks JSON only: any other body type is a 415, not a confusing 400.
   app.removeContentTypeParser('text/plain');
@@ -29,14 +26,7 @@ export async function apiPlugin(app: FastifyInstance, opts: ApiOptions): Promise
   // After auth (per-account budgets need the user), before idempotency claims a key.
   registerRateLimits(app, opts.services.limits);
   registerIdempotency(app, opts.services.idempotency);
-  await app.register(
-    async (v1) => {
-      await v1.register(accountRoutes, { services: opts.services, secureCookies: opts.secureCookies });
-      await v1.register(userRoutes, { services: opts.services });
-      await v1.register(photoRoutes, { services: opts.services });
-      await v1.register(feedRoutes, { services: opts.services });
-    },
-    { prefix: '/api/v1' },
-  );
+  // Idempotency wraps the handler of each POST route as it is added, so the routes come after.
+  registerEndpoints(app, { services: opts.services, secureCookies: opts.secureCookies });
   app.get('/api/openapi.json', { logLevel: 'warn', config: { auth: 'none' } }, async () => opts.openApi());
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, RouteHandlerMethod } from 'fastify';
+import { endpoints } from '@graminsta/contracts';
 import { IdempotencyService } from '@graminsta/core';
 import { withCommitGuard } from '@graminsta/platform';
 
@@ -9,7 +10,7 @@ declare module 'fastify' {
 }
 
 // Sign-up and log-in answers hold session tokens, which are never stored: those two stay out.
-const EXEMPT = new Set(['/api/v1/accounts', '/api/v1/sessions']);
+const EXEMPT = new Set<string>([endpoints.signUp.path, endpoints.logIn.path]);
 
 /**
  * POSTs with an Idempotency-Key return their first answer on retry, and apply once: the key is

@@ -1,13 +1,13 @@
-import type { FastifyContextConfig } from 'fastify';
+import type { Auth, HttpMethod, LimitedAction } from '@graminsta/contracts';
 
-/** What the document needs to know of a route to say which errors it can answer. */
+/** What the document needs to know of an endpoint to say which errors it can answer. */
 export interface ErrorSource {
-  method: string;
+  method: HttpMethod;
   hasParams: boolean;
   hasInput: boolean;
   hasBody: boolean;
-  auth: NonNullable<FastifyContextConfig['auth']>;
-  rateLimit: FastifyContextConfig['rateLimit'];
+  auth: Auth;
+  rateLimit: LimitedAction | undefined;
 }
 
 /** Each error answer once, as a shared response; operations refer to them by status. */
@@ -44,26 +44,24 @@ const ERROR_ANSWERS: Record<number, { name: string; description: string }> = {
   },
 };
 
-export const isErrorStatus = (status: string) => Number(status) in ERROR_ANSWERS;
-
 export function errorRef(status: string | number) {
   const answer = ERROR_ANSWERS[Number(status)];
   if (!answer) throw new Error(`no shared error answer for ${status}`);
   return { $ref: `#/components/responses/${answer.name}` };
 }
 
-/** The errors a route can answer, read from what it takes and what its config declares. */
-export function errorStatusesOf(route: ErrorSource): number[] {
+/** The errors an endpoint can answer, read from what it takes, its auth and its rate limit. */
+export function errorStatusesOf(e: ErrorSource): number[] {
   const statuses = new Set<number>([500]);
-  if (route.hasInput) statuses.add(400);
-  if (route.auth !== 'none') statuses.add(401);
+  if (e.hasInput) statuses.add(400);
+  if (e.auth !== 'none') statuses.add(401);
   // Writes: ownership checks, and the cookie guard against cross-site origins.
-  if (route.method !== 'get' && route.auth !== 'none') statuses.add(403);
-  if (route.hasParams) statuses.add(404);
+  if (e.method !== 'GET' && e.auth !== 'none') statuses.add(403);
+  if (e.hasParams) statuses.add(404);
   // An authenticated POST may carry an Idempotency-Key that is taken or in flight.
-  if (route.method === 'post' && route.auth !== 'none') statuses.add(409);
-  if (route.hasBody) statuses.add(413).add(415);
-  if (route.rateLimit) statuses.add(429);
+  if (e.method === 'POST' && e.auth !== 'none') statuses.add(409);
+  if (e.hasBody) statuses.add(413).add(415);
+  if (e.rateLimit) statuses.add(429);
   return [...statuses].sort((a, b) => a - b);
 }
 

@@ -1,11 +1,8 @@
-import Fastify from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import { endpoints } from '@graminsta/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declaredApiRoutes, type DeclaredRoute } from '../testing/api-routes.ts';
 import { createTestApp, type TestApp } from '../testing/test-app.ts';
-import { collectOpenApi } from './openapi.ts';
-import './route-config.ts';
+import { buildOpenApi } from './openapi.ts';
 
 type Op = {
   operationId: string;
@@ -41,7 +38,7 @@ describe('the served OpenAPI document', () => {
   beforeAll(async () => {
     t = await createTestApp();
     doc = (await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
-    routes = await declaredApiRoutes(t.comp.services);
+    routes = declaredApiRoutes();
   });
   afterAll(() => t.close());
 
@@ -98,28 +95,31 @@ describe('the served OpenAPI document', () => {
   });
 });
 
-describe('collectOpenApi', () => {
-  it('documents 429 with Retry-After on rate-limited routes, and leaves wildcard routes out', async () => {
-    const app = Fastify().withTypeProvider<ZodTypeProvider>();
-    app.setValidatorCompiler(validatorCompiler);
-    app.setSerializerCompiler(serializerCompiler);
-    const openApi = collectOpenApi(app, { title: 't', version: '1' });
-    const body = z.object({ text: z.string().max(10) });
-    const schema = { body, response: { 201: z.object({ ok: z.boolean() }) } };
-    app.post('/api/v1/things', { config: { auth: 'required', rateLimit: 'comment' }, schema }, async () => ({
-      ok: true,
-    }));
-    app.post('/api/v1/free', { config: { auth: 'optional' }, schema }, async () => ({ ok: true }));
-    app.get('/api/v1/files/*', { config: { auth: 'none' }, schema: {} }, async () => 'bytes');
-    await app.ready();
-    const doc = openApi() as Doc;
-    expect(Object.keys(doc.paths).sort()).toEqual(['/api/v1/free', '/api/v1/things']);
-    const limited = doc.paths['/api/v1/things']!.post!;
+describe('buildOpenApi', () => {
+  const doc = buildOpenApi({ title: 't', version: '1' }) as unknown as Doc;
+
+  it('has exactly one operation per endpoint of the table, under its path, method and operationId', () => {
+    const described = operations(doc).map(({ path, method, op }) => `${method} ${path} ${op.operationId}`);
+    const declared = Object.values(endpoints).map(
+      (e) => `${e.method.toLowerCase()} ${e.path.replace(/:(\w+)/g, '{$1}')} ${e.operationId}`,
+    );
+    expect(described.sort()).toEqual(declared.sort());
+  });
+
+  it('documents 429 with Retry-After exactly on rate-limited endpoints', () => {
+    const limited = doc.paths['/api/v1/photos/{id}/comments']!.post!;
     expect(limited.responses['429']).toEqual({ $ref: '#/components/responses/TooManyRequests' });
-    expect(doc.paths['/api/v1/free']!.post!.responses['429']).toBeUndefined();
-    expect(doc.paths['/api/v1/free']!.post!.security).toEqual(SECURITY.optional);
+    expect(doc.paths['/api/v1/photos/{id}']!.get!.responses['429']).toBeUndefined();
     const tooMany = doc.components.responses.TooManyRequests as { headers?: Record<string, unknown> };
     expect(tooMany.headers?.['Retry-After']).toBeDefined();
-    await app.close();
+  });
+
+  it("adds an entry's own error statuses to those its kind can answer", () => {
+    expect(doc.paths['/api/v1/accounts']!.post!.responses['409']).toEqual({
+      $ref: '#/components/responses/Conflict',
+    });
+    expect(doc.paths['/api/v1/photos']!.post!.responses['404']).toEqual({
+      $ref: '#/components/responses/NotFound',
+    });
   });
 });

@@ -11,7 +11,7 @@ describe('auth markers on API routes', () => {
   let routes: DeclaredRoute[];
   beforeAll(async () => {
     t = await createTestApp();
-    routes = await declaredApiRoutes(t.comp.services);
+    routes = declaredApiRoutes();
   });
   afterAll(() => t.close());
 

@@ -1,0 +1,22 @@
+import type { Handlers } from './handler.ts';
+
+export const photoHandlers = {
+  createUpload: async ({ body, userId, services }) => services.photos.createUpload(userId, body),
+  createPhoto: async ({ body, userId, services }) => services.photos.createPhoto(userId, body),
+  getPhoto: async ({ params, userId, services }) => services.photos.getPhoto(params.id, userId),
+  deletePhoto: async ({ params, userId, services }) => {
+    await services.photos.deletePhoto(userId, params.id);
+    return { ok: true };
+  },
+  like: async ({ params, userId, services }) => services.photos.like(userId, params.id),
+  unlike: async ({ params, userId, services }) => services.photos.unlike(userId, params.id),
+  // The comment service answers not found for a photo the caller may not see.
+  listComments: async ({ params, query, userId, services }) =>
+    services.comments.list(params.id, userId, query),
+  addComment: async ({ params, body, userId, services }) =>
+    services.comments.create(userId, params.id, body.body),
+  deleteComment: async ({ params, userId, services }) => {
+    await services.comments.delete(userId, params.id);
+    return { ok: true };
+  },
+} satisfies Partial<Handlers>;
