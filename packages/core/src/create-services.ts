@@ -1,4 +1,4 @@
-import type { BlobStore, Cache, Db, PubSub, Queue } from '@graminsta/platform';
+import type { BlobStore, Db, PubSub, Queue } from '@graminsta/platform';
 import { AccountServiceImpl } from './accounts/account.service.ts';
 import { LoginThrottle } from './accounts/login-throttle.ts';
 import { EventServiceImpl } from './events/event.service.ts';
@@ -16,7 +16,6 @@ import { UserServiceImpl } from './users/user.service.ts';
 export interface CoreDeps {
   db: Db;
   blobs: BlobStore;
-  cache: Cache;
   queue: Queue;
   pubsub: PubSub;
   maxImagePixels: number;

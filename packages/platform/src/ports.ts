@@ -46,13 +46,6 @@ export interface BlobStore {
   createUploadTarget(req: UploadTargetRequest): Promise<UploadTargetSpec>;
 }
 
-export interface Cache {
-  get<T extends Json>(key: string): Promise<T | undefined>;
-  set(key: string, value: Json, ttlSeconds?: number): Promise<void>;
-  delete(keys: string[]): Promise<void>;
-  close(): Promise<void>;
-}
-
 export interface JobOptions {
   /** Same id while a job is pending: enqueued once. */
   jobId?: string;
