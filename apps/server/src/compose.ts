@@ -13,7 +13,6 @@ import {
   type Config,
   type Database,
   type PubSub,
-  type Queue,
 } from '@graminsta/platform';
 import {
   MIGRATIONS_FOLDER,
@@ -21,6 +20,7 @@ import {
   createServices,
   limitSettings,
   type LimitOverrides,
+  type JobQueue,
   type Services,
 } from '@graminsta/core';
 import type { Metrics } from './api/metrics.ts';
@@ -30,7 +30,7 @@ export interface Composition {
   database: Database;
   blobs: BlobStore;
   localStore: LocalDiskBlobStore | null;
-  queue: Queue;
+  queue: JobQueue;
   pubsub: PubSub;
   services: Services;
   secret: string;
@@ -90,7 +90,7 @@ export async function compose(
   const pubsub: PubSub = config.DATABASE_URL
     ? new PostgresPubSub({ url: config.DATABASE_URL })
     : new MemoryPubSub();
-  const queue: Queue = config.DATABASE_URL
+  const queue: JobQueue = config.DATABASE_URL
     ? new PostgresQueue({ db: database.db, wakeup: pubsub })
     : new MemoryQueue();
 

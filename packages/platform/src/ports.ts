@@ -58,12 +58,17 @@ export interface JobContext {
   attempt: number;
 }
 
+/** The payload reaches the handler as stored: whoever registers it checks its shape. */
 export type JobHandler = (payload: Json, job: JobContext) => Promise<void>;
 
-export interface Queue {
-  enqueue(name: string, payload: Json, opts?: JobOptions): Promise<void>;
+/** Job names → payload types (core's jobs/jobs.ts is the one such table). */
+export type JobMap = Record<string, Json>;
+
+export interface Queue<J extends JobMap = JobMap> {
+  /** The payload type follows from the name: enqueuing a job with another job's payload fails to compile. */
+  enqueue<N extends keyof J & string>(name: N, payload: J[N], opts?: JobOptions): Promise<void>;
   /** Starts consuming jobs of `name` in this process (worker role). */
-  process(name: string, handler: JobHandler, opts?: { concurrency?: number }): void;
+  process(name: keyof J & string, handler: JobHandler, opts?: { concurrency?: number }): void;
   close(): Promise<void>;
 }
 
