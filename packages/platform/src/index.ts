@@ -8,6 +8,8 @@ export * from './queue/memory.queue.ts';
 export * from './pubsub/memory.pubsub.ts';
 export * from './blob/upload-signature.ts';
 export * from './blob/local-disk.blob-store.ts';
+export * from './blob/upload-stream.ts';
+export * from './blob/read-bounded.ts';
 export * from './queue/postgres.queue.ts';
 export * from './pubsub/postgres.pubsub.ts';
 export * from './secret.ts';

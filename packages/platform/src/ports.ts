@@ -33,8 +33,21 @@ export interface UploadTargetSpec {
   fields?: Record<string, string>;
 }
 
+export interface PutStreamOptions {
+  /** A body longer than this is refused with PayloadTooLargeError, and nothing is kept. */
+  maxBytes?: number;
+  /**
+   * Called once the whole body is received and durable, but not yet under its key; the object
+   * appears when `place` runs (inside a transaction that claims the key, say). If `commit` throws
+   * or returns without calling `place`, nothing is kept; a placed object stays either way.
+   */
+  commit?: (place: () => Promise<void>) => Promise<void>;
+}
+
 export interface BlobStore {
   put(key: string, body: Buffer, contentType: string): Promise<void>;
+  /** Stores a body read from a stream, never held whole in memory; resolves with its size. */
+  putStream(key: string, body: Readable, contentType: string, opts?: PutStreamOptions): Promise<number>;
   get(key: string): Promise<StoredObject | null>;
   /** The object as a stream (the caller must consume or destroy it); null when missing. */
   stream(key: string): Promise<StoredStream | null>;
