@@ -2,21 +2,17 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   LocalDiskBlobStore,
-  MemoryCache,
   MemoryPubSub,
   MemoryQueue,
   PostgresPubSub,
   PostgresQueue,
-  InvalidatingCache,
   loadOrCreateSecret,
   openDatabase,
   readPgliteTemplate,
   type BlobStore,
-  type Cache,
   type Config,
   type Database,
   type PubSub,
-  type Queue,
 } from '@graminsta/platform';
 import {
   MIGRATIONS_FOLDER,
@@ -24,6 +20,7 @@ import {
   createServices,
   limitSettings,
   type LimitOverrides,
+  type JobQueue,
   type Services,
 } from '@graminsta/core';
 import type { Metrics } from './api/metrics.ts';
@@ -33,8 +30,7 @@ export interface Composition {
   database: Database;
   blobs: BlobStore;
   localStore: LocalDiskBlobStore | null;
-  cache: Cache;
-  queue: Queue;
+  queue: JobQueue;
   pubsub: PubSub;
   services: Services;
   secret: string;
@@ -94,10 +90,9 @@ export async function compose(
   const pubsub: PubSub = config.DATABASE_URL
     ? new PostgresPubSub({ url: config.DATABASE_URL })
     : new MemoryPubSub();
-  const queue: Queue = config.DATABASE_URL
+  const queue: JobQueue = config.DATABASE_URL
     ? new PostgresQueue({ db: database.db, wakeup: pubsub })
     : new MemoryQueue();
-  const cache: Cache = new InvalidatingCache(new MemoryCache({ maxEntries: 10_000 }), pubsub);
 
   // With no public URL configured (stage 1), storage links are relative to the API's origin,
   // so they work whichever host name the browser used to reach this process.
@@ -112,7 +107,6 @@ export async function compose(
   const services = createServices({
     db: database.db,
     blobs,
-    cache,
     queue,
     pubsub,
     maxImagePixels: config.MAX_IMAGE_PIXELS,
@@ -126,7 +120,6 @@ export async function compose(
     database,
     blobs,
     localStore,
-    cache,
     queue,
     pubsub,
     services,
@@ -135,7 +128,6 @@ export async function compose(
     async close() {
       await queue.close();
       await pubsub.close();
-      await cache.close();
       await database.close();
     },
   };

@@ -1,4 +1,5 @@
-import type { BlobStore, Cache, Db, PubSub, Queue } from '@graminsta/platform';
+import type { BlobStore, Db, PubSub } from '@graminsta/platform';
+import type { JobQueue } from './jobs/jobs.ts';
 import { AccountServiceImpl } from './accounts/account.service.ts';
 import { LoginThrottle } from './accounts/login-throttle.ts';
 import { EventServiceImpl } from './events/event.service.ts';
@@ -16,8 +17,7 @@ import { UserServiceImpl } from './users/user.service.ts';
 export interface CoreDeps {
   db: Db;
   blobs: BlobStore;
-  cache: Cache;
-  queue: Queue;
+  queue: JobQueue;
   pubsub: PubSub;
   maxImagePixels: number;
   /** Declared upload bytes one account may have in flight. */

@@ -17,7 +17,7 @@ export {
 } from './notifications/notification.service.ts';
 export { EventServiceImpl, type EventServiceDeps, userChannel } from './events/event.service.ts';
 export { PhotoServiceImpl, type PhotoServiceDeps } from './photos/photo.service.ts';
-export { PHOTO_PROCESS_JOB } from './photos/photo.processor.ts';
+export * from './jobs/jobs.ts';
 export { extractTags } from './photos/tags.ts';
 export { CommentServiceImpl, type CommentServiceDeps } from './social/comment.service.ts';
 export { FeedServiceImpl, type FeedServiceDeps } from './feed/feed.service.ts';

@@ -22,6 +22,7 @@ import type {
   UserSummary,
   Notification,
   EventType,
+  EventData,
 } from '@graminsta/contracts';
 import type { Unsubscribe } from '@graminsta/platform';
 import type { Db } from '@graminsta/platform';
@@ -114,8 +115,11 @@ export interface Notifier {
 }
 
 export interface EventService {
-  /** Stores the event in the user's log (kept ≥ 24 h) and publishes it on pub/sub. */
-  publish(userId: string, type: EventType, data: Record<string, unknown>): Promise<UserEvent>;
+  /**
+   * Stores the event in the user's log (kept ≥ 24 h) and publishes it on pub/sub. The contracts'
+   * union ties `data` to `type`: a `photo.ready` without its photo does not compile.
+   */
+  publish<T extends EventType>(userId: string, type: T, data: EventData<T>): Promise<UserEvent>;
   /** Every kept event after `lastEventId`, oldest first. */
   since(userId: string, lastEventId: string): Promise<UserEvent[]>;
   /** Live events for one user, from any instance. */

@@ -22,12 +22,7 @@ const address = z
 const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: optionalUrl,
-  DATABASE_REPLICA_URLS: list,
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-  REDIS_URL: optionalUrl,
-  S3_ENDPOINT: optionalUrl,
-  S3_BUCKET: z.string().min(1).optional(),
-  S3_REGION: z.string().min(1).default('us-east-1'),
   CDN_URL: optionalUrl,
   PUBLIC_API_URL: optionalUrl,
   PUBLIC_WEB_URL: optionalUrl,
@@ -37,7 +32,6 @@ const EnvSchema = z.object({
   ROLES: list.pipe(z.array(z.enum(ALL_ROLES))),
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(86400).default(30),
   /** Signs upload URLs; generated and kept in DATA_DIR when unset. */
   SECRET: z.string().min(16).optional(),
   INSTANCE_ID: z.string().min(1).optional(),
@@ -87,7 +81,5 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const cfg = result.data;
-  if (cfg.S3_ENDPOINT && !cfg.S3_BUCKET)
-    throw new ConfigError('Invalid configuration:\n  S3_BUCKET: required when S3_ENDPOINT is set');
   return { ...cfg, roles: cfg.ROLES.length > 0 ? cfg.ROLES : [...ALL_ROLES] };
 }

@@ -33,8 +33,21 @@ export interface UploadTargetSpec {
   fields?: Record<string, string>;
 }
 
+export interface PutStreamOptions {
+  /** A body longer than this is refused with PayloadTooLargeError, and nothing is kept. */
+  maxBytes?: number;
+  /**
+   * Called once the whole body is received and durable, but not yet under its key; the object
+   * appears when `place` runs (inside a transaction that claims the key, say). If `commit` throws
+   * or returns without calling `place`, nothing is kept; a placed object stays either way.
+   */
+  commit?: (place: () => Promise<void>) => Promise<void>;
+}
+
 export interface BlobStore {
   put(key: string, body: Buffer, contentType: string): Promise<void>;
+  /** Stores a body read from a stream, never held whole in memory; resolves with its size. */
+  putStream(key: string, body: Readable, contentType: string, opts?: PutStreamOptions): Promise<number>;
   get(key: string): Promise<StoredObject | null>;
   /** The object as a stream (the caller must consume or destroy it); null when missing. */
   stream(key: string): Promise<StoredStream | null>;
@@ -44,13 +57,6 @@ export interface BlobStore {
   publicUrl(key: string): string;
   /** A short-lived target bound to one key, one content type and a maximum size. */
   createUploadTarget(req: UploadTargetRequest): Promise<UploadTargetSpec>;
-}
-
-export interface Cache {
-  get<T extends Json>(key: string): Promise<T | undefined>;
-  set(key: string, value: Json, ttlSeconds?: number): Promise<void>;
-  delete(keys: string[]): Promise<void>;
-  close(): Promise<void>;
 }
 
 export interface JobOptions {
@@ -65,12 +71,17 @@ export interface JobContext {
   attempt: number;
 }
 
+/** The payload reaches the handler as stored: whoever registers it checks its shape. */
 export type JobHandler = (payload: Json, job: JobContext) => Promise<void>;
 
-export interface Queue {
-  enqueue(name: string, payload: Json, opts?: JobOptions): Promise<void>;
+/** Job names → payload types (core's jobs/jobs.ts is the one such table). */
+export type JobMap = Record<string, Json>;
+
+export interface Queue<J extends JobMap = JobMap> {
+  /** The payload type follows from the name: enqueuing a job with another job's payload fails to compile. */
+  enqueue<N extends keyof J & string>(name: N, payload: J[N], opts?: JobOptions): Promise<void>;
   /** Starts consuming jobs of `name` in this process (worker role). */
-  process(name: string, handler: JobHandler, opts?: { concurrency?: number }): void;
+  process(name: keyof J & string, handler: JobHandler, opts?: { concurrency?: number }): void;
   close(): Promise<void>;
 }
 

@@ -120,10 +120,10 @@ describe('the /ws gateway', () => {
     await expect.poll(() => probe.messages.filter((m) => m.code === 'already_authenticated').length).toBe(5);
     expect(counting.live() - before).toBe(1);
 
-    await t.comp.services.events.publish(userId, 'notification', { kind: 'follow' });
+    await t.comp.services.events.publish(userId, 'photo.failed', { photoId: '1', reason: 'test' });
     probe.send({ type: 'ping' });
     await probe.next('pong');
-    expect(probe.messages.filter((m) => m.type === 'notification')).toHaveLength(1);
+    expect(probe.messages.filter((m) => m.type === 'photo.failed')).toHaveLength(1);
 
     await probe.close();
     await expect.poll(() => counting.live()).toBe(before);

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { PhotoService } from '@graminsta/core';
-import { receiveToTemp, verifyUploadSignature, type LocalDiskBlobStore } from '@graminsta/platform';
+import { PayloadTooLargeError, verifyUploadSignature, type LocalDiskBlobStore } from '@graminsta/platform';
 import { errorBody } from '../api/errors.ts';
 
 export interface StorageOptions {
@@ -56,20 +56,16 @@ export async function storagePlugin(app: FastifyInstance, opts: StorageOptions):
           const declared = Number(request.headers['content-length'] ?? NaN);
           // Refuse before reading: nothing is kept.
           if (Number.isFinite(declared) && declared > check.maxBytes) return tooLarge(reply, check.maxBytes);
-          let tmp: string;
-          try {
-            ({ tmp } = await receiveToTemp(store, request.raw, check.maxBytes));
-          } catch (err) {
-            if ((err as { code?: string }).code === 'payload_too_large')
-              return tooLarge(reply, check.maxBytes);
-            throw err;
-          }
           try {
             // The bytes are synced to disk before the target is claimed, and moved into place
             // before the claim commits: a second PUT (racing or late) is refused and keeps nothing.
-            await uploads.receiveUpload(key, () => store.commitTemp(tmp, key, contentType));
-          } finally {
-            await store.discardTemp(tmp);
+            await store.putStream(key, request.raw, contentType, {
+              maxBytes: check.maxBytes,
+              commit: (place) => uploads.receiveUpload(key, place),
+            });
+          } catch (err) {
+            if (err instanceof PayloadTooLargeError) return tooLarge(reply, check.maxBytes);
+            throw err;
           }
           return reply.code(201).send({ ok: true });
         },

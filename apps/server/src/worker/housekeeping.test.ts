@@ -3,7 +3,7 @@ import { rawQuery } from '@graminsta/core/testing/test-db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresQueue } from '@graminsta/platform';
 import { createTestApp, type TestApp } from '../testing/test-app.ts';
-import { HOUSEKEEPING_JOB, scheduleHousekeeping } from './housekeeping.ts';
+import { scheduleHousekeeping } from './housekeeping.ts';
 import { startWorker } from './worker.ts';
 
 const EVERY_MS = 300;
@@ -71,12 +71,8 @@ describe('housekeeping: a recurring job that removes expired, unused uploads', (
   it('is booked once per time slot on the PostgreSQL job table, however many workers book it', async () => {
     const queue = new PostgresQueue({ db: t.comp.database.db });
     const booked = async () =>
-      (
-        await rawQuery(
-          t.comp.database,
-          `select payload from jobs where name = '${HOUSEKEEPING_JOB}' order by id`,
-        )
-      ).rows;
+      (await rawQuery(t.comp.database, `select payload from jobs where name = 'housekeeping' order by id`))
+        .rows;
     const now = Date.now();
     await Promise.all([1, 2, 3].map(() => scheduleHousekeeping(queue, 60_000, -1, now)));
     const slot = Math.floor(now / 60_000) + 1;

@@ -1,8 +1,6 @@
 import type { Logger } from 'pino';
-import type { Services } from '@graminsta/core';
-import type { Queue } from '@graminsta/platform';
+import type { JobHandlers, JobQueue, Services } from '@graminsta/core';
 
-export const HOUSEKEEPING_JOB = 'housekeeping';
 export const HOUSEKEEPING_EVERY_MS = 15 * 60 * 1000;
 
 /**
@@ -10,30 +8,29 @@ export const HOUSEKEEPING_EVERY_MS = 15 * 60 * 1000;
  * worker that starts, and the run before it, books the same slot, so it runs once.
  */
 export async function scheduleHousekeeping(
-  queue: Queue,
+  queue: Pick<JobQueue, 'enqueue'>,
   everyMs: number,
   afterSlot = -1,
   now = Date.now(),
 ): Promise<void> {
   const slot = Math.max(Math.floor(now / everyMs) + 1, afterSlot + 1);
   await queue.enqueue(
-    HOUSEKEEPING_JOB,
+    'housekeeping',
     { slot },
     { jobId: `slot-${slot}`, delayMs: Math.max(0, slot * everyMs - now), attempts: 3 },
   );
 }
 
 /** A recurring job on the queue port: expired uploads (rows and bytes), old events, sessions, idempotency keys. */
-export async function startHousekeeping(
-  queue: Queue,
+export function housekeeping(
+  queue: Pick<JobQueue, 'enqueue'>,
   services: Services,
   logger: Logger,
-  everyMs = HOUSEKEEPING_EVERY_MS,
-): Promise<void> {
-  queue.process(HOUSEKEEPING_JOB, async (payload) => {
-    const slot = Number((payload as { slot?: unknown } | null)?.slot ?? 0);
+  everyMs: number,
+): JobHandlers['housekeeping'] {
+  return async ({ slot }) => {
     // The next run is booked first, so a failing sweep cannot end the chain.
-    await scheduleHousekeeping(queue, everyMs, Number.isSafeInteger(slot) ? slot : 0);
+    await scheduleHousekeeping(queue, everyMs, slot);
     const [uploads] = await Promise.all([
       services.photos.pruneExpiredUploads(),
       services.events.prune(),
@@ -41,6 +38,5 @@ export async function startHousekeeping(
       services.idempotency.prune(),
     ]);
     if (uploads > 0) logger.info({ uploads }, 'expired uploads removed');
-  });
-  await scheduleHousekeeping(queue, everyMs);
+  };
 }

@@ -207,23 +207,8 @@ export const rateLimits = pgTable(
   (t) => [index('rate_limits_expire_idx').on(t.expire)],
 );
 
-/** The PostgreSQL queue of stages 2–5 (FOR UPDATE SKIP LOCKED). */
-export const jobs = pgTable(
-  'jobs',
-  {
-    id: pk(),
-    name: text('name').notNull(),
-    jobKey: text('job_key'),
-    payload: jsonb('payload').notNull(),
-    attempts: integer('attempts').notNull().default(0),
-    maxAttempts: integer('max_attempts').notNull().default(3),
-    runAt: ts('run_at').notNull().defaultNow(),
-    lockedUntil: ts('locked_until'),
-    lastError: text('last_error'),
-    createdAt: createdAt(),
-  },
-  (t) => [index('jobs_due_idx').on(t.name, t.runAt), uniqueIndex('jobs_key_key').on(t.name, t.jobKey)],
-);
+// The queue's table lives with PostgresQueue; listed here so drizzle-kit makes its migrations.
+export { jobs } from '@graminsta/platform/queue/jobs.table';
 
 /** Results of POSTs sent with an Idempotency-Key: a retry gets the first answer, applied once. */
 export const idempotencyKeys = pgTable(

@@ -1,19 +1,17 @@
 import { createHash } from 'node:crypto';
 import { MAX_UPLOAD_BYTES } from '@graminsta/contracts';
-import { PayloadTooLargeError, readBounded, type BlobStore, type Queue } from '@graminsta/platform';
+import { PayloadTooLargeError, readBounded, type BlobStore } from '@graminsta/platform';
 import { ImageRejectedError, processImage } from '../media/image-pipeline.ts';
 import type { EventService } from '../services.ts';
-import { isId } from '../shared/pagination.ts';
+import type { JobQueue } from '../jobs/jobs.ts';
 import type { PhotoPresenter } from './photo.presenter.ts';
 import type { PhotoRepository, PhotoRow, StoredVariants } from './photo.repository.ts';
-
-export const PHOTO_PROCESS_JOB = 'photo.process';
 
 export interface PhotoProcessorDeps {
   photos: PhotoRepository;
   presenter: PhotoPresenter;
   blobs: BlobStore;
-  queue: Queue;
+  queue: Pick<JobQueue, 'enqueue'>;
   events: EventService;
   maxImagePixels: number;
 }
@@ -24,7 +22,7 @@ export class PhotoProcessor {
 
   async enqueue(photoId: string): Promise<void> {
     // jobId = photoId: a photo queued twice (create, then a restart's requeue) is processed once.
-    await this.deps.queue.enqueue(PHOTO_PROCESS_JOB, { photoId }, { jobId: photoId });
+    await this.deps.queue.enqueue('photo.process', { photoId }, { jobId: photoId });
   }
 
   async requeueStuck(): Promise<number> {
@@ -36,7 +34,7 @@ export class PhotoProcessor {
   /** Storage or database failures throw, so the queue retries; bad images end as `failed`. */
   async process(photoId: string): Promise<void> {
     const { photos, blobs } = this.deps;
-    const photo = isId(photoId) ? await photos.findById(photoId) : null;
+    const photo = await photos.findById(photoId);
     if (!photo || photo.status !== 'processing') return;
 
     const source = await blobs.stream(photo.sourceKey);

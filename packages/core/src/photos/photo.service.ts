@@ -10,7 +10,8 @@ import {
   type Photo,
   type UploadTarget,
 } from '@graminsta/contracts';
-import type { BlobStore, Db, Queue } from '@graminsta/platform';
+import type { BlobStore, Db } from '@graminsta/platform';
+import type { JobQueue } from '../jobs/jobs.ts';
 import { AppError, notFound } from '../errors.ts';
 import { RateLimitedError } from '../limits/rate-limits.ts';
 import { authorize, can } from '../policies/policy.ts';
@@ -28,7 +29,7 @@ import { UploadRepository } from './upload.repository.ts';
 export interface PhotoServiceDeps {
   db: Db;
   blobs: BlobStore;
-  queue: Queue;
+  queue: JobQueue;
   notifier: Notifier;
   events: EventService;
   maxImagePixels: number;

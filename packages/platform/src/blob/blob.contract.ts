@@ -1,6 +1,11 @@
+import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { BlobStore } from '../ports.ts';
+import { PayloadTooLargeError } from './upload-stream.ts';
+
+const chunks = (n: number, size: number) =>
+  Readable.from(Array.from({ length: n }, (_, i) => Buffer.alloc(size, i)));
 
 /** The behaviour every BlobStore adapter shares. Keys are prefixed per test so a shared bucket is fine. */
 export function blobContract(name: string, factory: () => Promise<BlobStore>): void {
@@ -38,6 +43,54 @@ export function blobContract(name: string, factory: () => Promise<BlobStore>): v
       expect(got).toMatchObject({ contentType: 'image/jpeg', size: body.length });
       expect((await buffer(got!.body)).equals(body)).toBe(true);
       expect(await store.stream(k('never.jpg'))).toBeNull();
+    });
+
+    it('stores a body streamed in chunks and answers its size', async () => {
+      expect(
+        await store.putStream(k('uploads/a'), chunks(10, 1000), 'image/jpeg', { maxBytes: 10_000 }),
+      ).toBe(10_000);
+      const got = await store.get(k('uploads/a'));
+      expect(got).toMatchObject({ size: 10_000, contentType: 'image/jpeg' });
+      expect(got?.body[9_999]).toBe(9);
+    });
+
+    it('refuses a streamed body over maxBytes and keeps nothing', async () => {
+      const put = store.putStream(k('uploads/b'), chunks(11, 1000), 'image/jpeg', { maxBytes: 10_000 });
+      await expect(put).rejects.toBeInstanceOf(PayloadTooLargeError);
+      expect(await store.head(k('uploads/b'))).toBeNull();
+    });
+
+    it('keeps nothing when a streamed body breaks off half way', async () => {
+      async function* broken() {
+        yield Buffer.alloc(100);
+        throw new Error('connection reset');
+      }
+      await expect(store.putStream(k('uploads/c'), Readable.from(broken()), 'image/jpeg')).rejects.toThrow(
+        'connection reset',
+      );
+      expect(await store.head(k('uploads/c'))).toBeNull();
+    });
+
+    it('shows a streamed object only once commit places it, and nothing when commit fails first', async () => {
+      const seenBefore: unknown[] = [];
+      await store.putStream(k('uploads/d'), chunks(2, 10), 'image/png', {
+        commit: async (place) => {
+          seenBefore.push(await store.head(k('uploads/d')));
+          await place();
+        },
+      });
+      expect(seenBefore).toEqual([null]);
+      expect(await store.head(k('uploads/d'))).toEqual({ size: 20, contentType: 'image/png' });
+
+      const refused = store.putStream(k('uploads/e'), chunks(2, 10), 'image/png', {
+        commit: async () => {
+          throw new Error('target already used');
+        },
+      });
+      await expect(refused).rejects.toThrow('target already used');
+      await store.putStream(k('uploads/f'), chunks(1, 10), 'image/png', { commit: async () => {} });
+      expect(await store.head(k('uploads/e'))).toBeNull();
+      expect(await store.head(k('uploads/f'))).toBeNull();
     });
 
     it('keeps uploaded originals private: no public URL for an uploads/ key', async () => {

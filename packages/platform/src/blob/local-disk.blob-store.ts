@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import type {
   BlobStore,
+  PutStreamOptions,
   StoredObject,
   StoredStream,
   UploadTargetRequest,
   UploadTargetSpec,
 } from '../ports.ts';
 import { assertSafeKey, isPrivateKey, isSafeKey, signUpload } from './upload-signature.ts';
+import { copyLimited } from './upload-stream.ts';
 
 export interface LocalDiskBlobStoreOptions {
   dir: string;
@@ -33,6 +36,27 @@ export class LocalDiskBlobStore implements BlobStore {
     assertSafeKey(key);
     const tmp = await this.writeTemp(body);
     await this.commitTemp(tmp, key, contentType);
+  }
+
+  /** Received whole into a synced temporary file first, so a refused or broken body leaves nothing. */
+  async putStream(
+    key: string,
+    body: Readable,
+    contentType: string,
+    opts: PutStreamOptions = {},
+  ): Promise<number> {
+    assertSafeKey(key);
+    const { tmp, result: size } = await this.fillTemp((file) =>
+      copyLimited(body, (chunk) => file.write(chunk).then(() => undefined), opts.maxBytes ?? Infinity),
+    );
+    try {
+      const place = () => this.commitTemp(tmp, key, contentType);
+      await (opts.commit ? opts.commit(place) : place());
+    } finally {
+      // Gone already once placed; otherwise the bytes were not wanted.
+      await rm(tmp, { force: true });
+    }
+    return size;
   }
 
   async get(key: string): Promise<StoredObject | null> {
@@ -122,7 +146,7 @@ export class LocalDiskBlobStore implements BlobStore {
   }
 
   /** Moves a fully written temporary file into place under `key` (the temp file is gone afterwards). */
-  async commitTemp(tmp: string, key: string, contentType: string): Promise<void> {
+  private async commitTemp(tmp: string, key: string, contentType: string): Promise<void> {
     try {
       assertSafeKey(key);
       const metaTmp = await this.writeTemp(Buffer.from(JSON.stringify({ contentType })));
@@ -136,11 +160,6 @@ export class LocalDiskBlobStore implements BlobStore {
     }
   }
 
-  /** Removes a temporary file that will not be committed (no error if it is already gone). */
-  async discardTemp(tmp: string): Promise<void> {
-    await rm(tmp, { force: true });
-  }
-
   private async writeTemp(body: Buffer): Promise<string> {
     return (await this.fillTemp((file) => file.writeFile(body))).tmp;
   }
@@ -149,7 +168,7 @@ export class LocalDiskBlobStore implements BlobStore {
    * A new temporary file, filled by `fill` and synced to disk, ready for commitTemp. If `fill`
    * throws, nothing is left behind.
    */
-  async fillTemp<T>(fill: (file: FileHandle) => Promise<T>): Promise<{ tmp: string; result: T }> {
+  private async fillTemp<T>(fill: (file: FileHandle) => Promise<T>): Promise<{ tmp: string; result: T }> {
     const tmp = await this.tempPath();
     const file = await open(tmp, 'wx');
     let result: T;
@@ -189,7 +208,3 @@ async function orNull<T>(promise: Promise<T>): Promise<T | null> {
     throw err;
   }
 }
-
-// The storage role streams upload bodies to disk through this helper.
-export { PayloadTooLargeError, receiveToTemp, writeUploadStream } from './upload-stream.ts';
-export { readBounded } from './read-bounded.ts';

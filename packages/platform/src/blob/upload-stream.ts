@@ -1,6 +1,4 @@
 import type { Readable } from 'node:stream';
-import type { LocalDiskBlobStore } from './local-disk.blob-store.ts';
-import { assertSafeKey } from './upload-signature.ts';
 
 export class PayloadTooLargeError extends Error {
   readonly code = 'payload_too_large';
@@ -10,40 +8,11 @@ export class PayloadTooLargeError extends Error {
 }
 
 /**
- * Streams an upload body to a temporary file, then moves it into place. More than `maxBytes`
- * stops the copy at once and keeps nothing; the source is paused, not destroyed, so the
- * caller can still answer 413 on the same connection.
+ * Copies `source` through `write`, one chunk at a time. More than `maxBytes` stops the copy at
+ * once with PayloadTooLargeError; the source is paused, not destroyed, so an HTTP caller can
+ * still answer 413 on the same connection. Resolves with the number of bytes copied.
  */
-export async function writeUploadStream(
-  store: LocalDiskBlobStore,
-  key: string,
-  contentType: string,
-  source: Readable,
-  maxBytes: number,
-): Promise<number> {
-  assertSafeKey(key);
-  const { tmp, size } = await receiveToTemp(store, source, maxBytes);
-  await store.commitTemp(tmp, key, contentType);
-  return size;
-}
-
-/**
- * The first half of writeUploadStream: the whole body, synced to a temporary file that the
- * caller commits (store.commitTemp) or discards (store.discardTemp). A body over `maxBytes`
- * or cut off half way leaves nothing behind.
- */
-export async function receiveToTemp(
-  store: LocalDiskBlobStore,
-  source: Readable,
-  maxBytes: number,
-): Promise<{ tmp: string; size: number }> {
-  const { tmp, result: size } = await store.fillTemp((file) =>
-    copyLimited(source, (chunk) => file.write(chunk).then(() => undefined), maxBytes),
-  );
-  return { tmp, size };
-}
-
-function copyLimited(
+export function copyLimited(
   source: Readable,
   write: (chunk: Buffer) => Promise<void>,
   maxBytes: number,

@@ -13,9 +13,9 @@ export interface ClaimedJob {
 const seconds = (ms: number) => sql`make_interval(secs => ${ms / 1000}::double precision)`;
 
 /**
- * The SQL of the PostgreSQL queue, on the `jobs` table of the core schema (raw SQL: platform
- * does not import core). Every write after a claim is guarded by `attempts`, so a worker whose
- * lease was taken over can no longer change the job.
+ * The SQL of the PostgreSQL queue, on the `jobs` table (jobs.table.ts; raw SQL, as the claim's
+ * `FOR UPDATE SKIP LOCKED` subquery reads plainer so). Every write after a claim is guarded by
+ * `attempts`, so a worker whose lease was taken over can no longer change the job.
  */
 export class JobRepository {
   constructor(private readonly db: Db) {}

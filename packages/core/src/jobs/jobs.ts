@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { Id } from '@graminsta/contracts';
+import type { JobContext, Queue } from '@graminsta/platform';
+
+/**
+ * THE list of job types: each name with the schema of its payload. Adding a job type is one entry
+ * here and its handler in the worker (registerJobHandlers refuses to compile without it).
+ */
+const JOB_PAYLOADS = {
+  /** An uploaded photo to decode, check and turn into variants (photos/photo.processor.ts). */
+  'photo.process': z.object({ photoId: Id }),
+  /** The sweep of one time slot, which books the next (apps/server/src/worker/housekeeping.ts). */
+  housekeeping: z.object({ slot: z.number().int().min(0) }),
+};
+
+export type Jobs = { [N in keyof typeof JOB_PAYLOADS]: z.infer<(typeof JOB_PAYLOADS)[N]> };
+export type JobName = keyof Jobs;
+
+/** The queue as core and the worker use it: only the jobs above, each with its own payload. */
+export type JobQueue = Queue<Jobs>;
+
+export type JobHandlers = { [N in JobName]: (payload: Jobs[N], job: JobContext) => Promise<void> };
+
+// Indexed by a generic name, this form keeps each schema tied to its own payload type.
+const schemas: { [N in JobName]: z.ZodType<Jobs[N]> } = JOB_PAYLOADS;
+
+export const JOB_NAMES = Object.keys(JOB_PAYLOADS) as JobName[];
+
+/**
+ * Registers the handler of every job type. A payload its schema refuses (a row written by hand,
+ * or by an older release) fails the job with the schema's message and never reaches the handler.
+ */
+export function registerJobHandlers(
+  queue: JobQueue,
+  handlers: JobHandlers,
+  concurrency: Partial<Record<JobName, number>> = {},
+): void {
+  for (const name of JOB_NAMES) register(queue, name, handlers[name], concurrency[name]);
+}
+
+function register<N extends JobName>(
+  queue: JobQueue,
+  name: N,
+  handler: JobHandlers[N],
+  concurrency: number | undefined,
+): void {
+  const schema = schemas[name];
+  queue.process(name, (payload, job) => handler(schema.parse(payload), job), { concurrency });
+}
