@@ -1,7 +1,7 @@
 import type { FastifyContextConfig, FastifyInstance, RouteOptions } from 'fastify';
 import { z } from 'zod';
 import { ERROR_STATUS } from '@graminsta/contracts';
-import { SESSION_COOKIE } from './auth.ts';
+import { SESSION_COOKIE } from '../http/session-cookie.ts';
 import { errorComponents, errorRef, errorStatusesOf, isErrorStatus } from './openapi-errors.ts';
 
 type Schema = { params?: unknown; querystring?: unknown; body?: unknown; response?: Record<string, unknown> };

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { PhotoService } from '@graminsta/core';
+import { AppError, type PhotoService } from '@graminsta/core';
 import { receiveToTemp, verifyUploadSignature, type LocalDiskBlobStore } from '@graminsta/platform';
-import { errorBody } from '../api/errors.ts';
 
 export interface StorageOptions {
   /** The local-disk store this role serves; null when blobs live elsewhere (S3). */
@@ -45,23 +44,19 @@ export async function storagePlugin(app: FastifyInstance, opts: StorageOptions):
             { key, ct: q.ct ?? '', max: q.max ?? '', exp: q.exp ?? '', sig: q.sig ?? '' },
             opts.secret,
           );
-          if (!check.ok)
-            return reply.code(403).send(errorBody('forbidden', `upload refused: ${check.reason}`));
+          if (!check.ok) throw new AppError('forbidden', `upload refused: ${check.reason}`);
           const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-          if (contentType !== check.contentType) {
-            return reply
-              .code(415)
-              .send(errorBody('unsupported_media_type', `this upload takes ${check.contentType} only`));
-          }
+          if (contentType !== check.contentType)
+            throw new AppError('unsupported_media_type', `this upload takes ${check.contentType} only`);
           const declared = Number(request.headers['content-length'] ?? NaN);
           // Refuse before reading: nothing is kept.
-          if (Number.isFinite(declared) && declared > check.maxBytes) return tooLarge(reply, check.maxBytes);
+          if (Number.isFinite(declared) && declared > check.maxBytes) throw tooLarge(reply, check.maxBytes);
           let tmp: string;
           try {
             ({ tmp } = await receiveToTemp(store, request.raw, check.maxBytes));
           } catch (err) {
             if ((err as { code?: string }).code === 'payload_too_large')
-              return tooLarge(reply, check.maxBytes);
+              throw tooLarge(reply, check.maxBytes);
             throw err;
           }
           try {
@@ -77,7 +72,7 @@ export async function storagePlugin(app: FastifyInstance, opts: StorageOptions):
 
       storage.get<{ Params: { '*': string } }>('/blobs/*', async (request, reply) => {
         const object = await store.streamPublic(request.params['*']);
-        if (!object) return reply.code(404).send(errorBody('not_found', 'no such object'));
+        if (!object) throw new AppError('not_found', 'no such object');
         return reply
           .header('content-type', object.contentType)
           .header('content-length', object.size)
@@ -89,7 +84,8 @@ export async function storagePlugin(app: FastifyInstance, opts: StorageOptions):
   );
 }
 
-function tooLarge(reply: FastifyReply, maxBytes: number) {
+/** The client may still be sending the body nobody will read: the connection closes after this answer. */
+function tooLarge(reply: FastifyReply, maxBytes: number): AppError {
   void reply.header('connection', 'close');
-  return reply.code(413).send(errorBody('payload_too_large', `this upload takes at most ${maxBytes} bytes`));
+  return new AppError('payload_too_large', `this upload takes at most ${maxBytes} bytes`);
 }
