@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import { loadConfig } from '@graminsta/platform';
-import { compose } from './compose.ts';
+import { compose, type ComposeOptions } from './compose.ts';
 import { startControl } from './control/start-control.ts';
 import { buildHttp, composedFor } from './roles/http.ts';
 import { rolesToRun } from './roles/registry.ts';
-import type { Running } from './roles/role.ts';
-import { createRuntime } from './runtime.ts';
+import type { RoleModule, Running } from './roles/role.ts';
+import { createRuntime, type RuntimeContext } from './runtime.ts';
 
 export interface RunningServer {
   /** Where clients reach this deployment (PUBLIC_API_URL, or this process). */
@@ -17,23 +17,30 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/**
- * `graminsta start`: the runtime context, the composition (if a role needs the database), each
- * role's background work and routes in the registry's order, then listen. Everything started is
- * stopped in reverse: HTTP (the gateway's sockets, then the drain), control socket, worker,
- * composition.
- */
-export async function startServer(
-  env: Record<string, string | undefined> = process.env,
-): Promise<RunningServer> {
+/** `graminsta start`: the roles the configuration names, with the runtime context made from it. */
+export function startServer(env: Record<string, string | undefined> = process.env): Promise<RunningServer> {
   const runtime = createRuntime(loadConfig(env));
+  return startRoles(runtime, rolesToRun(runtime.config.roles));
+}
+
+/**
+ * The composition (if a role needs the database), each role's background work and routes in the
+ * given order, then listen. Everything started is stopped in reverse: HTTP (the gateway's sockets,
+ * then the drain), control socket, worker, composition.
+ */
+export async function startRoles(
+  runtime: RuntimeContext,
+  roles: readonly RoleModule[],
+  composeOpts: ComposeOptions = {},
+): Promise<RunningServer> {
   const { config, logger } = runtime;
-  const roles = rolesToRun(config.roles);
   const started: Running[] = [];
 
   const onBackgroundError = (err: unknown) => logger.warn({ err }, 'live event not pushed');
   // The web tier serves files only: it needs no database, queue or pub/sub.
-  const comp = roles.some((r) => r.composed) ? await compose(runtime, { onBackgroundError }) : null;
+  const comp = roles.some((r) => r.composed)
+    ? await compose(runtime, { onBackgroundError, ...composeOpts })
+    : null;
   if (comp) started.push({ stop: () => comp.close() });
 
   for (const role of roles) {
