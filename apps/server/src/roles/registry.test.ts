@@ -112,5 +112,6 @@ describe('a process running roles', () => {
       'database closed',
     ]);
     await rm(dataDir, { recursive: true, force: true });
-  });
+    // A fresh database and a composition: slow on a loaded machine.
+  }, 120_000);
 });
