@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   LocalDiskBlobStore,
@@ -23,7 +22,7 @@ import {
   type JobQueue,
   type Services,
 } from '@graminsta/core';
-import type { Metrics } from './api/metrics.ts';
+import type { RuntimeContext } from './runtime.ts';
 
 export interface Composition {
   config: Config;
@@ -34,21 +33,7 @@ export interface Composition {
   pubsub: PubSub;
   services: Services;
   secret: string;
-  instanceId: string;
   close(): Promise<void>;
-}
-
-/** The name this process gives in x-served-by and its logs. */
-export function instanceIdOf(config: Config): string {
-  return config.INSTANCE_ID ?? `${hostname()}:${process.pid}`;
-}
-
-/** Where clients reach this deployment's API when PUBLIC_API_URL is not set: this process. */
-export function publicApiUrl(config: Config, port: number = config.PORT): string {
-  if (config.PUBLIC_API_URL) return config.PUBLIC_API_URL;
-  const wildcard = config.HOST === '0.0.0.0' || config.HOST === '::';
-  const host = wildcard ? 'localhost' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
-  return `http://${host}:${port}`;
 }
 
 /** The PGlite folder of a stage-1 deployment (its lock file sits beside it). */
@@ -66,13 +51,12 @@ export interface ComposeOptions {
   limits?: LimitOverrides;
 }
 
-export async function compose(
-  config: Config,
-  metrics: Metrics,
-  opts: ComposeOptions = {},
-): Promise<Composition> {
+/** What composing reads from the runtime context (a CLI command needs no logger or origins). */
+export type ComposeRuntime = Pick<RuntimeContext, 'config' | 'metrics' | 'urls'>;
+
+export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}): Promise<Composition> {
+  const { config, metrics } = runtime;
   const dataDir = resolve(config.DATA_DIR);
-  const instanceId = instanceIdOf(config);
   const secret = await loadOrCreateSecret(dataDir, config.SECRET);
 
   const database =
@@ -94,12 +78,9 @@ export async function compose(
     ? new PostgresQueue({ db: database.db, wakeup: pubsub })
     : new MemoryQueue();
 
-  // With no public URL configured (stage 1), storage links are relative to the API's origin,
-  // so they work whichever host name the browser used to reach this process.
-  const storageBase = `${config.PUBLIC_STORAGE_URL ?? config.PUBLIC_API_URL ?? ''}/storage`;
   const localStore = new LocalDiskBlobStore({
     dir: join(dataDir, 'blobs'),
-    publicBaseUrl: storageBase,
+    publicBaseUrl: runtime.urls.storage,
     secret,
   });
   const blobs: BlobStore = localStore;
@@ -124,7 +105,6 @@ export async function compose(
     pubsub,
     services,
     secret,
-    instanceId,
     async close() {
       await queue.close();
       await pubsub.close();

@@ -47,10 +47,8 @@ async function main(argv: string[]): Promise<number> {
         drainMs: DRAIN_SECONDS * 1000,
       });
       const roles = loadConfig(env).roles.join(',');
-      if (server.listenUrl) {
-        const via = server.url !== server.listenUrl ? `; public API ${server.url}` : '';
-        console.log(`Graminsta is ready at ${server.listenUrl} (roles: ${roles}${via})`);
-      } else console.log(`Graminsta is running (roles: ${roles})`);
+      const via = server.url !== server.listenUrl ? `; public API ${server.url}` : '';
+      console.log(`Graminsta is ready at ${server.listenUrl} (roles: ${roles}${via})`);
       await new Promise<void>((resolve) => {
         const shutdown = (signal: string) => {
           server.logger.info({ signal }, 'draining');

@@ -1,95 +1,71 @@
-import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { loadConfig, type Config, type Role } from '@graminsta/platform';
-import { Metrics } from './api/metrics.ts';
-import { originTrust } from './api/origins.ts';
-import { compose, instanceIdOf, publicApiUrl, type Composition } from './compose.ts';
+import { loadConfig } from '@graminsta/platform';
+import { compose, type ComposeOptions } from './compose.ts';
 import { startControl } from './control/start-control.ts';
-import { buildHttpServer } from './http.ts';
-import { createLogger } from './logger.ts';
-import { compileTrust } from './net/client-address.ts';
-import { RealtimeGateway } from './realtime/gateway.ts';
-import { startWorker, type Worker } from './worker/worker.ts';
+import { buildHttp, composedFor } from './roles/http.ts';
+import { rolesToRun } from './roles/registry.ts';
+import type { RoleModule, Running } from './roles/role.ts';
+import { createRuntime, type RuntimeContext } from './runtime.ts';
 
 export interface RunningServer {
   /** Where clients reach this deployment (PUBLIC_API_URL, or this process). */
-  url: string | null;
+  url: string;
   /** Where this process itself listens. */
-  listenUrl: string | null;
-  /** Null for a web-only process. */
-  comp: Composition | null;
-  http: (FastifyInstance & { draining: boolean }) | null;
+  listenUrl: string;
   logger: Logger;
   /** Graceful: not-ready, stop taking connections, finish in-flight work, close pools. */
   stop(): Promise<void>;
 }
 
-// A worker-only process still answers /healthz, /readyz and /metrics.
-const HTTP_ROLES: Role[] = ['api', 'storage', 'web', 'realtime', 'worker'];
+/** `graminsta start`: the roles the configuration names, with the runtime context made from it. */
+export function startServer(env: Record<string, string | undefined> = process.env): Promise<RunningServer> {
+  const runtime = createRuntime(loadConfig(env));
+  return startRoles(runtime, rolesToRun(runtime.config.roles));
+}
 
-export async function startServer(
-  env: Record<string, string | undefined> = process.env,
+/**
+ * The composition (if a role needs the database), each role's background work and routes in the
+ * given order, then listen. Everything started is stopped in reverse: HTTP (the gateway's sockets,
+ * then the drain), control socket, worker, composition.
+ */
+export async function startRoles(
+  runtime: RuntimeContext,
+  roles: readonly RoleModule[],
+  composeOpts: ComposeOptions = {},
 ): Promise<RunningServer> {
-  const config: Config = loadConfig(env);
-  const metrics = new Metrics();
-  const roles = config.roles;
-  const instanceId = instanceIdOf(config);
-  const logger = createLogger(config.LOG_LEVEL, instanceId);
+  const { config, logger } = runtime;
+  const started: Running[] = [];
+
   const onBackgroundError = (err: unknown) => logger.warn({ err }, 'live event not pushed');
   // The web tier serves files only: it needs no database, queue or pub/sub.
-  const comp = roles.every((r) => r === 'web') ? null : await compose(config, metrics, { onBackgroundError });
+  const comp = roles.some((r) => r.composed)
+    ? await compose(runtime, { onBackgroundError, ...composeOpts })
+    : null;
+  if (comp) started.push({ stop: () => comp.close() });
 
-  let worker: Worker | null = null;
-  if (comp && roles.includes('worker')) worker = await startWorker(comp, logger);
-
-  let http: RunningServer['http'] = null;
-  let gateway: RealtimeGateway | null = null;
-  let url: string | null = null;
-  let listenUrl: string | null = null;
-  if (roles.some((r) => HTTP_ROLES.includes(r))) {
-    http = await buildHttpServer({
-      config,
-      roles,
-      services: comp?.services ?? null,
-      metrics,
-      logger,
-      instanceId,
-      storage: {
-        store: roles.includes('storage') ? (comp?.localStore ?? null) : null,
-        secret: comp?.secret ?? '',
-      },
-      checkReady: async () => comp?.database.ping(),
-    });
-    if (comp && roles.includes('realtime')) {
-      gateway = new RealtimeGateway({
-        accounts: comp.services.accounts,
-        events: comp.services.events,
-        logger,
-        trustedOrigin: originTrust(config),
-        trustProxy: compileTrust(config.TRUSTED_PROXIES),
-      });
-      gateway.attach(http.server);
-    }
-    await http.listen({ host: config.HOST, port: config.PORT });
-    const address = http.server.address();
-    const port = typeof address === 'object' && address ? address.port : config.PORT;
-    url = publicApiUrl(config, port);
-    listenUrl = publicApiUrl({ ...config, PUBLIC_API_URL: undefined }, port);
+  for (const role of roles) {
+    if (!role.start) continue;
+    started.push(
+      role.composed ? await role.start(runtime, composedFor(role, comp)) : await role.start(runtime),
+    );
   }
 
-  const control = comp ? await startControl(comp, listenUrl, logger) : null;
+  const control = comp ? await startControl(comp, logger) : null;
+  if (control) started.push({ stop: () => control.close() });
+
+  const http = await buildHttp(runtime, roles, comp);
+  started.push({ stop: () => http.close() });
+  await http.listen({ host: config.HOST, port: config.PORT });
+  const address = http.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const listenUrl = runtime.urls.self(port);
+  control?.announce(listenUrl);
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
-      if (http) http.draining = true;
-      await gateway?.close();
-      await http?.close();
-      await control?.close();
-      await worker?.stop();
-      await comp?.close();
+      http.draining = true;
+      for (const running of started.reverse()) await running.stop();
     })());
-  return { url, listenUrl, comp, http, logger, stop };
+  return { url: runtime.urls.api(port), listenUrl, logger, stop };
 }
-
-export { publicApiUrl };

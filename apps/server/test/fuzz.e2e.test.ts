@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminQuery, pgUrlFor, usingPostgres } from '@graminsta/core/testing/test-db';
-import { SESSION_COOKIE } from '../src/api/auth.ts';
+import { SESSION_COOKIE } from '../src/http/session-cookie.ts';
 import { contentSnapshot, withoutRefusalCounters } from '../src/testing/content-snapshot.ts';
 import { closeFuzzClient, sendRaw, type FuzzRequest } from '../src/testing/fuzz-client.ts';
 import {

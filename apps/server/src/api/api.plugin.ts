@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '@graminsta/core';
 import { registerAuth } from './auth.ts';
-import type { OriginTrust } from './origins.ts';
+import type { OriginTrust } from '../http/origins.ts';
 import './route-config.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { registerRateLimits } from './rate-limit.ts';

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type AccountService } from '@graminsta/core';
+import { SESSION_COOKIE } from '../http/session-cookie.ts';
 
-export const SESSION_COOKIE = 'graminsta_session';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 declare module 'fastify' {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ERROR_STATUS, endpoints, type Auth, type Endpoint } from '@graminsta/contracts';
-import { SESSION_COOKIE } from './auth.ts';
+import { SESSION_COOKIE } from '../http/session-cookie.ts';
 import { errorComponents, errorRef, errorStatusesOf } from './openapi-errors.ts';
 
 // The error body as written by errors.ts, with the codes it can carry spelled out for clients.

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminQuery, pgUrlFor, usingPostgres } from '@graminsta/core/testing/test-db';
-import { Metrics } from '../api/metrics.ts';
 import { compose } from '../compose.ts';
+import { createRuntime } from '../runtime.ts';
 import { loadConfig } from '@graminsta/platform';
 import { DEMO_PASSWORD, runSeed } from './seed.ts';
 
@@ -29,7 +29,7 @@ describe('graminsta seed', () => {
     await runSeed(env, { users: 4 });
     // Seeding again adds nothing twice (taken usernames are skipped).
     await runSeed(env, { users: 4 });
-    const comp = await compose(loadConfig(env), new Metrics(false));
+    const comp = await compose(createRuntime(loadConfig(env), { defaultMetrics: false }));
     try {
       const { services } = comp;
       const session = await services.accounts.logIn(

@@ -1,7 +1,7 @@
 import { DataDirInUseError, dataDirHolder, loadConfig } from '@graminsta/platform';
 import { AppError } from '@graminsta/core';
-import { Metrics } from '../api/metrics.ts';
 import { compose, pgliteFolderOf, type Composition } from '../compose.ts';
+import { createRuntime } from '../runtime.ts';
 import { sendControl } from '../control/control-client.ts';
 import { makeScene, prng } from './seed-images.ts';
 
@@ -45,7 +45,7 @@ export async function runSeed(
       return;
     }
   }
-  const comp = await compose(config, new Metrics(false));
+  const comp = await compose(createRuntime(config, { defaultMetrics: false }));
   try {
     print(await seedDemo(comp, opts, print));
   } finally {

@@ -4,16 +4,18 @@ import type { Logger } from 'pino';
 import type { Composition } from '../compose.ts';
 import { listenControl, type ControlSocket } from './control-socket.ts';
 
+export interface Control {
+  /** Names this process (its URL, its socket) in the folder's lock file, once it listens. */
+  announce(url: string): void;
+  close(): Promise<void>;
+}
+
 /**
  * A process holding a PGlite folder opens its control socket beside it and names itself (URL,
  * socket) in the folder's lock file, so a second command run here can find it and go through it.
  * PostgreSQL (stages 2+) needs neither: any number of processes share it.
  */
-export async function startControl(
-  comp: Composition,
-  listenUrl: string | null,
-  logger: Logger,
-): Promise<ControlSocket | null> {
+export async function startControl(comp: Composition, logger: Logger): Promise<Control | null> {
   const lock = comp.database.lock;
   if (!lock) return null;
   // In a folder only the operator can enter: the socket itself is 0600 only once it exists.
@@ -37,6 +39,8 @@ export async function startControl(
     // e.g. a DATA_DIR path too long for a Unix socket: serve anyway; `seed` will name us and stop.
     logger.warn({ err, path }, 'no control socket: `graminsta seed` cannot run beside this server');
   }
-  lock.announce({ url: listenUrl, control: control?.path ?? null });
-  return control;
+  return {
+    announce: (url) => lock.announce({ url, control: control?.path ?? null }),
+    close: async () => control?.close(),
+  };
 }

@@ -4,7 +4,7 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EventService } from '@graminsta/core';
 import { loadConfig } from '@graminsta/platform';
-import { originTrust } from '../api/origins.ts';
+import { originTrust } from '../http/origins.ts';
 import { SocketProbe } from '../testing/socket-probe.ts';
 import { createTestApp, type TestApp } from '../testing/test-app.ts';
 import { RealtimeGateway, type GatewayOptions } from './gateway.ts';

@@ -4,7 +4,7 @@ import { fastifyCookie } from '@fastify/cookie';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import type { AccountService, EventService } from '@graminsta/core';
-import { SESSION_COOKIE } from '../api/auth.ts';
+import { SESSION_COOKIE } from '../http/session-cookie.ts';
 import { clientAddress, type TrustProxy } from '../net/client-address.ts';
 import { DEFAULT_SOCKET_LIMITS, SocketCounter, type SocketLimits } from './socket-limits.ts';
 import { SocketSession } from './socket-session.ts';
@@ -15,7 +15,7 @@ export interface GatewayOptions {
   logger: Logger;
   /** How often the server pings; a client that misses a ping round is dropped. */
   pingIntervalMs?: number;
-  /** Page origins allowed to use the session cookie on /ws (see api/origins.ts). */
+  /** Page origins allowed to use the session cookie on /ws (see http/origins.ts). */
   trustedOrigin: (origin: string, host: string | undefined) => boolean;
   /** Which hops may name the client's address (compileTrust(config.TRUSTED_PROXIES)). */
   trustProxy?: TrustProxy;

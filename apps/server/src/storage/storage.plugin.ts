@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { PhotoService } from '@graminsta/core';
+import { AppError, type PhotoService } from '@graminsta/core';
 import { PayloadTooLargeError, verifyUploadSignature, type LocalDiskBlobStore } from '@graminsta/platform';
-import { errorBody } from '../api/errors.ts';
 
 export interface StorageOptions {
   /** The local-disk store this role serves; null when blobs live elsewhere (S3). */
@@ -45,17 +44,13 @@ export async function storagePlugin(app: FastifyInstance, opts: StorageOptions):
             { key, ct: q.ct ?? '', max: q.max ?? '', exp: q.exp ?? '', sig: q.sig ?? '' },
             opts.secret,
           );
-          if (!check.ok)
-            return reply.code(403).send(errorBody('forbidden', `upload refused: ${check.reason}`));
+          if (!check.ok) throw new AppError('forbidden', `upload refused: ${check.reason}`);
           const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-          if (contentType !== check.contentType) {
-            return reply
-              .code(415)
-              .send(errorBody('unsupported_media_type', `this upload takes ${check.contentType} only`));
-          }
+          if (contentType !== check.contentType)
+            throw new AppError('unsupported_media_type', `this upload takes ${check.contentType} only`);
           const declared = Number(request.headers['content-length'] ?? NaN);
           // Refuse before reading: nothing is kept.
-          if (Number.isFinite(declared) && declared > check.maxBytes) return tooLarge(reply, check.maxBytes);
+          if (Number.isFinite(declared) && declared > check.maxBytes) throw tooLarge(reply, check.maxBytes);
           try {
             // The bytes are synced to disk before the target is claimed, and moved into place
             // before the claim commits: a second PUT (racing or late) is refused and keeps nothing.
@@ -64,7 +59,7 @@ export async function storagePlugin(app: FastifyInstance, opts: StorageOptions):
               commit: (place) => uploads.receiveUpload(key, place),
             });
           } catch (err) {
-            if (err instanceof PayloadTooLargeError) return tooLarge(reply, check.maxBytes);
+            if (err instanceof PayloadTooLargeError) throw tooLarge(reply, check.maxBytes);
             throw err;
           }
           return reply.code(201).send({ ok: true });
@@ -73,7 +68,7 @@ export async function storagePlugin(app: FastifyInstance, opts: StorageOptions):
 
       storage.get<{ Params: { '*': string } }>('/blobs/*', async (request, reply) => {
         const object = await store.streamPublic(request.params['*']);
-        if (!object) return reply.code(404).send(errorBody('not_found', 'no such object'));
+        if (!object) throw new AppError('not_found', 'no such object');
         return reply
           .header('content-type', object.contentType)
           .header('content-length', object.size)
@@ -85,7 +80,8 @@ export async function storagePlugin(app: FastifyInstance, opts: StorageOptions):
   );
 }
 
-function tooLarge(reply: FastifyReply, maxBytes: number) {
+/** The client may still be sending the body nobody will read: the connection closes after this answer. */
+function tooLarge(reply: FastifyReply, maxBytes: number): AppError {
   void reply.header('connection', 'close');
-  return reply.code(413).send(errorBody('payload_too_large', `this upload takes at most ${maxBytes} bytes`));
+  return new AppError('payload_too_large', `this upload takes at most ${maxBytes} bytes`);
 }

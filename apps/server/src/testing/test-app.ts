@@ -7,9 +7,10 @@ import type { LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '@graminsta/platform';
 import type { LimitOverrides } from '@graminsta/core';
 import { createTestDatabase, rawQuery, type TestDatabase } from '@graminsta/core/testing/test-db';
-import { Metrics } from '../api/metrics.ts';
 import { compose, type Composition } from '../compose.ts';
-import { buildHttpServer } from '../http.ts';
+import { buildHttp } from '../roles/http.ts';
+import { rolesToRun } from '../roles/registry.ts';
+import { createRuntime } from '../runtime.ts';
 import { contentSnapshot, withoutRefusalCounters } from './content-snapshot.ts';
 
 export interface TestApp {
@@ -29,14 +30,12 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Every role in one Fastify instance on a throwaway database and data folder; requests by app.inject. */
+/** Every HTTP role but realtime in one Fastify instance on a throwaway database and data folder; requests by app.inject. */
 export async function createTestApp(
   env: Record<string, string> = {},
   opts: { logger?: Logger; limits?: LimitOverrides } = {},
 ): Promise<TestApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'graminsta-app-'));
-  const metrics = new Metrics(false);
-  const testDb = await createTestDatabase({ onQuery: metrics.observeQuery });
   const config = loadConfig({
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
@@ -45,17 +44,15 @@ export async function createTestApp(
     RATE_LIMITS: '1000',
     ...env,
   });
-  const comp = await compose(config, metrics, { database: testDb.database, limits: opts.limits });
-  const app = await buildHttpServer({
-    config,
-    roles: config.roles,
-    services: comp.services,
-    metrics,
-    logger: opts.logger ?? pino({ level: 'silent' }),
+  const runtime = createRuntime(config, {
     instanceId: 'test-1',
-    storage: { store: comp.localStore, secret: comp.secret },
-    checkReady: () => comp.database.ping(),
+    logger: opts.logger ?? pino({ level: 'silent' }),
+    defaultMetrics: false,
   });
+  const testDb = await createTestDatabase({ onQuery: runtime.metrics.observeQuery });
+  const comp = await compose(runtime, { database: testDb.database, limits: opts.limits });
+  // No realtime gateway: socket tests attach their own (short timers, their own listener).
+  const app = await buildHttp(runtime, rolesToRun(config.roles.filter((r) => r !== 'realtime')), comp);
   await app.ready();
   return {
     app,

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { ERROR_STATUS, type ErrorCode } from '@graminsta/contracts';
 import { AppError, RateLimitedError } from '@graminsta/core';
@@ -17,7 +18,7 @@ export function errorBody(code: ErrorCode, message: string) {
 }
 
 /** The one place errors become responses: every error is {"error": {code, message}}; 5xx details stay in the log. */
-export function registerErrorHandling(app: FastifyInstance): void {
+function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof RateLimitedError) void reply.header('retry-after', String(err.retryAfterSeconds));
     if (err instanceof AppError) {
@@ -55,3 +56,6 @@ export function registerErrorHandling(app: FastifyInstance): void {
       .send(errorBody('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)),
   );
 }
+
+/** Not encapsulated: the handler is the root's, so every role's errors take the same form. */
+export const errorsPlugin = fp(async (app) => registerErrorHandling(app), { name: 'graminsta-errors' });
