@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import WebSocket from 'ws';
-import type { UserEvent } from '@graminsta/contracts';
+import { endpoints, type EndpointName, type UserEvent } from '@graminsta/contracts';
 import { RealtimeGateway } from '@graminsta/server/realtime/gateway';
 import { jpegWithGps } from '@graminsta/server/testing/images';
 import { freePort } from '@graminsta/server/testing/server-process';
@@ -9,6 +9,7 @@ import { createTestApp, type TestApp } from '@graminsta/server/testing/test-app'
 import { startWorker, type Worker } from '@graminsta/server/worker/worker';
 import { ApiError } from './api-error.ts';
 import { GraminstaClient } from './client.ts';
+import type { FetchLike } from './http.ts';
 import type { WebSocketConstructor } from './realtime.ts';
 
 // The SDK over real fetch and a real socket against every role in one process.
@@ -52,24 +53,28 @@ async function until<T>(what: string, probe: () => T | undefined | Promise<T | u
 describe('GraminstaClient against a running API', () => {
   it('signs up, logs in, edits the profile and logs out, with API errors as ApiError', async () => {
     const anon = client();
-    const { user, token } = await anon.signUp({ username: 'sdk_ann', password: 'correct horse battery' });
+    const { user, token } = await anon.signUp({
+      body: { username: 'sdk_ann', password: 'correct horse battery' },
+    });
     expect(user.username).toBe('sdk_ann');
 
     const taken = await anon
-      .signUp({ username: 'sdk_ann', password: 'correct horse battery' })
+      .signUp({ body: { username: 'sdk_ann', password: 'correct horse battery' } })
       .catch((e) => e);
     expect(taken).toBeInstanceOf(ApiError);
     expect(taken).toMatchObject({ status: 409, code: 'username_taken' });
-    await expect(anon.logIn({ username: 'sdk_ann', password: 'wrong password' })).rejects.toMatchObject({
+    await expect(
+      anon.logIn({ body: { username: 'sdk_ann', password: 'wrong password' } }),
+    ).rejects.toMatchObject({
       status: 401,
     });
     await expect(anon.getMe()).rejects.toMatchObject({ status: 401, code: 'unauthenticated' });
 
     const ann = client(token);
-    expect((await ann.updateMe({ displayName: 'Ann', bio: 'hello <b>there</b>' })).bio).toBe(
+    expect((await ann.updateMe({ body: { displayName: 'Ann', bio: 'hello <b>there</b>' } })).bio).toBe(
       'hello <b>there</b>',
     );
-    const again = await anon.logIn({ username: 'sdk_ann', password: 'correct horse battery' });
+    const again = await anon.logIn({ body: { username: 'sdk_ann', password: 'correct horse battery' } });
     expect((await client(again.token).getMe()).displayName).toBe('Ann');
 
     await client(again.token).logOut();
@@ -78,15 +83,23 @@ describe('GraminstaClient against a running API', () => {
 
   it('follows, posts a photo through the two-step upload, hears photo.ready, likes, comments and notifies', async () => {
     const owner = client(
-      (await client().signUp({ username: 'sdk_owner', password: 'correct horse battery' })).token,
+      (await client().signUp({ body: { username: 'sdk_owner', password: 'correct horse battery' } })).token,
     );
     const fan = client(
-      (await client().signUp({ username: 'sdk_fan', password: 'correct horse battery' })).token,
+      (await client().signUp({ body: { username: 'sdk_fan', password: 'correct horse battery' } })).token,
     );
 
-    expect(await fan.follow('sdk_owner')).toEqual({ following: true, followerCount: 1 });
-    expect(await fan.follow('sdk_owner')).toEqual({ following: true, followerCount: 1 });
-    expect((await fan.searchUsers('sdk_o')).items.map((u) => u.username)).toContain('sdk_owner');
+    expect(await fan.follow({ params: { username: 'sdk_owner' } })).toEqual({
+      following: true,
+      followerCount: 1,
+    });
+    expect(await fan.follow({ params: { username: 'sdk_owner' } })).toEqual({
+      following: true,
+      followerCount: 1,
+    });
+    expect((await fan.searchUsers({ query: { q: 'sdk_o' } })).items.map((u) => u.username)).toContain(
+      'sdk_owner',
+    );
 
     const events: UserEvent[] = [];
     const live = owner.realtime({ WebSocket: WebSocket as unknown as WebSocketConstructor, heartbeatMs: 0 });
@@ -104,20 +117,23 @@ describe('GraminstaClient against a running API', () => {
     expect(created.status).toBe('processing');
     expect(fractions.at(-1)).toBe(1);
 
-    const ready = await until('photo.ready', () => events.find((e) => e.type === 'photo.ready'));
-    const readyPhoto = (ready.data as { photo: { id: string; status: string } }).photo;
-    expect(readyPhoto).toMatchObject({ id: created.id, status: 'ready' });
-    const photo = await fan.getPhoto(created.id);
+    const ready = await owner.waitForPhoto(created.id, { realtime: live });
+    expect(ready).toMatchObject({ status: 'ready', photo: { id: created.id, status: 'ready' } });
+    const readyEvent = await until('photo.ready', () => events.find((e) => e.type === 'photo.ready'));
+    expect(readyEvent.type === 'photo.ready' && readyEvent.data.photo.id).toBe(created.id);
+    const photo = await fan.getPhoto({ params: { id: created.id } });
     expect(photo.variants?.w640.url).toBeTruthy();
     expect(photo.tags).toEqual(['sdktest']);
 
-    expect(await fan.like(photo.id)).toEqual({ liked: true, likeCount: 1 });
-    const comment = await fan.addComment(photo.id, 'lovely');
-    expect((await owner.listComments(photo.id)).items.map((c) => c.body)).toEqual(['lovely']);
+    expect(await fan.like({ params: { id: photo.id } })).toEqual({ liked: true, likeCount: 1 });
+    const comment = await fan.addComment({ params: { id: photo.id }, body: { body: 'lovely' } });
+    expect((await owner.listComments({ params: { id: photo.id } })).items.map((c) => c.body)).toEqual([
+      'lovely',
+    ]);
 
     expect((await fan.feed()).items.map((p) => p.id)).toContain(photo.id);
-    expect((await fan.tag('sdktest')).items.map((p) => p.id)).toEqual([photo.id]);
-    expect((await fan.listUserPhotos('sdk_owner')).items[0]?.likedByMe).toBe(true);
+    expect((await fan.tag({ params: { tag: 'sdktest' } })).items.map((p) => p.id)).toEqual([photo.id]);
+    expect((await fan.listUserPhotos({ params: { username: 'sdk_owner' } })).items[0]?.likedByMe).toBe(true);
 
     const notes = await until('notifications', async () => {
       const page = await owner.notifications();
@@ -126,21 +142,91 @@ describe('GraminstaClient against a running API', () => {
     expect(notes.items.map((n) => n.type).sort()).toEqual(['comment', 'follow', 'like']);
     expect(notes.unreadCount).toBe(3);
     expect((await owner.markNotificationsRead()).unreadCount).toBe(0);
-    expect(await fan.deleteComment(comment.id)).toEqual({ ok: true });
-    expect((await owner.listComments(photo.id)).items).toEqual([]);
+    expect(await fan.deleteComment({ params: { id: comment.id } })).toEqual({ ok: true });
+    expect((await owner.listComments({ params: { id: photo.id } })).items).toEqual([]);
     await until('live notification', () => events.find((e) => e.type === 'notification'));
     live.stop();
 
-    await expect(fan.getPhoto('999999999')).rejects.toMatchObject({ status: 404, code: 'not_found' });
+    await expect(fan.getPhoto({ params: { id: '999999999' } })).rejects.toMatchObject({
+      status: 404,
+      code: 'not_found',
+    });
+  });
+
+  it('reaches every entry of the endpoint table, each answering its declared success status', async () => {
+    const answered: Array<{ method: string; url: string; status: number }> = [];
+    const recording: FetchLike = async (url, init) => {
+      const response = await fetch(url, init);
+      answered.push({ method: init?.method ?? 'GET', url, status: response.status });
+      return response;
+    };
+    const as = (token?: string) => new GraminstaClient({ baseUrl: base, token, fetch: recording });
+    const password = 'correct horse battery';
+    const a = as((await client().signUp({ body: { username: 'tbl_a', password } })).token);
+    const b = as((await client().signUp({ body: { username: 'tbl_b', password } })).token);
+    const jpeg = new Blob([new Uint8Array(await jpegWithGps(64, 48))], { type: 'image/jpeg' });
+    const posted = await a.postPhoto(jpeg, { caption: '#tabletest' });
+    expect((await a.waitForPhoto(posted.id, { pollMs: 100 })).status).toBe('ready');
+    const { id } = posted;
+
+    // One call per entry (a missing one is a type error); each sets up what it needs first.
+    const calls: { [N in EndpointName]: () => Promise<unknown> } = {
+      signUp: () => as().signUp({ body: { username: 'tbl_new', password } }),
+      logIn: () => as().logIn({ body: { username: 'tbl_a', password } }),
+      logOut: async () =>
+        as((await client().logIn({ body: { username: 'tbl_a', password } })).token).logOut(),
+      getMe: () => a.getMe(),
+      updateMe: () => a.updateMe({ body: { bio: 'from the table' } }),
+      getProfile: () => b.getProfile({ params: { username: 'tbl_a' } }),
+      listUserPhotos: () => b.listUserPhotos({ params: { username: 'tbl_a' } }),
+      listFollowers: () => b.listFollowers({ params: { username: 'tbl_a' } }),
+      listFollowing: () => b.listFollowing({ params: { username: 'tbl_b' } }),
+      follow: () => b.follow({ params: { username: 'tbl_a' } }),
+      unfollow: () => b.unfollow({ params: { username: 'tbl_a' } }),
+      searchUsers: () => b.searchUsers({ query: { q: 'tbl' } }),
+      createUpload: () => a.createUpload({ body: { contentType: jpeg.type, size: jpeg.size } }),
+      createPhoto: async () => {
+        const target = await a.createUpload({ body: { contentType: jpeg.type, size: jpeg.size } });
+        await a.uploadFile(target, jpeg);
+        return a.createPhoto({ body: { uploadId: target.uploadId } });
+      },
+      getPhoto: () => b.getPhoto({ params: { id } }),
+      deletePhoto: async () => a.deletePhoto({ params: { id: (await a.postPhoto(jpeg)).id } }),
+      like: () => b.like({ params: { id } }),
+      unlike: () => b.unlike({ params: { id } }),
+      listComments: () => b.listComments({ params: { id } }),
+      addComment: () => b.addComment({ params: { id }, body: { body: 'from the table' } }),
+      deleteComment: async () =>
+        b.deleteComment({
+          params: { id: (await b.addComment({ params: { id }, body: { body: 'gone soon' } })).id },
+        }),
+      feed: () => a.feed(),
+      explore: () => b.explore({ query: { limit: 5 } }),
+      tag: () => b.tag({ params: { tag: 'tabletest' } }),
+      notifications: () => a.notifications(),
+      markNotificationsRead: () => a.markNotificationsRead(),
+    };
+    for (const name of Object.keys(endpoints) as EndpointName[]) {
+      const e = endpoints[name];
+      await calls[name]();
+      const last = answered.at(-1)!;
+      const path = new RegExp(`^${base}${e.path.replace(/:[A-Za-z_]+/g, '[^/?]+')}(\\?.*)?$`);
+      expect({ name, method: last.method, status: last.status }).toEqual({
+        name,
+        method: e.method,
+        status: e.status,
+      });
+      expect(last.url, name).toMatch(path);
+    }
   });
 
   it('reconnects after the connection drops and gets what happened meanwhile exactly once', async () => {
     const star = client(
-      (await client().signUp({ username: 'sdk_star', password: 'correct horse battery' })).token,
+      (await client().signUp({ body: { username: 'sdk_star', password: 'correct horse battery' } })).token,
     );
     const fans = await Promise.all(
       ['sdk_f1', 'sdk_f2'].map(async (u) =>
-        client((await client().signUp({ username: u, password: 'correct horse battery' })).token),
+        client((await client().signUp({ body: { username: u, password: 'correct horse battery' } })).token),
       ),
     );
     const sockets: WebSocket[] = [];
@@ -159,12 +245,12 @@ describe('GraminstaClient against a running API', () => {
     live.on('event', (e) => seen.push(e.id));
     live.start();
     await until('socket ready', () => (live.status === 'ready' ? true : undefined));
-    await fans[0]!.follow('sdk_star');
+    await fans[0]!.follow({ params: { username: 'sdk_star' } });
     await until('first notification', () => (seen.length === 1 ? true : undefined));
 
     sockets[0]!.terminate(); // the network goes away
     await until('reconnecting', () => (live.status === 'reconnecting' ? true : undefined));
-    await fans[1]!.follow('sdk_star'); // happens while the client is away (or just back)
+    await fans[1]!.follow({ params: { username: 'sdk_star' } }); // happens while the client is away (or just back)
     await until('second notification', () => (seen.length >= 2 ? true : undefined));
     await until('ready again', () => (live.status === 'ready' ? true : undefined));
     expect(sockets).toHaveLength(2);

@@ -43,9 +43,9 @@ describe('GraminstaClient', () => {
       fetch,
       credentials: 'include',
     });
-    await client.feed({ cursor: 'abc', limit: 10 });
-    const state = await client.follow('ann.b');
-    await client.updateMe({ bio: 'hi' });
+    await client.feed({ query: { cursor: 'abc', limit: 10 } });
+    const state = await client.follow({ params: { username: 'ann.b' } });
+    await client.updateMe({ body: { bio: 'hi' } });
 
     expect(state).toEqual({ following: true, followerCount: 3 });
     expect(sent.map((s) => `${s.method} ${s.url}`)).toEqual([
@@ -61,10 +61,11 @@ describe('GraminstaClient', () => {
   it('puts a fresh Idempotency-Key on every POST and on nothing else', async () => {
     const { fetch, sent } = fakeFetch();
     const client = new GraminstaClient({ baseUrl: '', fetch });
-    await client.addComment('7', 'nice');
-    await client.addComment('7', 'nice');
-    await client.getPhoto('7');
-    await client.addComment('7', 'again', { idempotencyKey: 'retry-1' });
+    const comment = { params: { id: '7' }, body: { body: 'nice' } };
+    await client.addComment(comment);
+    await client.addComment(comment);
+    await client.getPhoto({ params: { id: '7' } });
+    await client.addComment(comment, { idempotencyKey: 'retry-1' });
 
     const keys = sent.map((s) => s.headers['idempotency-key']);
     expect(keys[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -83,7 +84,9 @@ describe('GraminstaClient', () => {
     );
     const client = new GraminstaClient({ baseUrl: '', fetch });
 
-    const taken = await client.signUp({ username: 'ann', password: 'long enough' }).catch((e: unknown) => e);
+    const taken = await client
+      .signUp({ body: { username: 'ann', password: 'long enough' } })
+      .catch((e: unknown) => e);
     expect(taken).toBeInstanceOf(ApiError);
     expect(taken).toMatchObject({ status: 409, code: 'username_taken', message: 'that username is taken' });
     await expect(client.explore()).rejects.toMatchObject({ status: 502, code: 'http_502' });
@@ -93,14 +96,25 @@ describe('GraminstaClient', () => {
   it('encodes path parts and search queries, and switches tokens', async () => {
     const { fetch, sent } = fakeFetch();
     const client = new GraminstaClient({ baseUrl: 'http://h', fetch });
-    await client.tag('café', { limit: 5 });
-    await client.searchUsers('a b');
+    await client.tag({ params: { tag: 'café' }, query: { limit: 5 } });
+    await client.searchUsers({ query: { q: 'a b' } });
     client.setToken('new');
-    await client.markNotificationsRead('42');
+    await client.markNotificationsRead({ body: { upTo: '42' } });
+    await client.markNotificationsRead();
     expect(sent[0]!.url).toBe('http://h/api/v1/tags/caf%C3%A9?limit=5');
     expect(sent[1]!.url).toBe('http://h/api/v1/search/users?q=a+b');
     expect(sent[2]).toMatchObject({ url: 'http://h/api/v1/notifications/read', body: { upTo: '42' } });
     expect(sent[2]!.headers.authorization).toBe('Bearer new');
+    expect(sent[3]!.body).toEqual({}); // the optional body still goes, empty
+  });
+
+  it('percent-encodes every path param and refuses a call that leaves one out', async () => {
+    const { fetch, sent } = fakeFetch();
+    const client = new GraminstaClient({ baseUrl: '', fetch });
+    await client.getProfile({ params: { username: '../me?x=1' } });
+    expect(sent[0]!.url).toBe('/api/v1/users/..%2Fme%3Fx%3D1');
+    await expect(client.getProfile({ params: {} } as never)).rejects.toThrow('params.username');
+    expect(sent).toHaveLength(1);
   });
 
   it('derives the socket URL from the API base', () => {

@@ -1,8 +1,8 @@
+import { endpoints, type Endpoint, type EndpointName, type EndpointOutput } from '@graminsta/contracts';
 import { ApiError, apiErrorFrom } from './api-error.ts';
+import type { CallInput } from './call-input.ts';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
-
-export type Query = Record<string, string | number | undefined | null>;
 
 /** Per-call options every SDK method accepts. */
 export interface CallOptions {
@@ -59,20 +59,39 @@ export class Http {
     this.credentials = opts.credentials;
   }
 
-  async request<T>(
-    method: string,
-    path: string,
-    body?: unknown,
-    query?: Query,
+  /**
+   * Calls endpoint N of the table: its method, its path with `params` filled in
+   * (percent-encoded), `query` as the query string and `body` as JSON.
+   */
+  async request<N extends EndpointName>(
+    name: N,
+    input?: CallInput<N>,
     call: CallOptions = {},
-  ): Promise<T> {
+  ): Promise<EndpointOutput<N>> {
+    const e: Endpoint = endpoints[name];
+    const { params, query, body } = (input ?? {}) as {
+      params?: Record<string, unknown>;
+      query?: Record<string, unknown>;
+      body?: unknown;
+    };
+    const path = e.path.replace(/:([A-Za-z_]+)/g, (_, key: string) => {
+      const value = params?.[key];
+      if (value === undefined) throw new TypeError(`${name}: the path needs params.${key}`);
+      return encodeURIComponent(String(value));
+    });
+    // An endpoint that takes a body always gets one: `{}` when every field of it is optional.
+    const sent = 'body' in e ? (body ?? {}) : undefined;
+    return (await this.send(e.method, path + queryString(query), sent, call)) as EndpointOutput<N>;
+  }
+
+  private async send(method: string, url: string, body: unknown, call: CallOptions): Promise<unknown> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (method === 'POST') headers['idempotency-key'] = call.idempotencyKey ?? newIdempotencyKey();
     let response: Response;
     try {
-      response = await this.fetchFn(joinUrl(this.baseUrl, path) + queryString(query), {
+      response = await this.fetchFn(joinUrl(this.baseUrl, url), {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -85,11 +104,11 @@ export class Http {
     }
     const text = await response.text();
     if (!response.ok) throw apiErrorFrom(response.status, text, response.statusText);
-    return (text ? JSON.parse(text) : undefined) as T;
+    return text ? JSON.parse(text) : undefined;
   }
 }
 
-function queryString(query: Query | undefined): string {
+function queryString(query: object | undefined): string {
   if (!query) return '';
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null) params.set(k, String(v));

@@ -1,4 +1,5 @@
 export { ApiError, apiErrorFrom } from './api-error.ts';
+export type { CallArgs, CallInput, EndpointMethods } from './call-input.ts';
 export {
   GraminstaClient,
   type ClientOptions,
@@ -21,3 +22,4 @@ export {
   type XhrConstructor,
   type XhrLike,
 } from './upload.ts';
+export { type PhotoOutcome, type WaitForPhotoOptions } from './wait-for-photo.ts';

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RealtimeClient, type RealtimeStatus } from './realtime.ts';
 import { FakeSocket } from './testing/fake-socket.ts';
+import { events as ev, photo } from './testing/fixtures.ts';
 
 const latest = () => FakeSocket.latest();
 
@@ -38,11 +39,25 @@ describe('RealtimeClient', () => {
     ws.serverOpens();
     expect(ws.sent).toEqual([{ type: 'auth', token: 'tok' }]);
     ws.serverSends({ type: 'ready' });
-    ws.serverSends({ id: '5', type: 'notification', data: { type: 'like' } });
-    ws.serverSends({ id: '6', type: 'photo.ready', data: { photo: { id: '1' } } });
+    ws.serverSends(ev.notification('5'));
+    ws.serverSends(ev.ready('6', photo('1')));
     expect(client.status).toBe('ready');
     expect(events).toEqual(['5:notification', '6:photo.ready']);
     expect(client.lastEventId).toBe('6');
+  });
+
+  it('hands listeners events checked against the contract, typed by their type, and skips the rest', () => {
+    const { client, events } = connect();
+    const ws = latest();
+    const reasons: string[] = [];
+    client.on('event', (e) => e.type === 'photo.failed' && reasons.push(e.data.reason));
+    ws.serverReady();
+    ws.serverSends({ id: '7', type: 'photo.ready', data: { photo: { id: '1' } } }); // not a Photo
+    ws.serverSends({ id: '8', type: 'story.posted', data: {} }); // a type this client does not know
+    ws.serverSends(ev.failed('9', '1', 'not an image'));
+    expect(events).toEqual(['9:photo.failed']);
+    expect(reasons).toEqual(['not an image']);
+    expect(client.lastEventId).toBe('9');
   });
 
   it('reconnects after the connection drops and resumes from the last event, without repeats', () => {
@@ -50,7 +65,7 @@ describe('RealtimeClient', () => {
     const first = latest();
     first.serverOpens();
     first.serverSends({ type: 'ready' });
-    first.serverSends({ id: '11', type: 'notification', data: {} });
+    first.serverSends(ev.notification('11'));
     first.serverCloses(1006);
     expect(statuses.at(-1)).toBe('reconnecting');
     expect(FakeSocket.all).toHaveLength(1);
@@ -62,8 +77,8 @@ describe('RealtimeClient', () => {
     second.serverOpens();
     expect(second.sent).toEqual([{ type: 'auth', token: 'tok', lastEventId: '11' }]);
     second.serverSends({ type: 'ready' });
-    second.serverSends({ id: '11', type: 'notification', data: {} }); // replayed duplicate
-    second.serverSends({ id: '12', type: 'notification', data: {} });
+    second.serverSends(ev.notification('11')); // replayed duplicate
+    second.serverSends(ev.notification('12'));
     expect(events).toEqual(['11:notification', '12:notification']);
     expect(statuses.at(-1)).toBe('ready');
   });

@@ -1,4 +1,4 @@
-import type { UserEvent } from '@graminsta/contracts';
+import { UserEvent, WS_CLOSE_UNAUTHENTICATED } from '@graminsta/contracts';
 
 /** The part of the WebSocket API the client uses (browsers' WebSocket and the `ws` package both fit). */
 export interface WebSocketLike {
@@ -35,9 +35,6 @@ interface Events {
   reconnecting: { attempt: number; delayMs: number };
 }
 type Listener<K extends keyof Events> = (value: Events[K]) => void;
-
-const CLOSE_UNAUTHENTICATED = 4401;
-const EVENT_TYPES = new Set(['notification', 'photo.ready', 'photo.failed']);
 
 /**
  * A /ws connection that authenticates, resumes from the last event it saw, and reopens
@@ -127,7 +124,7 @@ export class RealtimeClient {
       this.ws = null;
       this.clearTimers();
       if (!this.wanted) return this.setStatus('stopped');
-      if (event.code === CLOSE_UNAUTHENTICATED) {
+      if (event.code === WS_CLOSE_UNAUTHENTICATED) {
         // Retrying a refused token cannot succeed; the caller signs in again and restarts.
         this.wanted = false;
         return this.setStatus('unauthenticated');
@@ -139,23 +136,26 @@ export class RealtimeClient {
 
   private onMessage(text: string): void {
     this.heard = true;
-    let msg: { type?: unknown; id?: unknown; data?: unknown };
+    let msg: unknown;
     try {
-      msg = JSON.parse(text) as typeof msg;
+      msg = JSON.parse(text);
     } catch {
       return;
     }
-    if (msg.type === 'ready') {
+    if ((msg as { type?: unknown } | null)?.type === 'ready') {
       this.attempt = 0;
       this.startHeartbeat();
       this.setStatus('ready');
       return;
     }
-    if (typeof msg.id !== 'string' || !/^[0-9]+$/.test(msg.id) || !EVENT_TYPES.has(msg.type as string))
-      return;
-    if (this.last !== null && BigInt(msg.id) <= BigInt(this.last)) return; // seen before a reconnect
-    this.last = msg.id;
-    this.emit('event', msg as UserEvent);
+    // Checked against the contract, so listeners narrow by `type` and trust `data`; an event
+    // this client does not know (a newer server's) is skipped.
+    const parsed = UserEvent.safeParse(msg);
+    if (!parsed.success) return;
+    const event = parsed.data;
+    if (this.last !== null && BigInt(event.id) <= BigInt(this.last)) return; // seen before a reconnect
+    this.last = event.id;
+    this.emit('event', event);
   }
 
   private scheduleReconnect(): void {

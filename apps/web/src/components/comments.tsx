@@ -18,7 +18,7 @@ export function Comments({
 }) {
   const { client, me } = useSession();
   const list = usePagedList(
-    (cursor, signal) => client.listComments(photoId, { cursor }, { signal }),
+    (cursor, signal) => client.listComments({ params: { id: photoId }, query: { cursor } }, { signal }),
     [client, photoId],
   );
   const [body, setBody] = useState('');
@@ -32,7 +32,7 @@ export function Comments({
     setBusy(true);
     setError(null);
     try {
-      const comment = await client.addComment(photoId, body);
+      const comment = await client.addComment({ params: { id: photoId }, body: { body } });
       list.update((items) => [...items, comment]);
       onCountChange(1);
       setBody('');
@@ -46,7 +46,7 @@ export function Comments({
   const remove = async (comment: Comment) => {
     setError(null);
     try {
-      await client.deleteComment(comment.id);
+      await client.deleteComment({ params: { id: comment.id } });
       list.update((items) => items.filter((c) => c.id !== comment.id));
       onCountChange(-1);
     } catch (err) {

@@ -27,7 +27,9 @@ export function useLike(photo: Pick<Photo, 'id' | 'likedByMe' | 'likeCount'>) {
     setState({ liked: want, count: Math.max(0, before.count + (want ? 1 : -1)) });
     setError(null);
     try {
-      const result = want ? await client.like(photo.id) : await client.unlike(photo.id);
+      const result = want
+        ? await client.like({ params: { id: photo.id } })
+        : await client.unlike({ params: { id: photo.id } });
       setState({ liked: result.liked, count: result.likeCount });
     } catch (err) {
       setState(before);

@@ -1,22 +1,10 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { act, cleanup, render, screen } from '@testing-library/react';
-import { FakeSocket, Providers, bob, meAnn, testClient } from '../testing/fakes.tsx';
+import { FakeSocket, Providers, events, meAnn, testClient } from '../testing/fakes.tsx';
 import { Nav } from './nav.tsx';
 
-const notification = (id: string) => ({
-  id,
-  type: 'notification',
-  data: {
-    id: `n${id}`,
-    type: 'follow',
-    actor: bob,
-    photo: null,
-    comment: null,
-    read: false,
-    createdAt: '2026-01-01T00:00:00Z',
-  },
-});
+const notification = (id: string) => events.notification(id);
 
 beforeEach(() => {
   FakeSocket.all = [];

@@ -17,7 +17,7 @@ export interface PagedList<T> {
  * `nextCursor` on each loadMore. Items already shown are not added twice.
  */
 export function usePagedList<T extends { id: string }>(
-  fetchPage: (cursor: string | null, signal: AbortSignal) => Promise<Page<T>>,
+  fetchPage: (cursor: string | undefined, signal: AbortSignal) => Promise<Page<T>>,
   deps: DependencyList,
 ): PagedList<T> {
   const [items, setItems] = useState<T[]>([]);
@@ -41,7 +41,7 @@ export function usePagedList<T extends { id: string }>(
     const { controller } = s;
     setLoading(true);
     setError(null);
-    fetchRef.current(s.cursor, controller.signal).then(
+    fetchRef.current(s.cursor ?? undefined, controller.signal).then(
       (page) => {
         if (controller.signal.aborted) return;
         s.busy = false;

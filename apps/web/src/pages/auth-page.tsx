@@ -27,8 +27,8 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
     setError(null);
     try {
       const session = signup
-        ? await client.signUp({ username, password, ...(displayName ? { displayName } : {}) })
-        : await client.logIn({ username, password });
+        ? await client.signUp({ body: { username, password, ...(displayName ? { displayName } : {}) } })
+        : await client.logIn({ body: { username, password } });
       signedIn(session);
       navigate(next, { replace: true });
     } catch (err) {

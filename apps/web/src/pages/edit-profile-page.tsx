@@ -21,7 +21,10 @@ export function EditProfilePage({ me }: { me: Me }) {
   const [busy, setBusy] = useState(false);
   const photos = usePagedList(
     async (cursor, signal) => {
-      const page = await client.listUserPhotos(me.username, { cursor, limit: 30 }, { signal });
+      const page = await client.listUserPhotos(
+        { params: { username: me.username }, query: { cursor, limit: 30 } },
+        { signal },
+      );
       return { ...page, items: page.items.filter((p) => p.status === 'ready') };
     },
     [client, me.username],
@@ -35,7 +38,7 @@ export function EditProfilePage({ me }: { me: Me }) {
     setError(null);
     setSaved(false);
     try {
-      setMe(await client.updateMe(patch));
+      setMe(await client.updateMe({ body: patch }));
       setAvatar(undefined);
       setSaved(true);
     } catch (err) {

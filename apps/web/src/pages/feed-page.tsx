@@ -1,22 +1,20 @@
-import type { Photo } from '@graminsta/contracts';
 import { LoadMore } from '../components/load-more.tsx';
 import { PhotoCard } from '../components/photo-card.tsx';
 import { usePagedList } from '../lib/paged-list.ts';
 import { Link } from '../lib/router.tsx';
-import { useRealtimeEvents } from '../session/realtime.tsx';
+import { usePhotoUpdates } from '../session/photo-updates.ts';
 import { useSession } from '../session/session.tsx';
 
 /** The home feed: followed accounts and your own posts, newest first, loading on scroll. */
 export function FeedPage() {
   const { client, me } = useSession();
-  const list = usePagedList((cursor, signal) => client.feed({ cursor }, { signal }), [client, me?.id]);
+  const list = usePagedList(
+    (cursor, signal) => client.feed({ query: { cursor } }, { signal }),
+    [client, me?.id],
+  );
 
   // Your own photo that was still processing turns into the real thing in place.
-  useRealtimeEvents((event) => {
-    if (event.type !== 'photo.ready') return;
-    const ready = (event.data as { photo?: Photo }).photo;
-    if (ready) list.update((items) => items.map((p) => (p.id === ready.id ? ready : p)));
-  });
+  usePhotoUpdates((ready) => list.update((items) => items.map((p) => (p.id === ready.id ? ready : p))));
 
   return (
     <section className="feed-column">

@@ -8,8 +8,8 @@ export function FollowListPage({ username, which }: { username: string; which: '
   const list = usePagedList(
     (cursor, signal) =>
       which === 'followers'
-        ? client.listFollowers(username, { cursor }, { signal })
-        : client.listFollowing(username, { cursor }, { signal }),
+        ? client.listFollowers({ params: { username }, query: { cursor } }, { signal })
+        : client.listFollowing({ params: { username }, query: { cursor } }, { signal }),
     [client, username, which],
   );
   const title = which === 'followers' ? `People following ${username}` : `People ${username} follows`;

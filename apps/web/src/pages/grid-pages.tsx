@@ -5,7 +5,10 @@ import { useSession } from '../session/session.tsx';
 /** Recent public photos from everyone. */
 export function ExplorePage() {
   const { client, me } = useSession();
-  const list = usePagedList((cursor, signal) => client.explore({ cursor }, { signal }), [client, me?.id]);
+  const list = usePagedList(
+    (cursor, signal) => client.explore({ query: { cursor } }, { signal }),
+    [client, me?.id],
+  );
   return (
     <section className="wide">
       <title>Explore · Graminsta</title>
@@ -19,7 +22,7 @@ export function ExplorePage() {
 export function TagPage({ tag }: { tag: string }) {
   const { client, me } = useSession();
   const list = usePagedList(
-    (cursor, signal) => client.tag(tag, { cursor }, { signal }),
+    (cursor, signal) => client.tag({ params: { tag }, query: { cursor } }, { signal }),
     [client, tag, me?.id],
   );
   return (

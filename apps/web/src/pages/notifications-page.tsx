@@ -23,19 +23,22 @@ function describe(n: Notification): string {
 export function NotificationsPage() {
   const { client } = useSession();
   const { setUnreadCount } = useRealtime();
-  const list = usePagedList((cursor, signal) => client.notifications({ cursor }, { signal }), [client]);
+  const list = usePagedList(
+    (cursor, signal) => client.notifications({ query: { cursor } }, { signal }),
+    [client],
+  );
 
   useRealtimeEvents((event) => {
     if (event.type !== 'notification') return;
-    const n = event.data as unknown as Notification;
-    if (typeof n.id === 'string') list.update((items) => [n, ...items.filter((i) => i.id !== n.id)]);
+    const n = event.data;
+    list.update((items) => [n, ...items.filter((i) => i.id !== n.id)]);
   });
 
   // Seen on this page is read: the badge clears, and a live one arriving here clears too.
   const newest = list.items[0]?.id;
   useEffect(() => {
     if (!newest) return;
-    client.markNotificationsRead(newest).then(
+    client.markNotificationsRead({ body: { upTo: newest } }).then(
       (r) => setUnreadCount(r.unreadCount),
       () => undefined,
     );

@@ -1,5 +1,4 @@
 import { useState } from 'react';
-import type { Photo } from '@graminsta/contracts';
 import { Avatar } from '../components/avatar.tsx';
 import { Caption } from '../components/caption.tsx';
 import { Comments } from '../components/comments.tsx';
@@ -9,19 +8,16 @@ import { PhotoImage } from '../components/photo-image.tsx';
 import { Link, useRouter } from '../lib/router.tsx';
 import { timeAgo } from '../lib/time.ts';
 import { useAsync } from '../lib/use-async.ts';
-import { useRealtimeEvents } from '../session/realtime.tsx';
+import { usePhotoUpdates } from '../session/photo-updates.ts';
 import { useSession } from '../session/session.tsx';
 
 export function PhotoPage({ id }: { id: string }) {
   const { client, me } = useSession();
   const { navigate } = useRouter();
-  const photo = useAsync((signal) => client.getPhoto(id, { signal }), [client, id, me?.id]);
+  const photo = useAsync((signal) => client.getPhoto({ params: { id } }, { signal }), [client, id, me?.id]);
   const [deleteError, setDeleteError] = useState<unknown>(null);
 
-  useRealtimeEvents((event) => {
-    const ready = event.type === 'photo.ready' ? (event.data as { photo?: Photo }).photo : undefined;
-    if (ready?.id === id) photo.setData(ready);
-  });
+  usePhotoUpdates((ready) => ready.id === id && photo.setData(ready));
 
   if (photo.error) {
     return (
@@ -43,7 +39,7 @@ export function PhotoPage({ id }: { id: string }) {
   const remove = async () => {
     if (!window.confirm('Delete this photo? This cannot be undone.')) return;
     try {
-      await client.deletePhoto(p.id);
+      await client.deletePhoto({ params: { id: p.id } });
       navigate(`/u/${encodeURIComponent(p.owner.username)}`, { replace: true });
     } catch (err) {
       setDeleteError(err);

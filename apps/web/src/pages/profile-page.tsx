@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { Photo, Profile } from '@graminsta/contracts';
+import type { Profile } from '@graminsta/contracts';
 import { Avatar } from '../components/avatar.tsx';
 import { RichText } from '../components/caption.tsx';
 import { ErrorMessage } from '../components/error-message.tsx';
@@ -7,7 +7,7 @@ import { PhotoGrid } from '../components/photo-grid.tsx';
 import { usePagedList } from '../lib/paged-list.ts';
 import { Link } from '../lib/router.tsx';
 import { useAsync } from '../lib/use-async.ts';
-import { useRealtimeEvents } from '../session/realtime.tsx';
+import { usePhotoUpdates } from '../session/photo-updates.ts';
 import { useSession } from '../session/session.tsx';
 
 export function FollowButton({ profile, onChange }: { profile: Profile; onChange(p: Profile): void }) {
@@ -19,8 +19,8 @@ export function FollowButton({ profile, onChange }: { profile: Profile; onChange
     setError(null);
     try {
       const state = profile.followedByMe
-        ? await client.unfollow(profile.username)
-        : await client.follow(profile.username);
+        ? await client.unfollow({ params: { username: profile.username } })
+        : await client.follow({ params: { username: profile.username } });
       onChange({ ...profile, followedByMe: state.following, followerCount: state.followerCount });
     } catch (err) {
       setError(err);
@@ -48,15 +48,15 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
 
 export function ProfilePage({ username }: { username: string }) {
   const { client, me } = useSession();
-  const profile = useAsync((signal) => client.getProfile(username, { signal }), [client, username, me?.id]);
-  const photos = usePagedList(
-    (cursor, signal) => client.listUserPhotos(username, { cursor }, { signal }),
+  const profile = useAsync(
+    (signal) => client.getProfile({ params: { username } }, { signal }),
     [client, username, me?.id],
   );
-  useRealtimeEvents((event) => {
-    const ready = event.type === 'photo.ready' ? (event.data as { photo?: Photo }).photo : undefined;
-    if (ready) photos.update((items) => items.map((p) => (p.id === ready.id ? ready : p)));
-  });
+  const photos = usePagedList(
+    (cursor, signal) => client.listUserPhotos({ params: { username }, query: { cursor } }, { signal }),
+    [client, username, me?.id],
+  );
+  usePhotoUpdates((ready) => photos.update((items) => items.map((p) => (p.id === ready.id ? ready : p))));
 
   if (profile.error) {
     return (

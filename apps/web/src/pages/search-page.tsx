@@ -25,7 +25,7 @@ export function SearchPage() {
   const list = usePagedList(
     (cursor, signal) =>
       query
-        ? client.searchUsers(query, { cursor }, { signal })
+        ? client.searchUsers({ query: { q: query, cursor } }, { signal })
         : Promise.resolve({ items: [], nextCursor: null }),
     [client, query],
   );

@@ -2,7 +2,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import type { UploadTarget } from '@graminsta/contracts';
-import { FakeSocket, Providers, ann, meAnn, photo, testClient, type Call } from '../testing/fakes.tsx';
+import {
+  FakeSocket,
+  Providers,
+  ann,
+  events,
+  meAnn,
+  photo,
+  testClient,
+  type Call,
+} from '../testing/fakes.tsx';
 import { FakeXhr } from '@graminsta/sdk/testing/fake-xhr';
 import { UploadPage } from './upload-page.tsx';
 
@@ -23,6 +32,7 @@ const ready = photo('77', { owner: ann, caption: 'hi #sea', altText: 'a gull' })
 function api(call: Call) {
   if (call.path === '/api/v1/uploads') return { status: 201, body: target };
   if (call.path === '/api/v1/photos') return { status: 202, body: processing };
+  if (call.path === '/api/v1/photos/77') return { status: 200, body: processing };
   return { status: 200, body: { items: [], nextCursor: null, unreadCount: 0 } };
 }
 
@@ -84,16 +94,44 @@ describe('UploadPage', () => {
     const socket = FakeSocket.latest();
     act(() => {
       socket.serverReady();
-      socket.serverSends({ id: '900', type: 'photo.ready', data: { photo: photo('12') } }); // someone else's photo
+      socket.serverSends(events.ready('900', photo('12'))); // another photo
     });
     expect(screen.queryByText('Your photo is ready.')).toBeNull();
-    act(() => socket.serverSends({ id: '901', type: 'photo.ready', data: { photo: ready } }));
-    expect(screen.getByText('Your photo is ready.')).toBeTruthy();
+    act(() => socket.serverSends(events.ready('901', ready)));
+    expect(await screen.findByText('Your photo is ready.')).toBeTruthy();
     const img = screen.getByAltText('a gull');
     expect(img.getAttribute('srcset')).toBe(
       'https://cdn.test/77/w640.webp 640w, https://cdn.test/77/w1080.webp 1080w',
     );
     expect(screen.getByRole('link', { name: 'View your post' }).getAttribute('href')).toBe('/p/77');
+  });
+
+  it('asks the API when the socket says nothing: a photo processed meanwhile shows up', async () => {
+    const calls = renderPage((call) =>
+      call.path === '/api/v1/photos/77' ? { status: 200, body: ready } : api(call),
+    );
+    choose(png());
+    fireEvent.click(screen.getByRole('button', { name: 'Share' }));
+    await waitFor(() => expect(FakeXhr.all).toHaveLength(1));
+    await act(async () => FakeXhr.all[0]!.answer(201, { ok: true }));
+    expect(await screen.findByText('Your photo is ready.')).toBeTruthy();
+    expect(calls.filter((c) => c.path === '/api/v1/photos/77')).toHaveLength(1);
+  });
+
+  it('says why when processing failed', async () => {
+    renderPage();
+    choose(png());
+    fireEvent.click(screen.getByRole('button', { name: 'Share' }));
+    await waitFor(() => expect(FakeXhr.all).toHaveLength(1));
+    await act(async () => FakeXhr.all[0]!.answer(201, { ok: true }));
+    await screen.findByText(/Processing your photo/);
+    act(() => {
+      FakeSocket.latest().serverReady();
+      FakeSocket.latest().serverSends(events.failed('902', '77', 'not an image'));
+    });
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      'Your photo could not be processed: not an image',
+    );
   });
 
   it('refuses a file that is not an image before sending anything', () => {

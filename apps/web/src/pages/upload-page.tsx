@@ -1,17 +1,14 @@
-import { useEffect, useId, useRef, useState, type DragEvent } from 'react';
-import type { Photo } from '@graminsta/contracts';
+import { useEffect, useId, useState, type DragEvent } from 'react';
+import { MAX_UPLOAD_BYTES, UPLOAD_CONTENT_TYPES, type Photo } from '@graminsta/contracts';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { PhotoImage } from '../components/photo-image.tsx';
 import { Link } from '../lib/router.tsx';
-import { useRealtimeEvents } from '../session/realtime.tsx';
+import { useRealtime } from '../session/realtime.tsx';
 import { useSession } from '../session/session.tsx';
 import { UploadForm } from './upload-form.tsx';
 
-// Mirrors UPLOAD_CONTENT_TYPES / MAX_UPLOAD_BYTES of the contracts: importing those values would
-// pull the schema library into the bundle. The API enforces the real limits.
-const ACCEPTED = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif'];
-const MAX_BYTES = 20 * 1024 * 1024;
-const POLL_MS = 5000;
+// The API's own limits (it enforces them too): refusing here saves sending the bytes.
+const ACCEPTED: readonly string[] = UPLOAD_CONTENT_TYPES;
 
 type Phase =
   | { step: 'edit' }
@@ -21,20 +18,19 @@ type Phase =
   | { step: 'done'; photo: Photo }
   | { step: 'failed'; reason: string };
 
-type Outcome = { photo: Photo } | { failed: string };
-
 export function checkFile(file: File): string | null {
   if (!ACCEPTED.includes(file.type)) return 'Choose a JPEG, PNG, WebP, GIF or AVIF image.';
-  if (file.size > MAX_BYTES) return 'That file is larger than 20 MB.';
+  if (file.size > MAX_UPLOAD_BYTES) return 'That file is larger than 20 MB.';
   return null;
 }
 
 /**
  * New post: pick or drop a file, preview it, send the bytes straight to the upload target with
- * a progress bar, create the photo, then wait for `photo.ready` on the socket.
+ * a progress bar, create the photo, then wait for it to be processed (the socket, or polling).
  */
 export function UploadPage() {
   const { client } = useSession();
+  const { socket } = useRealtime();
   const [file, setFile] = useState<File | null>(null);
   const [preview, setPreview] = useState<string | null>(null);
   const [caption, setCaption] = useState('');
@@ -42,8 +38,6 @@ export function UploadPage() {
   const [phase, setPhase] = useState<Phase>({ step: 'edit' });
   const [error, setError] = useState<unknown>(null);
   const [dragging, setDragging] = useState(false);
-  // Outcomes that arrive before we know our photo's id (a fast worker) wait here.
-  const outcomes = useRef(new Map<string, Outcome>());
   const id = useId();
 
   useEffect(() => {
@@ -53,42 +47,24 @@ export function UploadPage() {
     return () => URL.revokeObjectURL(url);
   }, [file]);
 
-  const settle = (photoId: string, outcome: Outcome) => {
-    outcomes.current.set(photoId, outcome);
-    setPhase((p) => {
-      if (p.step !== 'processing' || p.photo.id !== photoId) return p;
-      return 'photo' in outcome
-        ? { step: 'done', photo: outcome.photo }
-        : { step: 'failed', reason: outcome.failed };
-    });
-  };
-
-  useRealtimeEvents((event) => {
-    if (event.type === 'photo.ready') {
-      const photo = (event.data as { photo?: Photo }).photo;
-      if (photo) settle(photo.id, { photo });
-    } else if (event.type === 'photo.failed') {
-      const data = event.data as { photoId?: string; reason?: string };
-      if (data.photoId) settle(data.photoId, { failed: data.reason ?? 'the image could not be processed' });
-    }
-  });
-
-  // The socket may be down: look now and then, so the page never waits forever.
   const processingId = phase.step === 'processing' ? phase.photo.id : null;
   useEffect(() => {
     if (!processingId) return;
-    const timer = setInterval(() => {
-      client.getPhoto(processingId).then(
-        (photo) => {
-          if (photo.status === 'ready') settle(photo.id, { photo });
-          if (photo.status === 'failed')
-            settle(photo.id, { failed: photo.failureReason ?? 'processing failed' });
-        },
-        () => undefined,
-      );
-    }, POLL_MS);
-    return () => clearInterval(timer);
-  }, [client, processingId]);
+    const stop = new AbortController();
+    client.waitForPhoto(processingId, { realtime: socket ?? undefined, signal: stop.signal }).then(
+      (outcome) =>
+        setPhase(
+          outcome.status === 'ready'
+            ? { step: 'done', photo: outcome.photo }
+            : { step: 'failed', reason: outcome.reason },
+        ),
+      (err: unknown) => {
+        // Aborted: the page moved on. Otherwise the photo is gone (deleted meanwhile).
+        if (!stop.signal.aborted) setPhase({ step: 'failed', reason: (err as Error).message });
+      },
+    );
+    return () => stop.abort();
+  }, [client, socket, processingId]);
 
   const choose = (chosen: File | undefined) => {
     if (!chosen) return;
@@ -111,10 +87,7 @@ export function UploadPage() {
       const photo = await client.postPhoto(file, { caption, altText }, (p) =>
         setPhase(p.fraction < 1 ? { step: 'uploading', fraction: p.fraction } : { step: 'saving' }),
       );
-      setPhase({ step: 'processing', photo });
-      const known = outcomes.current.get(photo.id);
-      if (photo.status === 'ready') settle(photo.id, { photo });
-      else if (known) settle(photo.id, known);
+      setPhase(photo.status === 'ready' ? { step: 'done', photo } : { step: 'processing', photo });
     } catch (err) {
       setError(err);
       setPhase({ step: 'edit' });

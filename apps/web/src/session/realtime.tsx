@@ -9,12 +9,14 @@ import {
   type ReactNode,
 } from 'react';
 import type { UserEvent } from '@graminsta/contracts';
-import type { RealtimeStatus, WebSocketConstructor } from '@graminsta/sdk';
+import type { RealtimeClient, RealtimeStatus, WebSocketConstructor } from '@graminsta/sdk';
 import { useSession } from './session.tsx';
 
 type EventListener = (event: UserEvent) => void;
 
 interface RealtimeValue {
+  /** The signed-in user's socket (null when signed out), for the SDK's waitForPhoto. */
+  socket: RealtimeClient | null;
   status: RealtimeStatus;
   unreadCount: number;
   setUnreadCount(count: number): void;
@@ -26,6 +28,7 @@ const RealtimeContext = createContext<RealtimeValue | null>(null);
 /** One /ws connection for the signed-in user: the unread badge and live events for any page. */
 export function RealtimeProvider(props: { WebSocket?: WebSocketConstructor; children: ReactNode }) {
   const { client, me } = useSession();
+  const [socket, setSocket] = useState<RealtimeClient | null>(null);
   const [status, setStatus] = useState<RealtimeStatus>('idle');
   const [unreadCount, setUnreadCount] = useState(0);
   const listeners = useRef(new Set<EventListener>());
@@ -38,7 +41,7 @@ export function RealtimeProvider(props: { WebSocket?: WebSocketConstructor; chil
       return;
     }
     let live = true;
-    client.notifications({ limit: 1 }).then(
+    client.notifications({ query: { limit: 1 } }).then(
       (page) => live && setUnreadCount(page.unreadCount),
       () => undefined, // the badge just starts at zero
     );
@@ -51,7 +54,9 @@ export function RealtimeProvider(props: { WebSocket?: WebSocketConstructor; chil
     const online = () => socket.reconnectNow();
     window.addEventListener('online', online);
     socket.start();
+    setSocket(socket);
     return () => {
+      setSocket(null);
       live = false;
       window.removeEventListener('online', online);
       offStatus();
@@ -65,8 +70,8 @@ export function RealtimeProvider(props: { WebSocket?: WebSocketConstructor; chil
     return () => void listeners.current.delete(listener);
   }, []);
   const value = useMemo<RealtimeValue>(
-    () => ({ status, unreadCount, setUnreadCount, subscribe }),
-    [status, unreadCount, subscribe],
+    () => ({ socket, status, unreadCount, setUnreadCount, subscribe }),
+    [socket, status, unreadCount, subscribe],
   );
   return <RealtimeContext value={value}>{props.children}</RealtimeContext>;
 }

@@ -1,13 +1,13 @@
 import type { ReactNode } from 'react';
 import { waitFor } from '@testing-library/react';
-import type { Me, Photo, UserSummary } from '@graminsta/contracts';
+import type { Me } from '@graminsta/contracts';
+import { ann } from '@graminsta/sdk/testing/fixtures';
 import { GraminstaClient, type XhrConstructor } from '@graminsta/sdk';
 import { RouterProvider } from '../lib/router.tsx';
 import { RealtimeProvider } from '../session/realtime.tsx';
 import { SessionProvider } from '../session/session.tsx';
 
-export const ann: UserSummary = { id: '100', username: 'ann', displayName: 'Ann', avatarUrl: null };
-export const bob: UserSummary = { id: '200', username: 'bob', displayName: 'Bob', avatarUrl: null };
+export { ann, bob, events, notification, photo } from '@graminsta/sdk/testing/fixtures';
 
 export const meAnn: Me = {
   ...ann,
@@ -18,32 +18,6 @@ export const meAnn: Me = {
   followedByMe: false,
   createdAt: '2026-01-01T00:00:00Z',
 };
-
-export function photo(id: string, extra: Partial<Photo> = {}): Photo {
-  const variant = (size: string, w: number) => ({
-    url: `https://cdn.test/${id}/${size}.webp`,
-    width: w,
-    height: w,
-  });
-  return {
-    id,
-    owner: bob,
-    caption: `photo ${id}`,
-    altText: `alt ${id}`,
-    tags: [],
-    status: 'ready',
-    failureReason: null,
-    variants: { thumb: variant('thumb', 320), w640: variant('w640', 640), w1080: variant('w1080', 1080) },
-    placeholderColor: '#336699',
-    width: 1080,
-    height: 1080,
-    likeCount: 0,
-    commentCount: 0,
-    likedByMe: false,
-    createdAt: '2026-01-01T00:00:00Z',
-    ...extra,
-  };
-}
 
 export interface Call {
   method: string;
