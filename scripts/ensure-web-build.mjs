@@ -15,8 +15,13 @@ function newest(dir) {
   return latest;
 }
 
+// The bundle holds the SDK and the contracts too: a change to either makes it stale.
+const packages = ['sdk', 'contracts'].map(
+  (name) => new URL(`../packages/${name}/src/`, import.meta.url).pathname,
+);
 const sources = Math.max(
   newest(join(web, 'src')),
+  ...packages.map(newest),
   ...['index.html', 'vite.config.ts'].map((f) => statSync(join(web, f)).mtimeMs),
 );
 const stale = !existsSync(built) || sources > statSync(built).mtimeMs;

@@ -68,7 +68,6 @@ function configMap(opts: ManifestOptions): IConfigMap {
       PUBLIC_API_URL: origin,
       PUBLIC_WEB_URL: origin,
       CORS_ORIGINS: origin,
-      CACHE_TTL_SECONDS: '30',
       LOG_LEVEL: 'info',
       // Prometheus scrapes pod addresses from inside the cluster (private ranges), never the public.
       METRICS_PORT: String(METRICS_PORT),

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { freePort, startServerProcess, type ServerProcess } from '@graminsta/server/testing/server-process';
+import { freePort } from '@graminsta/topology';
+import { startServerProcess, type ServerProcess } from '@graminsta/server/testing/server-process';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const WEB_DIST = fileURLToPath(new URL('../dist/', import.meta.url));

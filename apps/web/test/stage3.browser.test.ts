@@ -15,7 +15,7 @@ import {
 } from './browser.ts';
 import { startNginx, type NginxProcess } from '@graminsta/topology';
 import { renderWebConf } from '../../../deploy/nginx/render.ts';
-import { freePort } from '@graminsta/server/testing/server-process';
+import { freePort } from '@graminsta/topology';
 import { ensureWebBuild, REPO_ROOT, startStage3, WEB_DIST, type Stage3 } from './stage3-topology.ts';
 
 const PHONE = { width: 390, height: 844 };

@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { endpoints, type EndpointName, type UserEvent } from '@graminsta/contracts';
 import { RealtimeGateway } from '@graminsta/server/realtime/gateway';
 import { jpegWithGps } from '@graminsta/server/testing/images';
-import { freePort } from '@graminsta/server/testing/server-process';
+import { freePort } from '@graminsta/topology';
 import { createTestApp, type TestApp } from '@graminsta/server/testing/test-app';
 import { startWorker, type Worker } from '@graminsta/server/worker/worker';
 import { ApiError } from './api-error.ts';

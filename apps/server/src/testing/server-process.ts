@@ -7,7 +7,6 @@ import { adminQuery, pgUrlFor, usingPostgres } from '@graminsta/core/testing/tes
 import { startGraminsta } from '../graminsta-bin.ts';
 
 // Tests elsewhere in the workspace take their ports from here, beside the server they start.
-export { freePort };
 
 export interface ServerProcess {
   url: string;
