@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, DataDirInUseError, loadConfig } from '@graminsta/platform';
+import { ALL_ROLES, ConfigError, DataDirInUseError, loadConfig } from '@graminsta/platform';
 import { MAX_SEED_USERS } from './control/control-socket.ts';
 import { DRAIN_SECONDS } from './drain.ts';
 import { installProcessGuards } from './process-guards.ts';
@@ -8,7 +8,7 @@ import { startServer } from './server.ts';
 const USAGE = `Usage: graminsta <command> [options]
 
 Commands:
-  start [--roles api,worker,realtime,storage,web] [--port N]   run roles (default: all, stage 1)
+  start [--roles ${ALL_ROLES.join(',')}] [--port N]   run roles (default: all, stage 1)
   migrate                                                     apply database migrations and exit
   seed [--users N]                                            create demo accounts, follows and photos
   up --stage N [--api N] [--web M] [--port P]                 run a stage's whole topology on loopback
