@@ -1,6 +1,12 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { Id } from './common.ts';
-import { endpoints, type EndpointInput, type EndpointOutput, type EndpointRequest } from './endpoints.ts';
+import {
+  endpoints,
+  fillPath,
+  type EndpointInput,
+  type EndpointOutput,
+  type EndpointRequest,
+} from './endpoints.ts';
 import type { Photo } from './photos.ts';
 
 describe('the endpoint table', () => {
@@ -11,7 +17,9 @@ describe('the endpoint table', () => {
     for (const e of all) {
       expect(e.path).toMatch(/^\/api\/v1\//);
       // A path parameter is declared by the params schema, and only those.
-      const inPath = [...e.path.matchAll(/:([A-Za-z_]+)/g)].map((m) => m[1]).sort();
+      const inPath: string[] = [];
+      fillPath(e.path, (name) => (inPath.push(name), name));
+      inPath.sort();
       const declared = 'params' in e ? Object.keys(e.params.shape).sort() : [];
       expect(inPath, e.operationId).toEqual(declared);
       if (e.method === 'GET') expect('body' in e, e.operationId).toBe(false);

@@ -66,6 +66,14 @@ export interface Endpoint {
 
 const endpoint = <E extends Endpoint>(e: E): E => e;
 
+/**
+ * An endpoint's path with each `:name` parameter replaced by `value(name)`: how the SDK fills in
+ * a URL and the OpenAPI document writes `{name}`, from the one spelling the table uses.
+ */
+export function fillPath(path: string, value: (name: string) => string): string {
+  return path.replace(/:([A-Za-z_]+)/g, (_, name: string) => value(name));
+}
+
 const V1 = '/api/v1';
 
 /**

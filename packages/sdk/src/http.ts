@@ -1,4 +1,10 @@
-import { endpoints, type Endpoint, type EndpointName, type EndpointOutput } from '@graminsta/contracts';
+import {
+  endpoints,
+  fillPath,
+  type Endpoint,
+  type EndpointName,
+  type EndpointOutput,
+} from '@graminsta/contracts';
 import { ApiError, apiErrorFrom } from './api-error.ts';
 import type { CallInput } from './call-input.ts';
 
@@ -74,7 +80,7 @@ export class Http {
       query?: Record<string, unknown>;
       body?: unknown;
     };
-    const path = e.path.replace(/:([A-Za-z_]+)/g, (_, key: string) => {
+    const path = fillPath(e.path, (key) => {
       const value = params?.[key];
       if (value === undefined) throw new TypeError(`${name}: the path needs params.${key}`);
       return encodeURIComponent(String(value));

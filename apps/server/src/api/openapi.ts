@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ERROR_STATUS, endpoints, type Auth, type Endpoint } from '@graminsta/contracts';
+import { ERROR_STATUS, endpoints, fillPath, type Auth, type Endpoint } from '@graminsta/contracts';
 import { SESSION_COOKIE } from '../http/session-cookie.ts';
 import { errorComponents, errorRef, errorStatusesOf } from './openapi-errors.ts';
 
@@ -99,7 +99,7 @@ export function buildOpenApi(info: { title: string; version: string }) {
   for (const e of all) {
     const operation = operationOf(e);
     for (const status of Object.keys(operation.responses)) used.add(Number(status));
-    (paths[e.path.replace(/:([A-Za-z_]+)/g, '{$1}')] ??= {})[e.method.toLowerCase()] = operation;
+    (paths[fillPath(e.path, (name) => `{${name}}`)] ??= {})[e.method.toLowerCase()] = operation;
   }
   const tags = [...new Set(all.map((e) => e.tag))].sort();
   return {
