@@ -30,14 +30,64 @@ export const UploadTarget = z.object({
 });
 export type UploadTarget = z.infer<typeof UploadTarget>;
 
-export const CreatePhotoBody = z.object({
-  uploadId: Id,
-  caption: text({ multiline: true }).max(2200).optional(),
-  altText: text().max(1000).optional(),
-});
+/** A post holds 1 to this many photos. */
+export const MAX_MEDIA_PER_POST = 10;
+const Caption = text({ multiline: true }).max(2200);
+const AltText = text().max(1000);
+
+export const MediaInput = z.object({ uploadId: Id, altText: AltText.optional() });
+export type MediaInput = z.infer<typeof MediaInput>;
+
+/**
+ * Either the single-photo shape `{uploadId, altText?, caption?}` (kept working) or a post of
+ * several photos `{media: [{uploadId, altText?}], caption?}`, in the order given.
+ */
+export const CreatePhotoBody = z
+  .object({
+    uploadId: Id.optional(),
+    altText: AltText.optional(),
+    media: z.array(MediaInput).min(1).max(MAX_MEDIA_PER_POST).optional(),
+    caption: Caption.optional(),
+  })
+  .superRefine((body, ctx) => {
+    if ((body.uploadId === undefined) === (body.media === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'give either uploadId or media, not both', path: ['media'] });
+    }
+    if (body.media && body.altText !== undefined) {
+      ctx.addIssue({ code: 'custom', message: 'with media, alt text goes on each item', path: ['altText'] });
+    }
+    const ids = body.media?.map((m) => m.uploadId) ?? [];
+    if (new Set(ids).size !== ids.length) {
+      ctx.addIssue({ code: 'custom', message: 'each upload may appear once', path: ['media'] });
+    }
+  });
 export type CreatePhotoBody = z.infer<typeof CreatePhotoBody>;
 
-export const VARIANT_NAMES = ['thumb', 'w640', 'w1080'] as const;
+/**
+ * The owner's edit of a post: a new caption, and/or `media` naming every item once, in the new
+ * order, each with its alt text (left as it is when omitted).
+ */
+export const PatchPhotoBody = z
+  .object({
+    caption: Caption.optional(),
+    media: z
+      .array(z.object({ id: Id, altText: AltText.optional() }))
+      .min(1)
+      .max(MAX_MEDIA_PER_POST)
+      .optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.caption === undefined && body.media === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'nothing to change: give caption and/or media' });
+    }
+    const ids = body.media?.map((m) => m.id) ?? [];
+    if (new Set(ids).size !== ids.length) {
+      ctx.addIssue({ code: 'custom', message: 'each item may appear once', path: ['media'] });
+    }
+  });
+export type PatchPhotoBody = z.infer<typeof PatchPhotoBody>;
+
+export const VARIANT_NAMES = ['thumb', 'w640', 'w1080', 'w2048'] as const;
 export type VariantName = (typeof VARIANT_NAMES)[number];
 
 export const Variant = z.object({ url: z.string(), width: z.number().int(), height: z.number().int() });
@@ -46,6 +96,30 @@ export type Variant = z.infer<typeof Variant>;
 export const PhotoStatus = z.enum(['processing', 'ready', 'failed']);
 export type PhotoStatus = z.infer<typeof PhotoStatus>;
 
+/** URLs by size; `w2048` is missing on photos processed before it existed. */
+export const Variants = z.object({ thumb: Variant, w640: Variant, w1080: Variant, w2048: Variant.optional() });
+export type Variants = z.infer<typeof Variants>;
+
+/** One photo of a post. */
+export const PhotoMedia = z.object({
+  id: Id,
+  status: PhotoStatus,
+  failureReason: z.string().nullable(),
+  /** Null until this item is ready. */
+  variants: Variants.nullable(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  /** The dominant colour, shown until the image arrives. */
+  placeholder: z.string().nullable(),
+  altText: z.string(),
+});
+export type PhotoMedia = z.infer<typeof PhotoMedia>;
+
+/**
+ * A post of 1–10 photos. The single-photo fields (altText, variants, placeholderColor, width,
+ * height) mirror the first item of `media`; status is the post's: ready when every item is,
+ * failed when one failed (failureReason names it).
+ */
 export const Photo = z.object({
   id: Id,
   owner: UserSummary,
@@ -54,15 +128,19 @@ export const Photo = z.object({
   tags: z.array(z.string()),
   status: PhotoStatus,
   failureReason: z.string().nullable(),
-  /** URLs by size; null until the photo is ready. */
-  variants: z.object({ thumb: Variant, w640: Variant, w1080: Variant }).nullable(),
+  /** The first item's URLs by size; null until the post is ready. */
+  variants: Variants.nullable(),
   placeholderColor: z.string().nullable(),
   width: z.number().int().nullable(),
   height: z.number().int().nullable(),
   likeCount: z.number().int(),
   commentCount: z.number().int(),
   likedByMe: z.boolean(),
+  savedByMe: z.boolean(),
+  media: z.array(PhotoMedia).min(1).max(MAX_MEDIA_PER_POST),
   createdAt: z.string(),
+  /** When the owner last edited the caption, alt texts or order; null if never. */
+  editedAt: z.string().nullable(),
 });
 export type Photo = z.infer<typeof Photo>;
 
@@ -77,3 +155,7 @@ export const TagParams = z.object({
 
 export const LikeState = z.object({ liked: z.boolean(), likeCount: z.number().int() });
 export type LikeState = z.infer<typeof LikeState>;
+
+/** Whether the caller has saved the post (bookmarks are private to their owner). */
+export const SaveState = z.object({ saved: z.boolean() });
+export type SaveState = z.infer<typeof SaveState>;

@@ -21,7 +21,7 @@ export const CommentParams = z.object({ id: Id });
 export const FollowState = z.object({ following: z.boolean(), followerCount: z.number().int() });
 export type FollowState = z.infer<typeof FollowState>;
 
-export const NotificationType = z.enum(['follow', 'like', 'comment']);
+export const NotificationType = z.enum(['follow', 'like', 'comment', 'mention']);
 export type NotificationType = z.infer<typeof NotificationType>;
 
 export const Notification = z.object({

@@ -9,9 +9,11 @@ import type {
   FollowState,
   LikeState,
   NotificationType,
+  SaveState,
   Page,
   PageQuery,
   PatchMeBody,
+  PatchPhotoBody,
   Photo,
   Profile,
   SessionResponse,
@@ -60,10 +62,16 @@ export interface PhotoService {
   createUpload(userId: string, input: CreateUploadBody): Promise<UploadTarget>;
   createPhoto(userId: string, input: CreatePhotoBody): Promise<Photo>;
   getPhoto(photoId: string, viewerId: string | null): Promise<Photo>;
+  /** The owner's edit: caption (tags and mentions follow it), alt texts, order of the items. */
+  editPhoto(userId: string, photoId: string, patch: PatchPhotoBody): Promise<Photo>;
   deletePhoto(userId: string, photoId: string): Promise<void>;
   listByUser(username: string, viewerId: string | null, page: PageQuery): Promise<Page<Photo>>;
   like(userId: string, photoId: string): Promise<LikeState>;
   unlike(userId: string, photoId: string): Promise<LikeState>;
+  /** Bookmarks of posts the user may see; private to the user. */
+  save(userId: string, photoId: string): Promise<SaveState>;
+  unsave(userId: string, photoId: string): Promise<SaveState>;
+  listSaved(userId: string, page: PageQuery): Promise<Page<Photo>>;
   /** Worker job: decode, check, strip, write variants; photo → ready or failed. */
   processPhoto(photoId: string): Promise<void>;
   /** Re-enqueues photos left in `processing` (after a crash of an in-process queue). */

@@ -103,25 +103,26 @@ export const uploads = pgTable(
   ],
 );
 
+const photoStatus = (name: string) =>
+  text(name, { enum: ['processing', 'ready', 'failed'] })
+    .notNull()
+    .default('processing');
+
+/** A post: its caption and counters. Its photos, in order, are rows of photo_media. */
 export const photos = pgTable(
   'photos',
   {
     id: pk(),
     ownerId: id('owner_id').notNull(),
     caption: text('caption').notNull().default(''),
-    altText: text('alt_text').notNull().default(''),
-    status: text('status', { enum: ['processing', 'ready', 'failed'] })
-      .notNull()
-      .default('processing'),
+    /** ready when every item is; failed as soon as one item fails (the reason names it). */
+    status: photoStatus('status'),
     failureReason: text('failure_reason'),
-    sourceKey: text('source_key').notNull(),
-    variants: jsonb('variants').$type<Record<string, { key: string; width: number; height: number }>>(),
-    placeholderColor: text('placeholder_color'),
-    width: integer('width'),
-    height: integer('height'),
     likeCount: integer('like_count').notNull().default(0),
     commentCount: integer('comment_count').notNull().default(0),
     createdAt: createdAt(),
+    /** Set when the owner edits the caption, an alt text or the order. */
+    editedAt: ts('edited_at'),
   },
   (t) => [
     index('photos_owner_idx').on(t.ownerId, t.id.desc()),
@@ -129,6 +130,28 @@ export const photos = pgTable(
       .on(t.id.desc())
       .where(sql`${t.status} = 'ready'`),
   ],
+);
+
+/** One photo of a post, at `position` (0 first); the first item is the post's cover. */
+export const photoMedia = pgTable(
+  'photo_media',
+  {
+    id: pk(),
+    photoId: id('photo_id').notNull(),
+    ownerId: id('owner_id').notNull(),
+    position: integer('position').notNull(),
+    altText: text('alt_text').notNull().default(''),
+    status: photoStatus('status'),
+    failureReason: text('failure_reason'),
+    /** The uploaded original, until processed (then deleted). */
+    sourceKey: text('source_key').notNull(),
+    variants: jsonb('variants').$type<Record<string, { key: string; width: number; height: number }>>(),
+    placeholderColor: text('placeholder_color'),
+    width: integer('width'),
+    height: integer('height'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('photo_media_photo_idx').on(t.photoId, t.position)],
 );
 
 export const photoTags = pgTable(
@@ -152,6 +175,24 @@ export const likes = pgTable(
   (t) => [primaryKey({ columns: [t.photoId, t.userId] }), index('likes_user_idx').on(t.userId)],
 );
 
+/** Bookmarks: private to `userId`, paged newest save first. */
+export const saves = pgTable(
+  'saves',
+  {
+    id: pk(),
+    userId: id('user_id').notNull(),
+    photoId: id('photo_id').notNull(),
+    photoOwnerId: id('photo_owner_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('saves_user_photo_idx').on(t.userId, t.photoId),
+    index('saves_user_idx').on(t.userId, t.id.desc()),
+    // Deleting a post deletes its saves.
+    index('saves_photo_idx').on(t.photoId),
+  ],
+);
+
 export const comments = pgTable(
   'comments',
   {
@@ -170,14 +211,22 @@ export const notifications = pgTable(
   {
     id: pk(),
     userId: id('user_id').notNull(),
-    type: text('type', { enum: ['follow', 'like', 'comment'] }).notNull(),
+    type: text('type', { enum: ['follow', 'like', 'comment', 'mention'] }).notNull(),
     actorId: id('actor_id').notNull(),
     photoId: id('photo_id'),
     commentId: id('comment_id'),
     readAt: ts('read_at'),
     createdAt: createdAt(),
   },
-  (t) => [index('notifications_user_idx').on(t.userId, t.id.desc())],
+  (t) => [
+    index('notifications_user_idx').on(t.userId, t.id.desc()),
+    // Mentions go to other users than the photo's owner: deleting a post finds them by photo.
+    index('notifications_photo_idx').on(t.photoId),
+    // A caption or comment mentions a user once, however often it is edited.
+    uniqueIndex('notifications_mention_once_idx')
+      .on(t.userId, t.photoId, sql`coalesce(${t.commentId}, 0)`)
+      .where(sql`${t.type} = 'mention'`),
+  ],
 );
 
 /** Per-user event log behind the /ws socket: a reconnecting client resumes from its last id. */

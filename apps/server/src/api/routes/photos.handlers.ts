@@ -4,12 +4,16 @@ export const photoHandlers = {
   createUpload: async ({ body, userId, services }) => services.photos.createUpload(userId, body),
   createPhoto: async ({ body, userId, services }) => services.photos.createPhoto(userId, body),
   getPhoto: async ({ params, userId, services }) => services.photos.getPhoto(params.id, userId),
+  editPhoto: async ({ params, body, userId, services }) => services.photos.editPhoto(userId, params.id, body),
   deletePhoto: async ({ params, userId, services }) => {
     await services.photos.deletePhoto(userId, params.id);
     return { ok: true };
   },
   like: async ({ params, userId, services }) => services.photos.like(userId, params.id),
   unlike: async ({ params, userId, services }) => services.photos.unlike(userId, params.id),
+  save: async ({ params, userId, services }) => services.photos.save(userId, params.id),
+  unsave: async ({ params, userId, services }) => services.photos.unsave(userId, params.id),
+  listSaved: async ({ query, userId, services }) => services.photos.listSaved(userId, query),
   // The comment service answers not found for a photo the caller may not see.
   listComments: async ({ params, query, userId, services }) =>
     services.comments.list(params.id, userId, query),
