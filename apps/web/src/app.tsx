@@ -14,6 +14,7 @@ import { NotFoundPage } from './pages/not-found-page.tsx';
 import { NotificationsPage } from './pages/notifications-page.tsx';
 import { PhotoPage } from './pages/photo-page.tsx';
 import { ProfilePage } from './pages/profile-page.tsx';
+import { SavedPage } from './pages/saved-page.tsx';
 import { SearchPage } from './pages/search-page.tsx';
 import { UploadPage } from './pages/upload-page.tsx';
 import { RealtimeProvider } from './session/realtime.tsx';
@@ -54,6 +55,14 @@ const ROUTES: Route[] = [
     () => (
       <RequireAuth what="post a photo">
         <UploadPage />
+      </RequireAuth>
+    ),
+  ],
+  [
+    '/saved',
+    () => (
+      <RequireAuth what="see your saved posts">
+        <SavedPage />
       </RequireAuth>
     ),
   ],

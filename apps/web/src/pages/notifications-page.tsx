@@ -16,6 +16,8 @@ function describe(n: Notification): string {
       return 'liked your photo.';
     case 'comment':
       return 'commented:';
+    case 'mention':
+      return n.comment ? 'mentioned you in a comment:' : 'mentioned you in a post.';
   }
 }
 
