@@ -6,7 +6,16 @@ import { LoadMore } from './load-more.tsx';
 import { PhotoThumb } from './photo-image.tsx';
 
 /** Square thumbnails, three to a row, loading more as you scroll; a post of several photos shows its first with a marker. */
-export function PhotoGrid({ list, empty }: { list: PagedList<Photo>; empty: string }) {
+export function PhotoGrid({
+  list,
+  empty,
+  noun = 'more photos',
+}: {
+  list: PagedList<Photo>;
+  empty: string;
+  /** What "Load …" loads. */
+  noun?: string;
+}) {
   return (
     <>
       {list.items.length === 0 && !list.loading && !list.hasMore && !list.error && (
@@ -31,7 +40,7 @@ export function PhotoGrid({ list, empty }: { list: PagedList<Photo>; empty: stri
           </li>
         ))}
       </ul>
-      <LoadMore {...list} onLoadMore={list.loadMore} noun="more photos" />
+      <LoadMore {...list} onLoadMore={list.loadMore} noun={noun} />
     </>
   );
 }

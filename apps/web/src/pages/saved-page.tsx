@@ -14,7 +14,11 @@ export function SavedPage() {
       <title>Saved · Graminsta</title>
       <h1>Saved</h1>
       <p className="muted">Only you can see what you saved.</p>
-      <PhotoGrid list={list} empty="Nothing saved yet. Use the bookmark under a post to keep it here." />
+      <PhotoGrid
+        list={list}
+        empty="Nothing saved yet. Use the bookmark under a post to keep it here."
+        noun="more saved posts"
+      />
     </section>
   );
 }
