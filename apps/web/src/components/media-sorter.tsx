@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import {
   DndContext,
   KeyboardSensor,
@@ -55,6 +55,22 @@ export function MediaSorter<T extends { id: string }>(props: Props<T>) {
     onDragCancel: ({ active }) => `Moving photo ${position(active.id)} was cancelled.`,
   };
   const move = (from: number, to: number) => onReorder(arrayMove([...items], from, to));
+
+  // Moving a row moves its buttons in the page, which can drop the focus: put it back on the
+  // button that was pressed (or its twin, once the row reached an end).
+  const list = useRef<HTMLOListElement>(null);
+  const refocus = useRef<{ id: string; towards: 'earlier' | 'later' } | null>(null);
+  useEffect(() => {
+    const want = refocus.current;
+    if (!want) return;
+    refocus.current = null;
+    const row = [...(list.current?.children ?? [])].find((li) => (li as HTMLElement).dataset.id === want.id);
+    const pressed = row?.querySelector<HTMLButtonElement>(`button[data-move="${want.towards}"]`);
+    const twin = row?.querySelector<HTMLButtonElement>(
+      `button[data-move="${want.towards === 'earlier' ? 'later' : 'earlier'}"]`,
+    );
+    (pressed && !pressed.disabled ? pressed : twin)?.focus();
+  });
   const onDragEnd = ({ active, over }: DragEndEvent) => {
     if (!over || active.id === over.id) return;
     move(position(active.id) - 1, position(over.id) - 1);
@@ -68,7 +84,7 @@ export function MediaSorter<T extends { id: string }>(props: Props<T>) {
       accessibility={{ announcements, screenReaderInstructions: instructions }}
     >
       <SortableContext items={items.map((i) => i.id)} strategy={verticalListSortingStrategy}>
-        <ol className="media-sorter" aria-label={props.label} data-testid="media-sorter">
+        <ol className="media-sorter" aria-label={props.label} data-testid="media-sorter" ref={list}>
           {items.map((item, index) => (
             <SortableRow
               key={item.id}
@@ -76,7 +92,10 @@ export function MediaSorter<T extends { id: string }>(props: Props<T>) {
               index={index}
               count={items.length}
               disabled={disabled}
-              onMove={(to) => move(index, to)}
+              onMove={(to) => {
+                refocus.current = { id: item.id, towards: to < index ? 'earlier' : 'later' };
+                move(index, to);
+              }}
             >
               {props.renderItem(item, index)}
             </SortableRow>
@@ -108,6 +127,7 @@ function SortableRow(props: {
       style={style}
       className={`media-row${sortable.isDragging ? ' dragging' : ''}`}
       data-testid="media-row"
+      data-id={id}
     >
       <div className="media-row-controls">
         <button
@@ -125,6 +145,7 @@ function SortableRow(props: {
           type="button"
           className="icon-button"
           aria-label={`Move photo ${n} earlier`}
+          data-move="earlier"
           disabled={disabled || index === 0}
           onClick={() => props.onMove(index - 1)}
         >
@@ -134,6 +155,7 @@ function SortableRow(props: {
           type="button"
           className="icon-button"
           aria-label={`Move photo ${n} later`}
+          data-move="later"
           disabled={disabled || index === count - 1}
           onClick={() => props.onMove(index + 1)}
         >

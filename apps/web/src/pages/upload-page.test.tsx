@@ -84,6 +84,8 @@ describe('UploadPage: a post of several photos', () => {
     expect((screen.getByRole('button', { name: 'Move photo 1 earlier' }) as HTMLButtonElement).disabled).toBe(
       true,
     );
+    // The focus stays on the moved photo's button, to press again.
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Move photo 2 later' }));
     fireEvent.click(screen.getByRole('button', { name: 'Remove photo 2' }));
     choose(png('d.png'));
     expect(previews()).toEqual([
