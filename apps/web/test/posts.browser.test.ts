@@ -103,9 +103,14 @@ describe.skipIf(process.env.TEST_DATABASE === 'postgres')('posts of several phot
 
       // With the keyboard alone: pick up the first photo's handle, move it down one place, drop it.
       await a.page.getByRole('button', { name: 'Reorder photo 1 of 3' }).focus();
+      // Each step waits for what a screen reader hears, so no key lands before the sorter is ready.
+      const heard = (text: string) => a.page.getByText(text, { exact: true }).waitFor({ state: 'attached' });
       await a.page.keyboard.press('Space');
+      await heard('Picked up photo 1 of 3.');
       await a.page.keyboard.press('ArrowDown');
+      await heard('Photo 1 is over position 2.');
       await a.page.keyboard.press('Space');
+      await heard('Photo 1 dropped at position 2.');
       await expect
         .poll(() => previewOrder(a.page))
         .toEqual([

@@ -44,10 +44,18 @@ export function MediaSorter<T extends { id: string }>(props: Props<T>) {
     useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }),
   );
   const position = (id: string | number) => items.findIndex((i) => i.id === id) + 1;
+  // dnd-kit reports the picked-up photo over its own place at once; saying so would cut off "Picked up".
+  const moved = useRef(false);
   const announcements: Announcements = {
-    onDragStart: ({ active }) => `Picked up photo ${position(active.id)} of ${items.length}.`,
-    onDragOver: ({ active, over }) =>
-      over ? `Photo ${position(active.id)} is over position ${position(over.id)}.` : undefined,
+    onDragStart: ({ active }) => {
+      moved.current = false;
+      return `Picked up photo ${position(active.id)} of ${items.length}.`;
+    },
+    onDragOver: ({ active, over }) => {
+      if (!over || (over.id === active.id && !moved.current)) return undefined;
+      moved.current = true;
+      return `Photo ${position(active.id)} is over position ${position(over.id)}.`;
+    },
     onDragEnd: ({ active, over }) =>
       over
         ? `Photo ${position(active.id)} dropped at position ${position(over.id)}.`
