@@ -97,7 +97,12 @@ export const PhotoStatus = z.enum(['processing', 'ready', 'failed']);
 export type PhotoStatus = z.infer<typeof PhotoStatus>;
 
 /** URLs by size; `w2048` is missing on photos processed before it existed. */
-export const Variants = z.object({ thumb: Variant, w640: Variant, w1080: Variant, w2048: Variant.optional() });
+export const Variants = z.object({
+  thumb: Variant,
+  w640: Variant,
+  w1080: Variant,
+  w2048: Variant.optional(),
+});
 export type Variants = z.infer<typeof Variants>;
 
 /** One photo of a post. */

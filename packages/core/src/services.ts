@@ -112,12 +112,25 @@ export interface NotificationInput {
   commentId?: string;
 }
 
+export interface MentionInput {
+  actorId: string;
+  text: string;
+  photoId: string;
+  commentId?: string;
+}
+
 /** Used by other services inside their own transactions, so counters and notifications commit together. */
 export interface Notifier {
   /** Records a notification (none when actor = recipient); returns its id or null. */
   record(tx: Db, input: NotificationInput): Promise<string | null>;
   /** Deletes matching notifications (an unlike retracts the like notification). */
   retract(tx: Db, input: NotificationInput): Promise<void>;
+  /**
+   * Records a `mention` for each existing user `@named` in `text` (never the actor; at most once per
+   * post, or per comment when `commentId` is given, however often the text is edited). Returns the
+   * ids of the new notifications, to announce after commit.
+   */
+  mention(tx: Db, input: MentionInput): Promise<string[]>;
   /** After commit: publishes the `notification` event for a recorded notification. */
   announce(notificationId: string): Promise<void>;
 }

@@ -191,9 +191,13 @@ describe('GraminstaClient against a running API', () => {
         return a.createPhoto({ body: { uploadId: target.uploadId } });
       },
       getPhoto: () => b.getPhoto({ params: { id } }),
+      editPhoto: () => a.editPhoto({ params: { id }, body: { caption: '#tabletest edited' } }),
       deletePhoto: async () => a.deletePhoto({ params: { id: (await a.postPhoto(jpeg)).id } }),
       like: () => b.like({ params: { id } }),
       unlike: () => b.unlike({ params: { id } }),
+      save: () => b.save({ params: { id } }),
+      unsave: () => b.unsave({ params: { id } }),
+      listSaved: () => b.listSaved(),
       listComments: () => b.listComments({ params: { id } }),
       addComment: () => b.addComment({ params: { id }, body: { body: 'from the table' } }),
       deleteComment: async () =>

@@ -26,7 +26,8 @@ describe('ids from outside', () => {
       ...(payload ? { payload } : {}),
     });
   // A body that passes validation wherever one is needed, so only the id can be wrong.
-  const bodyFor = (method: string) => (method === 'POST' ? { body: 'hello' } : undefined);
+  const bodyFor = (method: string) =>
+    method === 'POST' ? { body: 'hello' } : method === 'PATCH' ? { caption: 'hello' } : undefined;
 
   it('covers every operation with an id in its path', () => {
     expect(withIdInPath.map((e) => `${e.method} ${e.path}`)).toEqual(

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { count, sql } from 'drizzle-orm';
-import { photos, sessions, users } from '../db/schema.ts';
+import { sessions, users } from '../db/schema.ts';
 import { createTestDatabase, type TestDatabase } from '../testing/test-db.ts';
+import { insertPost } from '../testing/posts.ts';
 import { DEFAULT_LIMITS, type LoginThrottleSettings } from '../limits/limit-settings.ts';
 import { databaseLimiterStore } from '../limits/limiter-store.ts';
 import { RateLimitedError } from '../limits/rate-limits.ts';
@@ -214,14 +215,10 @@ describe('AccountService', () => {
     const me = (await accounts.signUp({ username: 'lena', password: 'password1' }, ctx)).user;
     const other = (await accounts.signUp({ username: 'moe', password: 'password1' }, ctx)).user;
     const variants = { thumb: { key: 'v/abc-thumb.webp', width: 150, height: 150 } };
-    const [ready, processing, foreign] = await t.database.db
-      .insert(photos)
-      .values([
-        { ownerId: me.id, sourceKey: 's/1', status: 'ready', variants },
-        { ownerId: me.id, sourceKey: 's/2' },
-        { ownerId: other.id, sourceKey: 's/3', status: 'ready', variants },
-      ])
-      .returning({ id: photos.id });
+    const db = t.database.db;
+    const ready = { id: await insertPost(db, { ownerId: me.id, status: 'ready', variants }) };
+    const processing = { id: await insertPost(db, { ownerId: me.id }) };
+    const foreign = { id: await insertPost(db, { ownerId: other.id, status: 'ready', variants }) };
 
     const edited = await accounts.updateMe(me.id, {
       displayName: 'Lena K',

@@ -1,7 +1,7 @@
 import { and, desc, eq, getTableColumns, lt, sql } from 'drizzle-orm';
 import type { Db } from '@graminsta/platform';
 import { follows, photoTags, photos, users } from '../db/schema.ts';
-import { photoWithOwnerColumns, type PhotoWithOwner } from '../photos/photo.repository.ts';
+import { mediaOf, photoWithOwnerColumns, type PhotoWithOwner } from '../photos/photo.repository.ts';
 import { summaryColumns } from '../users/user.repository.ts';
 
 const ready = eq(photos.status, 'ready');
@@ -39,7 +39,11 @@ export class FeedRepository {
     // The lateral rows already are whole photos: joining photos again by id would let the
     // planner walk the primary key backwards through the whole table.
     return this.db
-      .select({ photo: recent._.selectedFields, owner: summaryColumns })
+      .select({
+        photo: recent._.selectedFields,
+        owner: summaryColumns,
+        media: mediaOf({ table: 'recent', column: 'id' }),
+      })
       .from(authors)
       .crossJoinLateral(recent)
       .innerJoin(users, eq(users.id, recent.ownerId))

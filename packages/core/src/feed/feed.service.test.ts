@@ -147,9 +147,12 @@ describe('FeedRepository query plans', () => {
       sql`insert into users (username, password_hash) select 'u' || g, 'x' from generate_series(1, 200) g`,
     );
     await db.execute(sql`
-      insert into photos (owner_id, source_key, status)
-      select u.id, 'k', case when g % 25 = 0 then 'processing' else 'ready' end
+      insert into photos (owner_id, status)
+      select u.id, case when g % 25 = 0 then 'processing' else 'ready' end
       from users u cross join generate_series(1, 50) g`);
+    await db.execute(sql`
+      insert into photo_media (photo_id, owner_id, position, status, source_key)
+      select p.id, p.owner_id, 0, p.status, 'k' from photos p`);
     const [first] = await db.select({ id: users.id }).from(users).where(eq(users.username, 'u1'));
     reader = first!.id;
     await db.execute(sql`

@@ -1,8 +1,12 @@
-import { and, count, desc, eq, isNull, lt, lte, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNull, lt, lte, ne, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { Db } from '@graminsta/platform';
-import { comments, notifications, photos, users } from '../db/schema.ts';
+import { comments, notifications, photoMedia, users } from '../db/schema.ts';
 import type { NotificationInput } from '../services.ts';
 import { summaryColumns } from '../users/user.repository.ts';
+
+// A post's first item: its thumbnail stands for the post in the list.
+const cover = alias(photoMedia, 'cover');
 
 const listColumns = {
   id: notifications.id,
@@ -13,7 +17,7 @@ const listColumns = {
   readAt: notifications.readAt,
   createdAt: notifications.createdAt,
   actor: summaryColumns,
-  photoVariants: photos.variants,
+  photoVariants: cover.variants,
   commentBody: comments.body,
 };
 
@@ -32,6 +36,36 @@ export class NotificationRepository {
       })
       .returning({ id: notifications.id });
     return row!.id;
+  }
+
+  /**
+   * A `mention` from `actorId` to each user named in `usernames` (lowercase) but the actor; a user
+   * already mentioned in the same post or comment is skipped (notifications_mention_once_idx).
+   */
+  async insertMentions(
+    input: { actorId: string; usernames: string[]; photoId: string; commentId?: string },
+    tx: Db,
+  ): Promise<string[]> {
+    if (input.usernames.length === 0) return [];
+    const recipients = await tx
+      .select({ id: users.id })
+      .from(users)
+      .where(and(inArray(sql`lower(${users.username})`, input.usernames), ne(users.id, input.actorId)));
+    if (recipients.length === 0) return [];
+    const rows = await tx
+      .insert(notifications)
+      .values(
+        recipients.map((r) => ({
+          userId: r.id,
+          actorId: input.actorId,
+          type: 'mention' as const,
+          photoId: input.photoId,
+          commentId: input.commentId ?? null,
+        })),
+      )
+      .onConflictDoNothing()
+      .returning({ id: notifications.id });
+    return rows.map((r) => r.id);
   }
 
   async deleteMatching(input: NotificationInput, tx: Db): Promise<void> {
@@ -88,7 +122,7 @@ export class NotificationRepository {
       .select(listColumns)
       .from(notifications)
       .innerJoin(users, eq(users.id, notifications.actorId))
-      .leftJoin(photos, eq(photos.id, notifications.photoId))
+      .leftJoin(cover, and(eq(cover.photoId, notifications.photoId), eq(cover.position, 0)))
       .leftJoin(comments, eq(comments.id, notifications.commentId))
       .where(where);
   }

@@ -2,9 +2,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { count } from 'drizzle-orm';
 import type { UserEvent } from '@graminsta/contracts';
 import { MemoryPubSub } from '@graminsta/platform/pubsub/memory.pubsub';
-import { comments, notifications, photos, users } from '../db/schema.ts';
+import { comments, notifications, users } from '../db/schema.ts';
 import { EventServiceImpl } from '../events/event.service.ts';
 import { createTestDatabase, type TestDatabase } from '../testing/test-db.ts';
+import { insertPost } from '../testing/posts.ts';
 import { UserServiceImpl } from '../users/user.service.ts';
 import { NotificationServiceImpl, NotifierImpl } from './notification.service.ts';
 
@@ -84,18 +85,14 @@ describe('notifications', () => {
 
   it('shows the photo thumbnail and comment, pages newest first, and marks read', async () => {
     const db = t.database.db;
-    const [ready, processing] = await db
-      .insert(photos)
-      .values([
-        {
-          ownerId: ann.id,
-          sourceKey: 's/1',
-          status: 'ready',
-          variants: { thumb: { key: 't/1.webp', width: 1, height: 1 } },
-        },
-        { ownerId: ann.id, sourceKey: 's/2' },
-      ])
-      .returning({ id: photos.id });
+    const ready = {
+      id: await insertPost(db, {
+        ownerId: ann.id,
+        status: 'ready',
+        variants: { thumb: { key: 't/1.webp', width: 1, height: 1 } },
+      }),
+    };
+    const processing = { id: await insertPost(db, { ownerId: ann.id }) };
     const [comment] = await db
       .insert(comments)
       .values({ photoId: ready!.id, photoOwnerId: ann.id, authorId: ben.id, body: 'lovely' })

@@ -1,6 +1,13 @@
 import type { Notification, Page, PageQuery } from '@graminsta/contracts';
 import type { BlobStore, Db } from '@graminsta/platform';
-import type { EventService, NotificationInput, NotificationService, Notifier } from '../services.ts';
+import { extractMentions } from '../photos/tags.ts';
+import type {
+  EventService,
+  MentionInput,
+  NotificationInput,
+  NotificationService,
+  Notifier,
+} from '../services.ts';
 import { decodeIdCursor, encodeIdCursor, pageOf } from '../shared/pagination.ts';
 import { toNotification } from './notification.presenter.ts';
 import { NotificationRepository } from './notification.repository.ts';
@@ -59,6 +66,11 @@ export class NotifierImpl implements Notifier {
   async record(tx: Db, input: NotificationInput): Promise<string | null> {
     if (input.actorId === input.recipientId) return null;
     return this.notifications.insert(input, tx);
+  }
+
+  async mention(tx: Db, input: MentionInput): Promise<string[]> {
+    const { text, ...target } = input;
+    return this.notifications.insertMentions({ ...target, usernames: extractMentions(text) }, tx);
   }
 
   async retract(tx: Db, input: NotificationInput): Promise<void> {

@@ -1,54 +1,88 @@
-import type { Photo, Variant } from '@graminsta/contracts';
+import type { Photo, PhotoMedia, Variant, Variants } from '@graminsta/contracts';
 import type { BlobStore } from '@graminsta/platform';
 import { toUserSummary } from '../users/user.presenter.ts';
-import type { PhotoRepository, PhotoWithOwner, StoredVariants } from './photo.repository.ts';
+import type { PhotoRepository, PhotoWithOwner, StoredMedia, StoredVariants } from './photo.repository.ts';
 import { extractTags } from './tags.ts';
 
 type UrlOf = (key: string) => string;
 
-export function toPhoto({ photo, owner }: PhotoWithOwner, likedByMe: boolean, urlOf: UrlOf): Photo {
+interface ViewerFlags {
+  likedByMe: boolean;
+  savedByMe: boolean;
+}
+
+export function toPhoto({ photo, owner, media }: PhotoWithOwner, flags: ViewerFlags, urlOf: UrlOf): Photo {
+  const items = media.map((item) => toMedia(item, urlOf));
+  // The single-photo fields mirror the cover (the first item), as clients of one-photo posts read them.
+  const cover = items[0]!;
   return {
     id: photo.id,
     owner: toUserSummary(owner),
     caption: photo.caption,
-    altText: photo.altText,
-    // Captions never change, so their tags are the ones stored in photo_tags.
+    altText: cover.altText,
+    // The caption's tags are the ones stored in photo_tags (an edit rewrites both together).
     tags: extractTags(photo.caption),
     status: photo.status,
     failureReason: photo.failureReason,
-    variants: photo.status === 'ready' ? toVariants(photo.variants, urlOf) : null,
-    placeholderColor: photo.placeholderColor,
-    width: photo.width,
-    height: photo.height,
+    variants: photo.status === 'ready' ? cover.variants : null,
+    placeholderColor: cover.placeholder,
+    width: cover.width,
+    height: cover.height,
     likeCount: photo.likeCount,
     commentCount: photo.commentCount,
-    likedByMe,
+    ...flags,
+    media: items,
     createdAt: photo.createdAt.toISOString(),
+    editedAt: photo.editedAt?.toISOString() ?? null,
   };
 }
 
-function toVariants(stored: StoredVariants | null, urlOf: UrlOf): Photo['variants'] {
+function toMedia(item: StoredMedia, urlOf: UrlOf): PhotoMedia {
+  return {
+    id: item.id,
+    status: item.status,
+    failureReason: item.failureReason,
+    variants: item.status === 'ready' ? toVariants(item.variants, urlOf) : null,
+    width: item.width,
+    height: item.height,
+    placeholder: item.placeholderColor,
+    altText: item.altText,
+  };
+}
+
+function toVariants(stored: StoredVariants | null, urlOf: UrlOf): Variants | null {
   const variant = (name: string): Variant | null => {
     const v = stored?.[name];
     return v ? { url: urlOf(v.key), width: v.width, height: v.height } : null;
   };
-  const [thumb, w640, w1080] = [variant('thumb'), variant('w640'), variant('w1080')];
-  return thumb && w640 && w1080 ? { thumb, w640, w1080 } : null;
+  const [thumb, w640, w1080, w2048] = [variant('thumb'), variant('w640'), variant('w1080'), variant('w2048')];
+  if (!thumb || !w640 || !w1080) return null;
+  // Photos processed before the 2048 px variant existed have none.
+  return w2048 ? { thumb, w640, w1080, w2048 } : { thumb, w640, w1080 };
 }
 
-/** Presents a list of photos for one viewer, with one query for all their likedByMe flags. */
+/** Presents a page of posts for one viewer, with one query for all their likedByMe and savedByMe flags. */
 export class PhotoPresenter {
   constructor(private readonly deps: { photos: PhotoRepository; blobs: Pick<BlobStore, 'publicUrl'> }) {}
 
   async present(rows: PhotoWithOwner[], viewerId: string | null): Promise<Photo[]> {
-    const liked = viewerId
-      ? await this.deps.photos.likedBy(
+    const state = viewerId
+      ? await this.deps.photos.viewerState(
           viewerId,
           rows.map((r) => r.photo.id),
         )
-      : new Set();
+      : null;
     const urlOf = (key: string) => this.deps.blobs.publicUrl(key);
-    return rows.map((row) => toPhoto(row, liked.has(row.photo.id), urlOf));
+    return rows.map((row) =>
+      toPhoto(
+        row,
+        {
+          likedByMe: state?.liked.has(row.photo.id) ?? false,
+          savedByMe: state?.saved.has(row.photo.id) ?? false,
+        },
+        urlOf,
+      ),
+    );
   }
 
   async presentOne(row: PhotoWithOwner, viewerId: string | null): Promise<Photo> {

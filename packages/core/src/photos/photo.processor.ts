@@ -1,27 +1,35 @@
 import { createHash } from 'node:crypto';
 import { MAX_UPLOAD_BYTES } from '@graminsta/contracts';
-import { PayloadTooLargeError, readBounded, type BlobStore } from '@graminsta/platform';
+import { PayloadTooLargeError, readBounded, type BlobStore, type Db } from '@graminsta/platform';
 import { ImageRejectedError, processImage } from '../media/image-pipeline.ts';
-import type { EventService } from '../services.ts';
+import type { EventService, Notifier } from '../services.ts';
 import type { JobQueue } from '../jobs/jobs.ts';
 import type { PhotoPresenter } from './photo.presenter.ts';
-import type { PhotoRepository, PhotoRow, StoredVariants } from './photo.repository.ts';
+import type { PhotoRepository, PhotoWithOwner, StoredMedia, StoredVariants } from './photo.repository.ts';
 
 export interface PhotoProcessorDeps {
+  db: Db;
   photos: PhotoRepository;
   presenter: PhotoPresenter;
   blobs: BlobStore;
   queue: Pick<JobQueue, 'enqueue'>;
   events: EventService;
+  notifier: Notifier;
   maxImagePixels: number;
 }
 
-/** The worker side of a photo: uploaded bytes → checked, stripped WebP variants → ready (or failed). */
+/** Why an item did not become ready: the post fails with the reason, or was deleted meanwhile. */
+type ItemOutcome = { ready: true } | { ready: false; reason: string } | { gone: true };
+
+/**
+ * The worker side of a post: each item's uploaded bytes → checked, stripped WebP variants; the
+ * post becomes ready when every item is, and fails when one fails.
+ */
 export class PhotoProcessor {
   constructor(private readonly deps: PhotoProcessorDeps) {}
 
   async enqueue(photoId: string): Promise<void> {
-    // jobId = photoId: a photo queued twice (create, then a restart's requeue) is processed once.
+    // jobId = photoId: a post queued twice (create, then a restart's requeue) is processed once.
     await this.deps.queue.enqueue('photo.process', { photoId }, { jobId: photoId });
   }
 
@@ -31,67 +39,101 @@ export class PhotoProcessor {
     return ids.length;
   }
 
-  /** Storage or database failures throw, so the queue retries; bad images end as `failed`. */
+  /**
+   * Storage or database failures throw, so the queue retries (items already ready are kept and
+   * skipped); bad images end the post as `failed`.
+   */
   async process(photoId: string): Promise<void> {
-    const { photos, blobs } = this.deps;
-    const photo = await photos.findById(photoId);
-    if (!photo || photo.status !== 'processing') return;
+    const post = await this.deps.photos.findWithOwner(photoId);
+    if (!post || post.photo.status !== 'processing') return;
+    for (const [index, item] of post.media.entries()) {
+      if (item.status === 'ready') continue;
+      const outcome =
+        item.status === 'failed'
+          ? { ready: false as const, reason: item.failureReason ?? 'failed' }
+          : await this.processItem(photoId, item);
+      if ('gone' in outcome) return;
+      if (!outcome.ready) return this.fail(post, index, item, outcome.reason);
+    }
+    await this.finish(post);
+  }
 
-    const source = await blobs.stream(photo.sourceKey);
-    if (!source) return this.fail(photo, 'the uploaded file is missing');
+  private async processItem(photoId: string, item: StoredMedia): Promise<ItemOutcome> {
+    const { photos, blobs } = this.deps;
+    const source = await blobs.stream(item.sourceKey);
+    if (!source) return { ready: false, reason: 'the uploaded file is missing' };
     let image;
     try {
       // The decoder needs the whole file; the upload limit bounds what that can cost.
       const bytes = await readBounded(source.body, MAX_UPLOAD_BYTES);
       image = await processImage(bytes, { maxPixels: this.deps.maxImagePixels });
     } catch (err) {
-      if (err instanceof ImageRejectedError) return this.fail(photo, err.message);
-      if (err instanceof PayloadTooLargeError) return this.fail(photo, 'the uploaded file is too large');
+      if (err instanceof ImageRejectedError) return { ready: false, reason: err.message };
+      if (err instanceof PayloadTooLargeError)
+        return { ready: false, reason: 'the uploaded file is too large' };
       throw err;
     }
 
     const variants: StoredVariants = {};
     for (const v of image.variants) {
-      const key = variantKey(photo.id, v.body);
+      const key = variantKey(photoId, v.body);
       await blobs.put(key, v.body, v.contentType);
       variants[v.name] = { key, width: v.width, height: v.height };
     }
     const { width, height, placeholderColor } = image;
-    if (!(await photos.markReady(photo.id, { variants, width, height, placeholderColor }))) {
-      return this.discard(photo.id, variants);
+    if (!(await photos.markMediaReady(item.id, { variants, width, height, placeholderColor }))) {
+      await this.discard(photoId, variants);
+      return { gone: true };
     }
-    await blobs.delete([photo.sourceKey]);
-    const row = await photos.findWithOwner(photo.id);
+    await blobs.delete([item.sourceKey]);
+    return { ready: true };
+  }
+
+  /** Every item is ready: the post is, and the people its caption mentions hear of it now. */
+  private async finish(post: PhotoWithOwner): Promise<void> {
+    const { photo } = post;
+    const mentions = await this.deps.db.transaction(async (tx) => {
+      if (!(await this.deps.photos.markReady(photo.id, tx))) return null;
+      const caption = (await this.deps.photos.findById(photo.id, tx))?.caption ?? '';
+      return this.deps.notifier.mention(tx, { actorId: photo.ownerId, text: caption, photoId: photo.id });
+    });
+    if (mentions === null) return;
+    for (const id of mentions) await this.deps.notifier.announce(id);
+    const row = await this.deps.photos.findWithOwner(photo.id);
     if (!row) return;
     const presented = await this.deps.presenter.presentOne(row, photo.ownerId);
     await this.deps.events.publish(photo.ownerId, 'photo.ready', { photo: presented });
   }
 
-  private async fail(photo: PhotoRow, reason: string): Promise<void> {
-    if (!(await this.deps.photos.markFailed(photo.id, reason))) return;
-    await this.deps.blobs.delete([photo.sourceKey]);
-    await this.deps.events.publish(photo.ownerId, 'photo.failed', { photoId: photo.id, reason });
+  private async fail(post: PhotoWithOwner, index: number, item: StoredMedia, reason: string): Promise<void> {
+    const { photo, media } = post;
+    await this.deps.photos.markMediaFailed(item.id, reason);
+    const named = media.length > 1 ? `photo ${index + 1} of ${media.length}: ${reason}` : reason;
+    if (!(await this.deps.photos.markFailed(photo.id, named))) return;
+    // No item of a failed post will be processed: its uploaded originals go now.
+    await this.deps.blobs.delete(media.map((m) => m.sourceKey));
+    await this.deps.events.publish(photo.ownerId, 'photo.failed', { photoId: photo.id, reason: named });
   }
 
-  /** The photo was deleted (or finished by another worker) while we worked: drop what it does not use. */
+  /** The post was deleted (or the item finished by another worker) while we worked: drop what it does not use. */
   private async discard(photoId: string, written: StoredVariants): Promise<void> {
-    const current = await this.deps.photos.findById(photoId);
-    const kept = new Set(Object.values(current?.variants ?? {}).map((v) => v.key));
+    const current = await this.deps.photos.mediaRows(photoId);
+    const kept = new Set(current.flatMap((m) => Object.values(m.variants ?? {}).map((v) => v.key)));
     const orphans = [...new Set(Object.values(written).map((v) => v.key))].filter((k) => !kept.has(k));
     await this.deps.blobs.delete(orphans);
   }
 }
 
 /**
- * Content hash under the photo's id: immutable like a pure content address (cacheable forever),
- * yet never shared with another photo, so deleting one photo cannot remove another's identical bytes.
+ * Content hash under the post's id: immutable like a pure content address (cacheable forever),
+ * yet never shared with another post, so deleting one post cannot remove another's identical bytes.
  */
 export function variantKey(photoId: string, body: Buffer): string {
   return `p/${photoId}/${createHash('sha256').update(body).digest('hex')}.webp`;
 }
 
-/** Every stored object of a photo: its variants and (until processed) its source upload. */
-export function objectKeys(photo: PhotoRow): string[] {
-  const keys = Object.values(photo.variants ?? {}).map((v) => v.key);
-  return [...new Set([...keys, photo.sourceKey])];
+/** Every stored object of a post's items: their variants and (until processed) their source uploads. */
+export function objectKeys(media: ReadonlyArray<Pick<StoredMedia, 'variants' | 'sourceKey'>>): string[] {
+  const keys = media.flatMap((m) => [...Object.values(m.variants ?? {}).map((v) => v.key), m.sourceKey]);
+  return [...new Set(keys)];
 }

@@ -1,26 +1,112 @@
-import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import type { PhotoStatus } from '@graminsta/contracts';
 import type { Db } from '@graminsta/platform';
-import { comments, likes, notifications, photoTags, photos, users } from '../db/schema.ts';
+import { comments, likes, notifications, photoMedia, photoTags, photos, saves, users } from '../db/schema.ts';
 import { summaryColumns, type UserSummaryRow } from '../users/user.repository.ts';
 
 export type PhotoRow = typeof photos.$inferSelect;
-export type StoredVariants = NonNullable<PhotoRow['variants']>;
+export type MediaRow = typeof photoMedia.$inferSelect;
+export type StoredVariants = NonNullable<MediaRow['variants']>;
 
-/** A photo with the summary of its owner: what every photo presentation needs. */
+/** One item of a post as the listing queries carry it (JSON from the database, ids as strings). */
+export interface StoredMedia {
+  id: string;
+  position: number;
+  altText: string;
+  status: PhotoStatus;
+  failureReason: string | null;
+  sourceKey: string;
+  variants: StoredVariants | null;
+  placeholderColor: string | null;
+  width: number | null;
+  height: number | null;
+}
+
+/** A post with the summary of its owner and its items in order: what every presentation needs. */
 export interface PhotoWithOwner {
   photo: PhotoRow;
   owner: UserSummaryRow;
+  media: StoredMedia[];
+}
+
+/**
+ * A post's items in order, as one JSON array computed beside each row (photo_media_photo_idx):
+ * a page of posts costs the same number of queries as before posts had several photos. Ids are
+ * cast to text, as JSON numbers would lose the low bits of a 64-bit id. `photoId` names the
+ * outer query's column with its table (drizzle prints a column bare when a query has one table,
+ * and a bare "id" in here would be the item's own).
+ */
+export function mediaOf(photoId: { table: string; column: string }): SQL<StoredMedia[]> {
+  const outer = sql`${sql.identifier(photoId.table)}.${sql.identifier(photoId.column)}`;
+  return sql<StoredMedia[]>`(
+    select coalesce(json_agg(json_build_object(
+      'id', m.id::text, 'position', m.position, 'altText', m.alt_text, 'status', m.status,
+      'failureReason', m.failure_reason, 'sourceKey', m.source_key, 'variants', m.variants,
+      'placeholderColor', m.placeholder_color, 'width', m.width, 'height', m.height
+    ) order by m.position), '[]'::json)
+    from ${photoMedia} m where m.photo_id = ${outer})`;
 }
 
 /** The select list of PhotoWithOwner; other repositories (feed) reuse it with their own FROM/WHERE. */
-export const photoWithOwnerColumns = { photo: photos, owner: summaryColumns };
+export const photoWithOwnerColumns = {
+  photo: photos,
+  owner: summaryColumns,
+  media: mediaOf({ table: 'photos', column: 'id' }),
+};
+
+/** What a viewer has done to each post of a page: one query for likes and saves together. */
+export interface ViewerState {
+  liked: Set<string>;
+  saved: Set<string>;
+}
 
 export class PhotoRepository {
   constructor(private readonly db: Db) {}
 
-  async insert(values: { ownerId: string; caption: string; altText: string; sourceKey: string }, tx: Db) {
+  async insert(values: { ownerId: string; caption: string }, tx: Db) {
     const [row] = await tx.insert(photos).values(values).returning();
     return row!;
+  }
+
+  /** The post's items, in the order given. */
+  async insertMedia(
+    photoId: string,
+    ownerId: string,
+    items: ReadonlyArray<{ altText: string; sourceKey: string }>,
+    tx: Db,
+  ): Promise<MediaRow[]> {
+    return tx
+      .insert(photoMedia)
+      .values(items.map((item, position) => ({ photoId, ownerId, position, ...item })))
+      .returning();
+  }
+
+  /** A post's items in order. */
+  async mediaRows(photoId: string, tx: Db = this.db): Promise<MediaRow[]> {
+    return tx.select().from(photoMedia).where(eq(photoMedia.photoId, photoId)).orderBy(photoMedia.position);
+  }
+
+  /** Sets each item's position (its index in `items`) and, when given, its alt text. */
+  async arrangeMedia(
+    photoId: string,
+    items: ReadonlyArray<{ id: string; altText?: string }>,
+    tx: Db,
+  ): Promise<void> {
+    for (const [position, item] of items.entries()) {
+      await tx
+        .update(photoMedia)
+        .set({ position, ...(item.altText === undefined ? {} : { altText: item.altText }) })
+        .where(and(eq(photoMedia.id, item.id), eq(photoMedia.photoId, photoId)));
+    }
+  }
+
+  async setCaption(photoId: string, caption: string, tx: Db): Promise<void> {
+    await tx.update(photos).set({ caption }).where(eq(photos.id, photoId));
+    await tx.delete(photoTags).where(eq(photoTags.photoId, photoId));
+  }
+
+  async markEdited(photoId: string, at: Date, tx: Db): Promise<void> {
+    await tx.update(photos).set({ editedAt: at }).where(eq(photos.id, photoId));
   }
 
   async insertTags(photoId: string, ownerId: string, tags: string[], tx: Db): Promise<void> {
@@ -50,20 +136,20 @@ export class PhotoRepository {
   }
 
   /** Locks the row: likes, comments and a concurrent delete queue behind this transaction. */
-  async lock(id: string, tx: Db): Promise<PhotoRow | null> {
-    const [row] = await tx.select().from(photos).where(eq(photos.id, id)).for('update');
+  async lock(id: string, tx: Db, strength: 'update' | 'share' = 'update'): Promise<PhotoRow | null> {
+    const [row] = await tx.select().from(photos).where(eq(photos.id, id)).for(strength);
     return row ?? null;
   }
 
-  /** Deletes the photo and every row that hangs off it; the caller holds the row lock. */
+  /** Deletes the post and every row that hangs off it; the caller holds the row lock. */
   async deleteWithDependents(photo: PhotoRow, tx: Db): Promise<void> {
     await tx.delete(likes).where(eq(likes.photoId, photo.id));
+    await tx.delete(saves).where(eq(saves.photoId, photo.id));
     await tx.delete(comments).where(eq(comments.photoId, photo.id));
     await tx.delete(photoTags).where(eq(photoTags.photoId, photo.id));
-    // Like and comment notifications about a photo all go to its owner: the user index finds them.
-    await tx
-      .delete(notifications)
-      .where(and(eq(notifications.userId, photo.ownerId), eq(notifications.photoId, photo.id)));
+    // The owner's like and comment notifications, and mentions sent to others (notifications_photo_idx).
+    await tx.delete(notifications).where(eq(notifications.photoId, photo.id));
+    await tx.delete(photoMedia).where(eq(photoMedia.photoId, photo.id));
     await tx.delete(photos).where(eq(photos.id, photo.id));
     const wasAvatar = sql`${users.avatarPhotoId} = ${photo.id}`;
     await tx
@@ -76,20 +162,38 @@ export class PhotoRepository {
       .where(eq(users.id, photo.ownerId));
   }
 
-  /** processing → ready; false when the photo is gone or no longer processing. */
-  async markReady(
-    id: string,
+  /** An item processing → ready; false when it is gone (its post deleted) or no longer processing. */
+  async markMediaReady(
+    mediaId: string,
     result: { variants: StoredVariants; placeholderColor: string; width: number; height: number },
   ): Promise<boolean> {
     const rows = await this.db
-      .update(photos)
+      .update(photoMedia)
       .set({ ...result, status: 'ready', failureReason: null })
-      .where(and(eq(photos.id, id), eq(photos.status, 'processing')))
+      .where(and(eq(photoMedia.id, mediaId), eq(photoMedia.status, 'processing')))
+      .returning({ id: photoMedia.id });
+    return rows.length > 0;
+  }
+
+  async markMediaFailed(mediaId: string, reason: string): Promise<void> {
+    await this.db
+      .update(photoMedia)
+      .set({ status: 'failed', failureReason: reason })
+      .where(and(eq(photoMedia.id, mediaId), eq(photoMedia.status, 'processing')));
+  }
+
+  /** The post processing → ready once every item is; false when it is not (yet), gone or done. */
+  async markReady(id: string, tx: Db = this.db): Promise<boolean> {
+    const unready = sql`exists (select 1 from ${photoMedia} where ${photoMedia.photoId} = ${id} and ${photoMedia.status} <> 'ready')`;
+    const rows = await tx
+      .update(photos)
+      .set({ status: 'ready', failureReason: null })
+      .where(and(eq(photos.id, id), eq(photos.status, 'processing'), sql`not ${unready}`))
       .returning({ id: photos.id });
     return rows.length > 0;
   }
 
-  /** processing → failed; false when the photo is gone or no longer processing. */
+  /** processing → failed; false when the post is gone or no longer processing. */
   async markFailed(id: string, reason: string): Promise<boolean> {
     const rows = await this.db
       .update(photos)
@@ -124,13 +228,21 @@ export class PhotoRepository {
       .limit(opts.limit);
   }
 
-  /** Which of `photoIds` the viewer likes: one query for a whole page. */
-  async likedBy(viewerId: string, photoIds: string[]): Promise<Set<string>> {
-    if (photoIds.length === 0) return new Set();
+  /** Which of `photoIds` the viewer likes and which it saved: one query for a whole page. */
+  async viewerState(viewerId: string, photoIds: string[]): Promise<ViewerState> {
+    const state: ViewerState = { liked: new Set(), saved: new Set() };
+    if (photoIds.length === 0) return state;
     const rows = await this.db
-      .select({ photoId: likes.photoId })
+      .select({ photoId: likes.photoId, kind: sql<'like' | 'save'>`'like'` })
       .from(likes)
-      .where(and(eq(likes.userId, viewerId), inArray(likes.photoId, photoIds)));
-    return new Set(rows.map((r) => r.photoId));
+      .where(and(eq(likes.userId, viewerId), inArray(likes.photoId, photoIds)))
+      .unionAll(
+        this.db
+          .select({ photoId: saves.photoId, kind: sql<'like' | 'save'>`'save'` })
+          .from(saves)
+          .where(and(eq(saves.userId, viewerId), inArray(saves.photoId, photoIds))),
+      );
+    for (const row of rows) (row.kind === 'like' ? state.liked : state.saved).add(row.photoId);
+    return state;
   }
 }

@@ -5,9 +5,12 @@ import {
   type CreatePhotoBody,
   type CreateUploadBody,
   type LikeState,
+  type MediaInput,
   type Page,
   type PageQuery,
+  type PatchPhotoBody,
   type Photo,
+  type SaveState,
   type UploadTarget,
 } from '@graminsta/contracts';
 import type { BlobStore, Db } from '@graminsta/platform';
@@ -23,8 +26,9 @@ import { LikeService } from './like.service.ts';
 import { PhotoPresenter } from './photo.presenter.ts';
 import { PhotoProcessor, objectKeys } from './photo.processor.ts';
 import { PhotoRepository } from './photo.repository.ts';
+import { SaveService } from './save.service.ts';
 import { extractTags } from './tags.ts';
-import { UploadRepository } from './upload.repository.ts';
+import { UploadRepository, type UploadRow } from './upload.repository.ts';
 
 export interface PhotoServiceDeps {
   db: Db;
@@ -54,6 +58,7 @@ export class PhotoServiceImpl implements PhotoService {
   private readonly presenter: PhotoPresenter;
   private readonly processor: PhotoProcessor;
   private readonly likes: LikeService;
+  private readonly saves: SaveService;
 
   constructor(private readonly deps: PhotoServiceDeps) {
     this.photos = new PhotoRepository(deps.db);
@@ -62,6 +67,7 @@ export class PhotoServiceImpl implements PhotoService {
     this.presenter = new PhotoPresenter({ photos: this.photos, blobs: deps.blobs });
     this.processor = new PhotoProcessor({ ...deps, photos: this.photos, presenter: this.presenter });
     this.likes = new LikeService({ db: deps.db, notifier: deps.notifier, photos: this.photos });
+    this.saves = new SaveService({ db: deps.db, photos: this.photos, presenter: this.presenter });
   }
 
   async createUpload(userId: string, input: CreateUploadBody): Promise<UploadTarget> {
@@ -128,26 +134,23 @@ export class PhotoServiceImpl implements PhotoService {
   }
 
   async createPhoto(userId: string, input: CreatePhotoBody): Promise<Photo> {
-    const upload = await this.uploads.findById(input.uploadId);
-    if (!upload) throw notFound('upload');
-    authorize(userId, 'use', uploadOf(upload));
-    if (upload.photoId !== null) throw new AppError('conflict', 'this upload already made a photo');
+    // The single-photo shape is a post of one item.
+    const items: MediaInput[] = input.media ?? [{ uploadId: input.uploadId!, altText: input.altText }];
     const now = new Date();
-    if (upload.expiresAt <= now) throw new AppError('conflict', 'this upload has expired');
-    const stored = await this.deps.blobs.head(upload.key);
-    if (!stored) throw new AppError('bad_request', 'upload has no bytes yet');
-    if (stored.size > upload.maxBytes)
-      throw new AppError('payload_too_large', 'upload is larger than announced');
-
+    const uploads = await Promise.all(items.map((item) => this.usableUpload(userId, item.uploadId, now)));
     const caption = (input.caption ?? '').trim();
     const photo = await this.deps.db.transaction(async (tx) => {
-      const row = await this.photos.insert(
-        { ownerId: userId, caption, altText: (input.altText ?? '').trim(), sourceKey: upload.key },
-        tx,
-      );
-      // Two requests racing with one upload: the conditional update lets exactly one through.
-      if (!(await this.uploads.markUsed(upload.id, row.id, now, tx))) {
-        throw new AppError('conflict', 'this upload already made a photo, or expired');
+      const row = await this.photos.insert({ ownerId: userId, caption }, tx);
+      const media = items.map((item, i) => ({
+        altText: (item.altText ?? '').trim(),
+        sourceKey: uploads[i]!.key,
+      }));
+      await this.photos.insertMedia(row.id, userId, media, tx);
+      for (const upload of uploads) {
+        // Two requests racing with one upload: the conditional update lets exactly one through.
+        if (!(await this.uploads.markUsed(upload.id, row.id, now, tx))) {
+          throw new AppError('conflict', 'an upload already made a photo, or expired');
+        }
       }
       await this.photos.insertTags(row.id, userId, extractTags(caption), tx);
       await this.photos.adjustPhotoCount(userId, 1, tx);
@@ -157,6 +160,20 @@ export class PhotoServiceImpl implements PhotoService {
     return this.getPhoto(photo.id, userId);
   }
 
+  /** An upload of the caller's, unused, unexpired, whose bytes arrived within the announced size. */
+  private async usableUpload(userId: string, uploadId: string, now: Date): Promise<UploadRow> {
+    const upload = await this.uploads.findById(uploadId);
+    if (!upload) throw notFound('upload');
+    authorize(userId, 'use', uploadOf(upload));
+    if (upload.photoId !== null) throw new AppError('conflict', 'this upload already made a photo');
+    if (upload.expiresAt <= now) throw new AppError('conflict', 'this upload has expired');
+    const stored = await this.deps.blobs.head(upload.key);
+    if (!stored) throw new AppError('bad_request', 'upload has no bytes yet');
+    if (stored.size > upload.maxBytes)
+      throw new AppError('payload_too_large', 'upload is larger than announced');
+    return upload;
+  }
+
   async getPhoto(photoId: string, viewerId: string | null): Promise<Photo> {
     const row = await this.photos.findWithOwner(photoId);
     if (!row) throw notFound('photo');
@@ -164,17 +181,58 @@ export class PhotoServiceImpl implements PhotoService {
     return this.presenter.presentOne(row, viewerId);
   }
 
+  async editPhoto(userId: string, photoId: string, patch: PatchPhotoBody): Promise<Photo> {
+    const mentions = await this.deps.db.transaction(async (tx) => {
+      const photo = await this.photos.lock(photoId, tx);
+      if (!photo) throw notFound('photo');
+      authorize(userId, 'edit', photoOf(photo));
+      let changed = false;
+      if (patch.media) {
+        const current = await this.photos.mediaRows(photo.id, tx);
+        const known = new Set(current.map((m) => m.id));
+        if (patch.media.length !== current.length || !patch.media.every((m) => known.has(m.id))) {
+          throw new AppError(
+            'validation_failed',
+            `media must name each of the post's ${current.length} items once, in the new order`,
+          );
+        }
+        const arranged = patch.media.map((m) => ({ id: m.id, altText: m.altText?.trim() }));
+        const byId = new Map(current.map((m) => [m.id, m]));
+        changed ||= arranged.some(
+          (m, position) =>
+            byId.get(m.id)!.position !== position ||
+            (m.altText !== undefined && byId.get(m.id)!.altText !== m.altText),
+        );
+        await this.photos.arrangeMedia(photo.id, arranged, tx);
+      }
+      const caption = patch.caption?.trim();
+      if (caption !== undefined && caption !== photo.caption) {
+        changed = true;
+        await this.photos.setCaption(photo.id, caption, tx);
+        await this.photos.insertTags(photo.id, photo.ownerId, extractTags(caption), tx);
+      }
+      if (!changed) return [];
+      await this.photos.markEdited(photo.id, new Date(), tx);
+      // A post still processing mentions its caption's users when it becomes ready (the processor).
+      if (caption === undefined || photo.status !== 'ready') return [];
+      return this.deps.notifier.mention(tx, { actorId: userId, text: caption, photoId: photo.id });
+    });
+    for (const id of mentions) await this.deps.notifier.announce(id);
+    return this.getPhoto(photoId, userId);
+  }
+
   async deletePhoto(userId: string, photoId: string): Promise<void> {
-    const deleted = await this.deps.db.transaction(async (tx) => {
+    const media = await this.deps.db.transaction(async (tx) => {
       const photo = await this.photos.lock(photoId, tx);
       if (!photo) throw notFound('photo');
       authorize(userId, 'delete', photoOf(photo));
+      const items = await this.photos.mediaRows(photo.id, tx);
       await this.photos.deleteWithDependents(photo, tx);
       await this.uploads.deleteForPhoto(photo.ownerId, photo.id, tx);
-      return photo;
+      return items;
     });
-    // Objects go after the commit: a failed transaction must not leave a photo without its images.
-    await this.deps.blobs.delete(objectKeys(deleted));
+    // Objects go after the commit: a failed transaction must not leave a post without its images.
+    await this.deps.blobs.delete(objectKeys(media));
   }
 
   async listByUser(username: string, viewerId: string | null, page: PageQuery): Promise<Page<Photo>> {
@@ -196,6 +254,18 @@ export class PhotoServiceImpl implements PhotoService {
 
   unlike(userId: string, photoId: string): Promise<LikeState> {
     return this.likes.unlike(userId, photoId);
+  }
+
+  save(userId: string, photoId: string): Promise<SaveState> {
+    return this.saves.save(userId, photoId);
+  }
+
+  unsave(userId: string, photoId: string): Promise<SaveState> {
+    return this.saves.unsave(userId, photoId);
+  }
+
+  listSaved(userId: string, page: PageQuery): Promise<Page<Photo>> {
+    return this.saves.list(userId, page);
   }
 
   processPhoto(photoId: string): Promise<void> {

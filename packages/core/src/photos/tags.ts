@@ -15,3 +15,23 @@ export function extractTags(caption: string): string[] {
   }
   return [...tags];
 }
+
+// "@name" after a non-word character (so e-mail addresses stay text), the username alphabet;
+// the web client's caption renderer links exactly these.
+const MENTION_PATTERN = /(?<![\p{L}\p{N}_.@])@([A-Za-z0-9_.]+)/gu;
+
+/** Users one caption or comment may notify: more names are left as text. */
+export const MAX_MENTIONS = 10;
+
+/** The distinct, lowercased usernames `@mentioned` in a text, in order of first use; at most MAX_MENTIONS. */
+export function extractMentions(text: string): string[] {
+  const names = new Set<string>();
+  for (const match of text.matchAll(MENTION_PATTERN)) {
+    // A sentence may end right after a name: "thanks @ann." mentions "ann".
+    const name = match[1]!.replace(/\.+$/, '').toLowerCase();
+    if (name.length < 3 || name.length > 30) continue;
+    names.add(name);
+    if (names.size === MAX_MENTIONS) break;
+  }
+  return [...names];
+}

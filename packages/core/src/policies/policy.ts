@@ -40,11 +40,14 @@ function photoPolicy(viewer: Viewer, action: Actions['photo'], photo: PhotoResou
   switch (action) {
     case 'view':
       return allow;
+    case 'edit':
+      return owns(viewer, photo.owner) ? allow : refuse('only its owner may edit a photo');
     case 'delete':
       return owns(viewer, photo.owner) ? allow : refuse('only its owner may delete a photo');
     case 'like':
     case 'comment':
-      // Only ready photos take likes and comments, their owner's own unready ones included.
+    case 'save':
+      // Only ready photos take likes, comments and saves, their owner's own unready ones included.
       return photo.status === 'ready' ? allow : hide;
     case 'avatar':
       // An avatar is shown as the photo's thumb, which only a ready photo has.

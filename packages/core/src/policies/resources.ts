@@ -35,7 +35,7 @@ export type Resource = PhotoResource | CommentResource | UploadResource;
 /** What may be done to each kind of resource. */
 export interface Actions {
   // 'like' covers taking a like back: both need a photo that takes likes.
-  photo: 'view' | 'delete' | 'like' | 'comment' | 'avatar';
+  photo: 'view' | 'edit' | 'delete' | 'like' | 'comment' | 'save' | 'avatar';
   comment: 'delete';
   upload: 'use';
 }

@@ -45,16 +45,23 @@ export class CommentServiceImpl implements CommentService {
     if (!photo) throw notFound('photo');
     authorize(userId, 'comment', photoOf(photo));
 
-    const { comment, notificationId } = await this.deps.db.transaction(async (tx) => {
+    const { comment, notificationIds } = await this.deps.db.transaction(async (tx) => {
       const row = await this.comments.insert(
         { photoId: photo.id, photoOwnerId: photo.ownerId, authorId: userId, body: text },
         tx,
       );
       // Deleted under us: throwing rolls the comment back with the counter.
       if (!(await this.comments.adjustCount(photo.id, 1, tx))) throw notFound('photo');
-      return { comment: row, notificationId: await this.deps.notifier.record(tx, noteFor(row)) };
+      const commented = await this.deps.notifier.record(tx, noteFor(row));
+      const mentioned = await this.deps.notifier.mention(tx, {
+        actorId: userId,
+        text,
+        photoId: photo.id,
+        commentId: row.id,
+      });
+      return { comment: row, notificationIds: commented ? [commented, ...mentioned] : mentioned };
     });
-    if (notificationId) await this.deps.notifier.announce(notificationId);
+    for (const id of notificationIds) await this.deps.notifier.announce(id);
     const created = await this.comments.findWithAuthor(comment.id);
     if (!created) throw notFound('comment');
     return toComment(created);

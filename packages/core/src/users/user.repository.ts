@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '@graminsta/platform';
-import { photos, users } from '../db/schema.ts';
+import { photoMedia, photos, users } from '../db/schema.ts';
+import type { StoredVariants } from '../photos/photo.repository.ts';
 
 export type UserRow = typeof users.$inferSelect;
 export type UserSummaryRow = Pick<UserRow, 'id' | 'username' | 'displayName' | 'avatarUrl'>;
@@ -54,7 +55,13 @@ export class UserRepository {
   /** A photo offered as an avatar, locked against a concurrent delete while the profile points at it. */
   async lockAvatarPhoto(photoId: string, tx: Db) {
     const [row] = await tx
-      .select({ ownerId: photos.ownerId, status: photos.status, variants: photos.variants })
+      .select({
+        ownerId: photos.ownerId,
+        status: photos.status,
+        // The avatar is the post's first photo.
+        // Qualified by hand: drizzle prints columns bare in a one-table query.
+        variants: sql<StoredVariants | null>`(select m.variants from ${photoMedia} m where m.photo_id = "photos"."id" and m.position = 0)`,
+      })
       .from(photos)
       .where(eq(photos.id, photoId))
       .for('share');

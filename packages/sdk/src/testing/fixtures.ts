@@ -10,6 +10,12 @@ export function photo(id: string, extra: Partial<Photo> = {}): Photo {
     width: w,
     height: w,
   });
+  const variants = {
+    thumb: variant('thumb', 320),
+    w640: variant('w640', 640),
+    w1080: variant('w1080', 1080),
+    w2048: variant('w2048', 2048),
+  };
   return {
     id,
     owner: bob,
@@ -18,14 +24,28 @@ export function photo(id: string, extra: Partial<Photo> = {}): Photo {
     tags: [],
     status: 'ready',
     failureReason: null,
-    variants: { thumb: variant('thumb', 320), w640: variant('w640', 640), w1080: variant('w1080', 1080) },
+    variants,
     placeholderColor: '#336699',
-    width: 1080,
-    height: 1080,
+    width: 2048,
+    height: 2048,
     likeCount: 0,
     commentCount: 0,
     likedByMe: false,
+    savedByMe: false,
+    media: [
+      {
+        id: `${id}1`,
+        status: 'ready',
+        failureReason: null,
+        variants,
+        width: 2048,
+        height: 2048,
+        placeholder: '#336699',
+        altText: `alt ${id}`,
+      },
+    ],
     createdAt: '2026-01-01T00:00:00Z',
+    editedAt: null,
     ...extra,
   };
 }

@@ -1,0 +1,43 @@
+import type { Page, PageQuery, Photo, SaveState } from '@graminsta/contracts';
+import type { Db } from '@graminsta/platform';
+import { notFound } from '../errors.ts';
+import { authorize } from '../policies/policy.ts';
+import { photoOf } from '../policies/resources.ts';
+import { decodeIdCursor, encodeIdCursor, pageOf } from '../shared/pagination.ts';
+import type { PhotoPresenter } from './photo.presenter.ts';
+import type { PhotoRepository } from './photo.repository.ts';
+import { SaveRepository } from './save.repository.ts';
+
+/** Saved posts: private to the user who saved them; no counter, no notification. */
+export class SaveService {
+  private readonly saves: SaveRepository;
+
+  constructor(private readonly deps: { db: Db; photos: PhotoRepository; presenter: PhotoPresenter }) {
+    this.saves = new SaveRepository(deps.db);
+  }
+
+  async save(userId: string, photoId: string): Promise<SaveState> {
+    await this.deps.db.transaction(async (tx) => {
+      // The share lock keeps a concurrent delete from leaving a save of a post that is gone.
+      const photo = await this.deps.photos.lock(photoId, tx, 'share');
+      if (!photo) throw notFound('photo');
+      authorize(userId, 'save', photoOf(photo));
+      await this.saves.insert(userId, photo.id, photo.ownerId, tx);
+    });
+    return { saved: true };
+  }
+
+  async unsave(userId: string, photoId: string): Promise<SaveState> {
+    // A save can be taken back even from a post the user may no longer see; a post that is
+    // gone took its saves with it.
+    if (!(await this.deps.photos.findById(photoId))) throw notFound('photo');
+    await this.saves.delete(userId, photoId);
+    return { saved: false };
+  }
+
+  async list(userId: string, page: PageQuery): Promise<Page<Photo>> {
+    const rows = await this.saves.list(userId, decodeIdCursor(page.cursor), page.limit + 1);
+    const { items, nextCursor } = pageOf(rows, page.limit, (last) => encodeIdCursor(last.saveId));
+    return { items: await this.deps.presenter.present(items, userId), nextCursor };
+  }
+}
