@@ -169,6 +169,11 @@ describe.skipIf(process.env.TEST_DATABASE === 'postgres')('posts of several phot
       const mention = b.page.getByRole('listitem').filter({ hasText: 'mentioned you in a post.' });
       await mention.waitFor();
       expect(await mention.locator(`a[href="${postPath}"]`).count()).toBe(1);
+      // Its thumbnail is the post's first photo, loaded before the picture is taken.
+      const thumb = mention.locator(`a[href="${postPath}"] img`);
+      await expect
+        .poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth))
+        .toBeTruthy();
       await shoot(b.page, 'mention-phone');
 
       // B saves the post from the feed and finds it under Saved.
