@@ -151,6 +151,16 @@ describe.skipIf(process.env.TEST_DATABASE === 'postgres')('posts of several phot
       await b.page.keyboard.press('ArrowLeft');
       await expect.poll(() => shownAlt(carousel)).toBe('A red barn');
       await expect.poll(() => scrolledTo(carousel)).toBe(1);
+      // A swipe is the track scrolling under a finger: the dots and the shown photo follow it.
+      await carousel
+        .locator('.carousel-track')
+        .evaluate((el) => el.scrollTo({ left: 0, behavior: 'instant' }));
+      await expect.poll(() => shownAlt(carousel)).toBe('A green field');
+      expect(
+        await carousel
+          .getByRole('button', { name: 'Photo 1 of 3', exact: true })
+          .getAttribute('aria-current'),
+      ).toBe('true');
 
       // A edits the caption to mention B; B hears of it live, without a reload.
       await a.page.getByRole('button', { name: 'Edit' }).click();

@@ -52,7 +52,7 @@ describe('PhotoPage: editing a post', () => {
     expect(screen.queryByTestId('edited-marker')).toBeNull();
     fireEvent.click(screen.getByRole('button', { name: 'Edit' }));
 
-    const form = screen.getByRole('form', { name: 'Edit post' });
+    const form = await screen.findByRole('form', { name: 'Edit post' });
     fireEvent.change(within(form).getByLabelText('Caption'), { target: { value: 'new words @bob' } });
     fireEvent.change(within(form).getByLabelText('Alt text for photo 2'), {
       target: { value: 'a gull, close' },
@@ -86,7 +86,7 @@ describe('PhotoPage: editing a post', () => {
     );
     await screen.findByText('old words');
     fireEvent.click(screen.getByRole('button', { name: 'Edit' }));
-    fireEvent.change(screen.getByLabelText('Caption'), { target: { value: 'x' } });
+    fireEvent.change(await screen.findByLabelText('Caption'), { target: { value: 'x' } });
     fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
     expect((await screen.findByRole('alert')).textContent).toBe('caption is too long');
     fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));

@@ -1,9 +1,8 @@
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { Avatar } from '../components/avatar.tsx';
 import { Caption } from '../components/caption.tsx';
 import { Carousel } from '../components/carousel.tsx';
 import { Comments } from '../components/comments.tsx';
-import { EditPostForm } from '../components/edit-post-form.tsx';
 import { EditedMarker } from '../components/edited-marker.tsx';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { LikeButton } from '../components/like-button.tsx';
@@ -13,6 +12,11 @@ import { timeAgo } from '../lib/time.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { usePhotoUpdates } from '../session/photo-updates.ts';
 import { useSession } from '../session/session.tsx';
+
+// The edit form carries the drag-and-drop sorter: loaded when the owner first asks to edit.
+const EditPostForm = lazy(() =>
+  import('../components/edit-post-form.tsx').then((m) => ({ default: m.EditPostForm })),
+);
 
 export function PhotoPage({ id }: { id: string }) {
   const { client, me } = useSession();
@@ -77,14 +81,22 @@ export function PhotoPage({ id }: { id: string }) {
         <ErrorMessage error={deleteError} />
         <h1 className="visually-hidden">Post by {p.owner.username}</h1>
         {editing ? (
-          <EditPostForm
-            photo={p}
-            onCancel={() => setEditing(false)}
-            onSaved={(edited) => {
-              photo.setData(edited);
-              setEditing(false);
-            }}
-          />
+          <Suspense
+            fallback={
+              <p className="muted" role="status">
+                Loading…
+              </p>
+            }
+          >
+            <EditPostForm
+              photo={p}
+              onCancel={() => setEditing(false)}
+              onSaved={(edited) => {
+                photo.setData(edited);
+                setEditing(false);
+              }}
+            />
+          </Suspense>
         ) : (
           <>
             <Caption username={p.owner.username} text={p.caption} />
