@@ -168,8 +168,10 @@ describe.skipIf(process.env.TEST_DATABASE === 'postgres')('posts of several phot
         .getByRole('form', { name: 'Edit post' })
         .getByLabel('Caption')
         .fill('Three colours #triptych for @ben_many');
+      await shoot(a.page, 'edit-phone');
       await a.page.getByRole('button', { name: 'Save changes' }).click();
       await a.page.getByTestId('edited-marker').waitFor();
+      await shoot(a.page, 'post-phone');
       expect(await a.page.getByTestId('caption-text').textContent()).toBe(
         'Three colours #triptych for @ben_many',
       );

@@ -105,10 +105,10 @@ export function PhotoPage({ id }: { id: string }) {
         )}
         <div className="card-actions">
           <LikeButton key={p.id} photo={p} signedIn={!!me} />
-          <SaveButton key={`save-${p.id}`} photo={p} signedIn={!!me} />
           <time className="muted small" dateTime={p.createdAt}>
             {timeAgo(p.createdAt)}
           </time>
+          <SaveButton key={`save-${p.id}`} photo={p} signedIn={!!me} />
         </div>
         <Comments
           photoId={p.id}
