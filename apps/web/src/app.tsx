@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import type { WebSocketConstructor } from '@graminsta/sdk';
 import type { GraminstaClient } from '@graminsta/sdk';
 import type { Me } from '@graminsta/contracts';
@@ -14,10 +14,22 @@ import { NotFoundPage } from './pages/not-found-page.tsx';
 import { NotificationsPage } from './pages/notifications-page.tsx';
 import { PhotoPage } from './pages/photo-page.tsx';
 import { ProfilePage } from './pages/profile-page.tsx';
+import { SavedPage } from './pages/saved-page.tsx';
 import { SearchPage } from './pages/search-page.tsx';
-import { UploadPage } from './pages/upload-page.tsx';
 import { RealtimeProvider } from './session/realtime.tsx';
 import { SessionProvider, useSession } from './session/session.tsx';
+
+// The composer carries the drag-and-drop sorter (dnd-kit, ~17 kB gzipped): loaded when first opened,
+// so the feed does not pay for it.
+const UploadPage = lazy(() => import('./pages/upload-page.tsx').then((m) => ({ default: m.UploadPage })));
+
+function Loading() {
+  return (
+    <p className="muted" role="status">
+      Loading…
+    </p>
+  );
+}
 
 type Route = [pattern: string, render: (params: Record<string, string>) => ReactNode];
 
@@ -53,7 +65,17 @@ const ROUTES: Route[] = [
     '/upload',
     () => (
       <RequireAuth what="post a photo">
-        <UploadPage />
+        <Suspense fallback={<Loading />}>
+          <UploadPage />
+        </Suspense>
+      </RequireAuth>
+    ),
+  ],
+  [
+    '/saved',
+    () => (
+      <RequireAuth what="see your saved posts">
+        <SavedPage />
       </RequireAuth>
     ),
   ],

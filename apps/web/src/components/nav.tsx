@@ -20,6 +20,7 @@ const ICONS = {
   search: 'M10.5 4a6.5 6.5 0 1 0 0 13 6.5 6.5 0 1 0 0-13ZM15.2 15.2 20 20',
   post: 'M4 4h16v16H4ZM12 8v8M8 12h8',
   activity: 'M12 20s-7.5-4.6-7.5-10A4.3 4.3 0 0 1 12 7.3 4.3 4.3 0 0 1 19.5 10c0 5.4-7.5 10-7.5 10Z',
+  saved: 'M6 3h12v18l-6-5-6 5Z',
   profile: 'M12 4a4 4 0 1 0 0 8 4 4 0 1 0 0-8ZM4 20c1-4 4.2-6 8-6s7 2 8 6',
 } as const;
 
@@ -80,6 +81,7 @@ export function Nav() {
               >
                 <NotificationBadge />
               </Place>
+              <Place to="/saved" icon="saved" current={here('/saved')} label="Saved" />
               <Place to={profilePath} icon="profile" current={here(profilePath)} label="Profile" />
             </>
           )}

@@ -3,10 +3,12 @@ import { Link } from '../lib/router.tsx';
 import { timeAgo } from '../lib/time.ts';
 import { Avatar } from './avatar.tsx';
 import { Caption } from './caption.tsx';
+import { Carousel } from './carousel.tsx';
+import { EditedMarker } from './edited-marker.tsx';
 import { LikeButton } from './like-button.tsx';
-import { PhotoImage } from './photo-image.tsx';
+import { SaveButton } from './save-button.tsx';
 
-/** One post in the feed column. */
+/** One post in the feed column: its photo, or its photos as a carousel. */
 export function PhotoCard({ photo, signedIn }: { photo: Photo; signedIn: boolean }) {
   const owner = photo.owner;
   return (
@@ -24,9 +26,15 @@ export function PhotoCard({ photo, signedIn }: { photo: Photo; signedIn: boolean
           <time dateTime={photo.createdAt}>{timeAgo(photo.createdAt)}</time>
         </Link>
       </header>
-      <Link to={`/p/${photo.id}`} className="card-image" aria-label={`Open photo by ${owner.username}`}>
-        <PhotoImage photo={photo} sizes="(max-width: 600px) 100vw, 600px" />
-      </Link>
+      <Carousel
+        photo={photo}
+        sizes="(max-width: 600px) 100vw, 600px"
+        wrap={(image) => (
+          <Link to={`/p/${photo.id}`} className="card-image" aria-label={`Open post by ${owner.username}`}>
+            {image}
+          </Link>
+        )}
+      />
       <div className="card-body">
         <div className="card-actions">
           <LikeButton photo={photo} signedIn={signedIn} />
@@ -35,8 +43,10 @@ export function PhotoCard({ photo, signedIn }: { photo: Photo; signedIn: boolean
               ? 'Comment'
               : `View ${photo.commentCount} comment${photo.commentCount === 1 ? '' : 's'}`}
           </Link>
+          <SaveButton key={photo.id} photo={photo} signedIn={signedIn} />
         </div>
         <Caption username={owner.username} text={photo.caption} />
+        <EditedMarker editedAt={photo.editedAt} />
       </div>
     </article>
   );
