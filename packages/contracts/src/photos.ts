@@ -37,7 +37,7 @@ export const CreatePhotoBody = z.object({
 });
 export type CreatePhotoBody = z.infer<typeof CreatePhotoBody>;
 
-export const VARIANT_NAMES = ['thumb', 'w640', 'w1080'] as const;
+export const VARIANT_NAMES = ['thumb', 'w640', 'w1080', 'w2048'] as const;
 export type VariantName = (typeof VARIANT_NAMES)[number];
 
 export const Variant = z.object({ url: z.string(), width: z.number().int(), height: z.number().int() });
@@ -55,7 +55,7 @@ export const Photo = z.object({
   status: PhotoStatus,
   failureReason: z.string().nullable(),
   /** URLs by size; null until the photo is ready. */
-  variants: z.object({ thumb: Variant, w640: Variant, w1080: Variant }).nullable(),
+  variants: z.object({ thumb: Variant, w640: Variant, w1080: Variant, w2048: Variant.optional() }).nullable(),
   placeholderColor: z.string().nullable(),
   width: z.number().int().nullable(),
   height: z.number().int().nullable(),

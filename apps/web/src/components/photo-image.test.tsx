@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, render, screen } from '@testing-library/react';
 import { photo } from '../testing/fakes.tsx';
-import { PhotoImage, PhotoThumb } from './photo-image.tsx';
+import { PhotoImage, PhotoThumb, srcSetOf } from './photo-image.tsx';
 
 afterEach(cleanup);
 
@@ -17,6 +17,42 @@ describe('PhotoImage', () => {
     expect(img.getAttribute('src')).toBe('https://cdn.test/3/w640.webp');
     const frame = container.querySelector<HTMLElement>('.photo-frame')!;
     expect(frame.style.backgroundColor).toMatch(/#336699|rgb\(51, 102, 153\)/);
+  });
+
+  it('offers the 2048 px variant to large screens when the photo has one', () => {
+    const base = photo('6', { altText: 'dunes' });
+    const w2048 = { url: 'https://cdn.test/6/w2048.webp', width: 2048, height: 1536 };
+    render(<PhotoImage photo={{ ...base, variants: { ...base.variants!, w2048 } }} sizes="100vw" />);
+    expect(screen.getByAltText('dunes').getAttribute('srcset')).toBe(
+      'https://cdn.test/6/w640.webp 640w, https://cdn.test/6/w1080.webp 1080w, https://cdn.test/6/w2048.webp 2048w',
+    );
+  });
+
+  it('describes each variant by its real width, once, for originals smaller than a variant', () => {
+    // A 1500 px original: "w2048" is 1500 wide, and a 900 px one makes w1080 and w2048 the same size.
+    const v = (name: string, width: number) => ({
+      url: `https://cdn.test/7/${name}.webp`,
+      width,
+      height: 10,
+    });
+    expect(
+      srcSetOf({
+        thumb: v('thumb', 320),
+        w640: v('w640', 640),
+        w1080: v('w1080', 1080),
+        w2048: v('w2048', 1500),
+      }),
+    ).toBe(
+      'https://cdn.test/7/w640.webp 640w, https://cdn.test/7/w1080.webp 1080w, https://cdn.test/7/w2048.webp 1500w',
+    );
+    expect(
+      srcSetOf({
+        thumb: v('thumb', 320),
+        w640: v('w640', 640),
+        w1080: v('w1080', 900),
+        w2048: v('w2048', 900),
+      }),
+    ).toBe('https://cdn.test/7/w640.webp 640w, https://cdn.test/7/w1080.webp 900w');
   });
 
   it('names the owner when there is no alt text, and says when the photo is still processing', () => {

@@ -9,8 +9,20 @@ export const altOf = (photo: Pick<Photo, 'altText' | 'owner'>) =>
   photo.altText || `Photo by @${photo.owner.username}`;
 
 /**
- * The feed-size and full-size image: the browser picks from `srcset` by width, and the
- * placeholder colour fills the frame (at the right aspect ratio) until the bytes arrive.
+ * Every width variant the photo has, smallest first, described by its real width: a variant is
+ * never enlarged, so a 1500 px original has a 1500 px "w2048", and one width is offered once.
+ * Photos processed before w2048 existed simply lack it.
+ */
+export function srcSetOf(v: NonNullable<Photo['variants']>): string {
+  const byWidth = new Map<number, string>();
+  for (const x of [v.w640, v.w1080, v.w2048]) if (x && !byWidth.has(x.width)) byWidth.set(x.width, x.url);
+  return [...byWidth].map(([width, url]) => `${url} ${width}w`).join(', ');
+}
+
+/**
+ * The feed-size and full-size image: the browser picks from `srcset` by width (the 2048 px
+ * variant serves large and high-density screens), and the placeholder colour fills the frame
+ * (at the right aspect ratio) until the bytes arrive.
  */
 export function PhotoImage({ photo, sizes }: { photo: PhotoLike; sizes: string }) {
   const v = photo.variants;
@@ -24,7 +36,7 @@ export function PhotoImage({ photo, sizes }: { photo: PhotoLike; sizes: string }
       {v ? (
         <img
           src={v.w640.url}
-          srcSet={`${v.w640.url} 640w, ${v.w1080.url} 1080w`}
+          srcSet={srcSetOf(v)}
           sizes={sizes}
           width={v.w1080.width}
           height={v.w1080.height}

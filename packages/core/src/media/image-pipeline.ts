@@ -36,12 +36,16 @@ export class ImageRejectedError extends Error {
 // Decoders we trust with user bytes; SVG, TIFF and raw are refused even though sharp reads them.
 const ACCEPTED_FORMATS = new Set<string>(['jpeg', 'png', 'webp', 'gif', 'heif']);
 
-const WIDTH_VARIANTS: ReadonlyArray<{ name: VariantName; width: number }> = [
+/** Fit inside these widths, never enlarged; w2048 is the full-resolution view for large screens. */
+export const WIDTH_VARIANTS: ReadonlyArray<{ name: VariantName; width: number }> = [
   { name: 'w640', width: 640 },
   { name: 'w1080', width: 1080 },
+  { name: 'w2048', width: 2048 },
 ];
 const THUMB_SIZE = 320;
-const WEBP = { quality: 82, effort: 4 } as const;
+const LARGEST_WIDTH = Math.max(...WIDTH_VARIANTS.map((v) => v.width));
+/** Shared with bench/variants.ts, which measures these settings against AVIF. */
+export const WEBP_OPTIONS = { quality: 82, effort: 4 } as const;
 
 export async function processImage(bytes: Buffer, opts: ProcessImageOptions): Promise<ProcessedImage> {
   const meta = await readHeader(bytes);
@@ -70,7 +74,8 @@ export async function processImage(bytes: Buffer, opts: ProcessImageOptions): Pr
 
 /**
  * Decodes the original once, auto-oriented, into raw pixels just big enough for every variant
- * (at least 1080 wide and 320 on the short side); each variant then starts from this copy.
+ * (at least 2048 wide and 320 on the short side); each variant then starts from this copy, so a
+ * 48-megapixel upload is held in memory once at about 2048 × 1536, not once per variant.
  */
 async function decodeWorkingCopy(bytes: Buffer, maxPixels: number): Promise<() => Sharp> {
   const sharp = await loadSharp();
@@ -80,7 +85,7 @@ async function decodeWorkingCopy(bytes: Buffer, maxPixels: number): Promise<() =
     failOn: 'error',
     autoOrient: true,
   })
-    .resize({ width: 1080, height: THUMB_SIZE, fit: 'outside', withoutEnlargement: true })
+    .resize({ width: LARGEST_WIDTH, height: THUMB_SIZE, fit: 'outside', withoutEnlargement: true })
     .raw({ depth: 'uchar' })
     .toBuffer({ resolveWithObject: true });
   const raw = { width: info.width, height: info.height, channels: info.channels };
@@ -104,7 +109,7 @@ async function readHeader(bytes: Buffer): Promise<Metadata> {
 
 // Sharp writes no EXIF, ICC or XMP unless asked (withMetadata/keep*), so every variant is stripped.
 async function encode(pipeline: Sharp): Promise<Omit<ProcessedVariant, 'name'>> {
-  const { data, info } = await pipeline.webp(WEBP).toBuffer({ resolveWithObject: true });
+  const { data, info } = await pipeline.webp(WEBP_OPTIONS).toBuffer({ resolveWithObject: true });
   return { body: data, width: info.width, height: info.height, contentType: 'image/webp' };
 }
 
