@@ -72,6 +72,7 @@ describe('summarise', () => {
     height: 1,
     webp: { quality: 82, bytes: webp, ssim: 0.95, ms: 1 },
     avif: { quality: 60, bytes: avif, ssim: 0.96, ms: 2, tries: 7 },
+    pipelineAvif: { quality: 55, bytes: avif / 2, ssim: 0.94, ms: 2 },
   });
 
   it('reports the saving as 1 − AVIF bytes / WebP bytes per variant and over all', () => {
@@ -82,5 +83,6 @@ describe('summarise', () => {
     expect(by.w1080!.images).toBe(0);
     expect(by.w2048!.saving).toBeCloseTo(0.1, 9);
     expect(by.all!.saving).toBeCloseTo(1 - 1140 / 1400, 9);
+    expect(by.all!.pipeline.saving).toBeCloseTo(1 - 570 / 1400, 9);
   });
 });

@@ -5,7 +5,7 @@
  */
 import sharp from 'sharp';
 import { ssim } from 'ssim.js';
-import { WEBP_OPTIONS } from '@graminsta/core/media/image-pipeline';
+import { AVIF_OPTIONS, WEBP_OPTIONS } from '@graminsta/core/media/image-pipeline';
 
 /** 8-bit RGB pixels, row by row. */
 export interface Pixels {
@@ -15,13 +15,6 @@ export interface Pixels {
 }
 
 export type Format = 'webp' | 'avif';
-
-/**
- * AVIF with 4:2:0 chroma, as WebP's lossy mode always is: sharp's AVIF default (4:4:4) would
- * spend bytes on colour detail that neither WebP nor the luma SSIM below can show. Effort 4 is
- * sharp's default and close to the WebP effort the pipeline uses.
- */
-export const AVIF_OPTIONS = { effort: 4, chromaSubsampling: '4:2:0' } as const;
 
 /** What both encoders start from: the original, auto-oriented, fit inside `width`, never enlarged. */
 export async function resizedReference(original: Buffer, width: number): Promise<Pixels> {
@@ -33,6 +26,7 @@ export async function resizedReference(original: Buffer, width: number): Promise
   return { data, width: info.width, height: info.height };
 }
 
+/** Encodes with the pipeline's settings for `format` (4:2:0 chroma for both), except for `quality`. */
 export async function encode(ref: Pixels, format: Format, quality: number): Promise<Buffer> {
   const image = sharp(ref.data, { raw: { width: ref.width, height: ref.height, channels: 3 } });
   return format === 'webp'

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, render, screen } from '@testing-library/react';
 import { photo } from '../testing/fakes.tsx';
-import { PhotoImage, PhotoThumb, srcSetOf } from './photo-image.tsx';
+import { PhotoImage, PhotoThumb, avifSrcSetOf, srcSetOf } from './photo-image.tsx';
 
 afterEach(cleanup);
 
@@ -53,6 +53,41 @@ describe('PhotoImage', () => {
         w2048: v('w2048', 900),
       }),
     ).toBe('https://cdn.test/7/w640.webp 640w, https://cdn.test/7/w1080.webp 900w');
+  });
+
+  it('offers the AVIF files through a <picture> source, keeping the WebP <img> for other browsers', () => {
+    const base = photo('8', { altText: 'harbour' });
+    const both = (name: 'w640' | 'w1080' | 'w2048', width: number) => ({
+      url: `https://cdn.test/8/${name}.webp`,
+      avifUrl: `https://cdn.test/8/${name}.avif`,
+      width,
+      height: width,
+    });
+    const variants = {
+      ...base.variants!,
+      w640: both('w640', 640),
+      w1080: both('w1080', 1080),
+      w2048: both('w2048', 2048),
+    };
+    const { container } = render(
+      <PhotoImage photo={{ ...base, variants }} sizes="(min-width: 700px) 600px, 100vw" />,
+    );
+    const source = container.querySelector('picture > source')!;
+    expect(source.getAttribute('type')).toBe('image/avif');
+    expect(source.getAttribute('sizes')).toBe('(min-width: 700px) 600px, 100vw');
+    expect(source.getAttribute('srcset')).toBe(
+      'https://cdn.test/8/w640.avif 640w, https://cdn.test/8/w1080.avif 1080w, https://cdn.test/8/w2048.avif 2048w',
+    );
+    const img = screen.getByAltText('harbour');
+    expect(img.parentElement!.tagName).toBe('PICTURE');
+    expect(img.getAttribute('srcset')).toBe(
+      'https://cdn.test/8/w640.webp 640w, https://cdn.test/8/w1080.webp 1080w, https://cdn.test/8/w2048.webp 2048w',
+    );
+    // One size without its AVIF twin: no AVIF source at all, or large screens would get a small AVIF.
+    expect(avifSrcSetOf({ ...variants, w2048: { ...variants.w2048, avifUrl: undefined } })).toBeNull();
+    cleanup();
+    const { container: plain } = render(<PhotoImage photo={photo('9')} sizes="600px" />);
+    expect(plain.querySelector('picture, source')).toBeNull();
   });
 
   it('names the owner when there is no alt text, and says when the photo is still processing', () => {

@@ -109,6 +109,24 @@ describe('processImage', () => {
       expect(webpChunkIds(v.body).filter((id) => !['VP8 ', 'VP8L', 'VP8X', 'ALPH'].includes(id))).toEqual([]);
       for (const secret of ['AcmeCam', 'Secret Person', 'Exif']) expect(v.body.includes(secret)).toBe(false);
     }
+    // Width variants also come as AVIF, just as stripped; the thumbnail stays WebP only.
+    expect(variant(img, 'thumb').avif).toBeUndefined();
+    for (const v of img.variants.filter((x) => x.name !== 'thumb')) {
+      const meta = await sharp(v.avif!).metadata();
+      expect([meta.format, meta.compression, meta.width, meta.height]).toEqual([
+        'heif',
+        'av1',
+        v.width,
+        v.height,
+      ]);
+      expect([meta.exif, meta.icc, meta.xmp, meta.orientation]).toEqual([
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+      ]);
+      for (const secret of ['AcmeCam', 'Secret Person', 'Exif']) expect(v.avif!.includes(secret)).toBe(false);
+    }
     // Portrait after rotation: widths are capped at the original 200 px, heights follow the aspect.
     expect(variant(img, 'w640')).toMatchObject({ width: 200, height: 400 });
     expect(variant(img, 'thumb')).toMatchObject({ width: 320, height: 320 });
@@ -192,6 +210,9 @@ describe('processImage', () => {
       undefined,
     ]);
     expect(full.body.includes('AcmeCam')).toBe(false);
+    const avif = await sharp(full.avif!).metadata();
+    expect([avif.compression, avif.width, avif.height, avif.exif]).toEqual(['av1', 2048, 1024, undefined]);
+    expect(full.avif!.includes('AcmeCam') || full.avif!.includes('Exif')).toBe(false);
 
     const row = await sharp(full.body)
       .greyscale()

@@ -1,5 +1,6 @@
-import type { Photo, Variant } from '@graminsta/contracts';
+import type { Photo } from '@graminsta/contracts';
 import type { BlobStore } from '@graminsta/platform';
+import { presentVariants } from '../media/variant-urls.ts';
 import { toUserSummary } from '../users/user.presenter.ts';
 import type { PhotoRepository, PhotoWithOwner, StoredVariants } from './photo.repository.ts';
 import { extractTags } from './tags.ts';
@@ -28,12 +29,7 @@ export function toPhoto({ photo, owner }: PhotoWithOwner, likedByMe: boolean, ur
 }
 
 function toVariants(stored: StoredVariants | null, urlOf: UrlOf): Photo['variants'] {
-  const variant = (name: string): Variant | null => {
-    const v = stored?.[name];
-    return v ? { url: urlOf(v.key), width: v.width, height: v.height } : null;
-  };
-  const [thumb, w640, w1080] = [variant('thumb'), variant('w640'), variant('w1080')];
-  return thumb && w640 && w1080 ? { thumb, w640, w1080 } : null;
+  return presentVariants(stored, urlOf);
 }
 
 /** Presents a list of photos for one viewer, with one query for all their likedByMe flags. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { MAX_UPLOAD_BYTES } from '@graminsta/contracts';
 import { PayloadTooLargeError, readBounded, type BlobStore } from '@graminsta/platform';
-import { ImageRejectedError, processImage } from '../media/image-pipeline.ts';
+import { ImageRejectedError, avifSlot, processImage } from '../media/image-pipeline.ts';
 import type { EventService } from '../services.ts';
 import type { JobQueue } from '../jobs/jobs.ts';
 import type { PhotoPresenter } from './photo.presenter.ts';
@@ -55,6 +55,11 @@ export class PhotoProcessor {
       const key = variantKey(photo.id, v.body);
       await blobs.put(key, v.body, v.contentType);
       variants[v.name] = { key, width: v.width, height: v.height };
+      if (v.avif) {
+        const avifKey = variantKey(photo.id, v.avif, 'avif');
+        await blobs.put(avifKey, v.avif, 'image/avif');
+        variants[avifSlot(v.name)] = { key: avifKey, width: v.width, height: v.height };
+      }
     }
     const { width, height, placeholderColor } = image;
     if (!(await photos.markReady(photo.id, { variants, width, height, placeholderColor }))) {
@@ -86,8 +91,8 @@ export class PhotoProcessor {
  * Content hash under the photo's id: immutable like a pure content address (cacheable forever),
  * yet never shared with another photo, so deleting one photo cannot remove another's identical bytes.
  */
-export function variantKey(photoId: string, body: Buffer): string {
-  return `p/${photoId}/${createHash('sha256').update(body).digest('hex')}.webp`;
+export function variantKey(photoId: string, body: Buffer, ext: 'webp' | 'avif' = 'webp'): string {
+  return `p/${photoId}/${createHash('sha256').update(body).digest('hex')}.${ext}`;
 }
 
 /** Every stored object of a photo: its variants and (until processed) its source upload. */
