@@ -9,6 +9,15 @@ import type { Random } from '@graminsta/loadgen';
 
 export type Rgb = readonly [number, number, number];
 
+/** A picture painted from a seed, at its full size, with the camera finish it gets. */
+export interface Scene {
+  name: string;
+  width: number;
+  height: number;
+  camera: { blur: number; grain: number; chromaGrain: number };
+  paint(c: Canvas, random: Random, unit: number): Promise<void>;
+}
+
 export class Canvas {
   /** Interleaved R, G, B in 0–255 (not clamped until the finish). */
   readonly rgb: Float32Array;
