@@ -4,7 +4,8 @@
  * same run. `npm run bench -- load …` runs the load driver against a running deployment
  * instead (bench/load-driver.ts); `npm run bench -- stage4 …` drives stage 4 with 1, 2, 3 API
  * instances beside an nginx + hello-world ceiling (bench/stage4.ts); `npm run bench -- startup`
- * times stage 1's cold and warm start (bench/startup.ts). See README.md.
+ * times stage 1's cold and warm start (bench/startup.ts); `npm run bench -- variants` measures
+ * image bytes per variant, WebP against AVIF at matched SSIM (bench/variants.ts). See README.md.
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -166,7 +167,9 @@ const run =
       ? import('./stage4.ts').then((stage4) => stage4.main(rest))
       : command === 'startup'
         ? import('./startup.ts').then((startup) => startup.main(rest))
-        : main(command === 'api' ? rest : process.argv.slice(2));
+        : command === 'variants'
+          ? import('./variants.ts').then((variants) => variants.main(rest))
+          : main(command === 'api' ? rest : process.argv.slice(2));
 run.then(
   () => process.exit(0),
   (err: unknown) => {

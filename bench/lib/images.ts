@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { BlobStore } from '@graminsta/platform';
-import type { VariantName } from '@graminsta/contracts';
-import { processImage } from '@graminsta/core/media/image-pipeline';
+import { avifSlot, processImage } from '@graminsta/core/media/image-pipeline';
 import { syntheticJpeg } from '@graminsta/loadgen';
 
 /** What a `ready` photo row needs: variant keys that really exist in the blob store. */
 export interface SeedImage {
   sourceKey: string;
-  variants: Record<VariantName, { key: string; width: number; height: number }>;
+  /** By variant name, and by avifSlot(name) for the AVIF twins of the width variants. */
+  variants: Record<string, { key: string; width: number; height: number }>;
   placeholderColor: string;
   width: number;
   height: number;
@@ -28,12 +28,17 @@ export async function makeSeedImages(count: number, blobs: BlobStore, seed: numb
     const sourceKey = `seed/${sha256(source)}.jpg`;
     await blobs.put(sourceKey, source, 'image/jpeg');
     const processed = await processImage(source, { maxPixels: WIDTH * HEIGHT });
-    const variants = {} as SeedImage['variants'];
+    const variants: SeedImage['variants'] = {};
     for (const v of processed.variants) {
       // Content-addressed, like the worker's keys: identical bytes share one immutable object.
       const key = `seed/${sha256(v.body)}.webp`;
       await blobs.put(key, v.body, v.contentType);
       variants[v.name] = { key, width: v.width, height: v.height };
+      if (v.avif) {
+        const avifKey = `seed/${sha256(v.avif)}.avif`;
+        await blobs.put(avifKey, v.avif, 'image/avif');
+        variants[avifSlot(v.name)] = { key: avifKey, width: v.width, height: v.height };
+      }
     }
     images.push({
       sourceKey,

@@ -90,7 +90,13 @@ export type PatchPhotoBody = z.infer<typeof PatchPhotoBody>;
 export const VARIANT_NAMES = ['thumb', 'w640', 'w1080', 'w2048'] as const;
 export type VariantName = (typeof VARIANT_NAMES)[number];
 
-export const Variant = z.object({ url: z.string(), width: z.number().int(), height: z.number().int() });
+export const Variant = z.object({
+  url: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+  /** The same picture as AVIF (smaller at equal quality); width variants of photos processed since it exists. */
+  avifUrl: z.string().optional(),
+});
 export type Variant = z.infer<typeof Variant>;
 
 export const PhotoStatus = z.enum(['processing', 'ready', 'failed']);

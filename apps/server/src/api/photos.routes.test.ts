@@ -41,7 +41,8 @@ describe('photos, likes and comments over HTTP', () => {
     const id = await readyPhoto(owner);
     const photo = (await call('GET', `/photos/${id}`, fan)).json();
     expect(photo).toMatchObject({ status: 'ready', likeCount: 0, likedByMe: false, tags: ['world', 'café'] });
-    expect(Object.keys(photo.variants).sort()).toEqual(['thumb', 'w1080', 'w640']);
+    expect(Object.keys(photo.variants).sort()).toEqual(['thumb', 'w1080', 'w2048', 'w640']);
+    expect(photo.variants.w2048.avifUrl).toMatch(/\.avif$/);
     expect(photo.variants.thumb).toMatchObject({ width: 320, height: 320 });
     expect(photo.placeholderColor).toMatch(/^#[0-9a-f]{6}$/);
 

@@ -95,7 +95,7 @@ describe('processImage', () => {
 
     const img = await processImage(input, { maxPixels: MAX_PIXELS });
     expect([img.width, img.height]).toEqual([200, 400]);
-    expect(img.variants.map((v) => v.name).sort()).toEqual(['thumb', 'w1080', 'w640']);
+    expect(img.variants.map((v) => v.name).sort()).toEqual(['thumb', 'w1080', 'w2048', 'w640']);
 
     for (const v of img.variants) {
       expect(v.contentType).toBe('image/webp');
@@ -108,6 +108,24 @@ describe('processImage', () => {
       expect(meta.orientation).toBeUndefined();
       expect(webpChunkIds(v.body).filter((id) => !['VP8 ', 'VP8L', 'VP8X', 'ALPH'].includes(id))).toEqual([]);
       for (const secret of ['AcmeCam', 'Secret Person', 'Exif']) expect(v.body.includes(secret)).toBe(false);
+    }
+    // Width variants also come as AVIF, just as stripped; the thumbnail stays WebP only.
+    expect(variant(img, 'thumb').avif).toBeUndefined();
+    for (const v of img.variants.filter((x) => x.name !== 'thumb')) {
+      const meta = await sharp(v.avif!).metadata();
+      expect([meta.format, meta.compression, meta.width, meta.height]).toEqual([
+        'heif',
+        'av1',
+        v.width,
+        v.height,
+      ]);
+      expect([meta.exif, meta.icc, meta.xmp, meta.orientation]).toEqual([
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+      ]);
+      for (const secret of ['AcmeCam', 'Secret Person', 'Exif']) expect(v.avif!.includes(secret)).toBe(false);
     }
     // Portrait after rotation: widths are capped at the original 200 px, heights follow the aspect.
     expect(variant(img, 'w640')).toMatchObject({ width: 200, height: 400 });
@@ -138,6 +156,8 @@ describe('processImage', () => {
     expect([img.width, img.height]).toEqual([2000, 1000]);
     expect(variant(img, 'w640')).toMatchObject({ width: 640, height: 320 });
     expect(variant(img, 'w1080')).toMatchObject({ width: 1080, height: 540 });
+    // Under 2048 wide, the full-resolution variant keeps the original size rather than enlarging it.
+    expect(variant(img, 'w2048')).toMatchObject({ width: 2000, height: 1000 });
     expect(variant(img, 'thumb')).toMatchObject({ width: 320, height: 320 });
     expect(img.placeholderColor).toMatch(/^#[0-9a-f]{6}$/);
     const [r, g, b] = [1, 3, 5].map((i) => parseInt(img.placeholderColor.slice(i, i + 2), 16));
@@ -150,6 +170,60 @@ describe('processImage', () => {
     const img = await processImage(input, { maxPixels: MAX_PIXELS });
     expect(variant(img, 'w640')).toMatchObject({ width: 500, height: 250 });
     expect(variant(img, 'w1080')).toMatchObject({ width: 500, height: 250 });
+    expect(variant(img, 'w2048')).toMatchObject({ width: 500, height: 250 });
+  });
+
+  it('makes a 2048 wide full-resolution variant of a camera-sized JPEG, with its detail and without its GPS', async () => {
+    // Stripes eight pixels wide in the original are two wide at 2048 px: a variant enlarged from a
+    // smaller copy (1080 px, say) would blur them away; a real 2048 px one keeps their contrast.
+    const [width, height] = [8192, 4096];
+    const stripes = Buffer.alloc(width * height);
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) stripes[y * width + x] = Math.floor(x / 8) % 2 ? 230 : 25;
+    const input = await sharp(stripes, { raw: { width, height, channels: 1 } })
+      .jpeg({ quality: 90 })
+      .withExifMerge({
+        IFD0: { Make: 'AcmeCam' },
+        IFD3: {
+          GPSLatitudeRef: 'N',
+          GPSLatitude: '48/1 51/1 0/1',
+          GPSLongitudeRef: 'E',
+          GPSLongitude: '2/1 21/1 0/1',
+        },
+      })
+      .toBuffer();
+    expect(await exifr.gps(input)).toMatchObject({ latitude: expect.closeTo(48.85, 2) });
+
+    const img = await processImage(input, { maxPixels: MAX_PIXELS });
+    const full = variant(img, 'w2048');
+    expect(full).toMatchObject({ width: 2048, height: 1024, contentType: 'image/webp' });
+    // exifr cannot read WebP: the container's chunk list shows there is no EXIF (nor XMP) chunk at all.
+    expect(webpChunkIds(full.body).filter((id) => !['VP8 ', 'VP8L', 'VP8X', 'ALPH'].includes(id))).toEqual(
+      [],
+    );
+    const meta = await sharp(full.body).metadata();
+    expect([meta.format, meta.width, meta.height, meta.exif, meta.icc]).toEqual([
+      'webp',
+      2048,
+      1024,
+      undefined,
+      undefined,
+    ]);
+    expect(full.body.includes('AcmeCam')).toBe(false);
+    const avif = await sharp(full.avif!).metadata();
+    expect([avif.compression, avif.width, avif.height, avif.exif]).toEqual(['av1', 2048, 1024, undefined]);
+    expect(full.avif!.includes('AcmeCam') || full.avif!.includes('Exif')).toBe(false);
+
+    const row = await sharp(full.body)
+      .greyscale()
+      .extract({ left: 0, top: 512, width: 2048, height: 1 })
+      .raw()
+      .toBuffer();
+    // Pixel by pixel against the stripes the original holds at this scale: an enlarged copy shows moiré.
+    let error = 0;
+    for (let x = 8; x < 2040; x++) error += Math.abs(row[x]! - (Math.floor(x / 2) % 2 ? 230 : 25));
+    expect(error / 2032).toBeLessThan(30);
+    expect(variant(img, 'w1080')).toMatchObject({ width: 1080, height: 540 });
   });
 
   it('keeps a sharp square thumbnail of a wide panorama', async () => {

@@ -10,7 +10,15 @@ export interface ProcessedVariant {
   width: number;
   height: number;
   contentType: 'image/webp';
+  /** The same pixels as AVIF, for width variants only (browsers that cannot read it get the WebP). */
+  avif?: Buffer;
 }
+
+/**
+ * Where a width variant's AVIF twin is kept among a photo's stored variants ("w640.avif"): beside
+ * the WebP entries, so everything that walks the stored variants (deleting a photo) sees it too.
+ */
+export const avifSlot = (name: VariantName): string => `${name}.avif`;
 
 export interface ProcessedImage {
   /** Dimensions of the original after EXIF orientation is applied. */
@@ -36,12 +44,22 @@ export class ImageRejectedError extends Error {
 // Decoders we trust with user bytes; SVG, TIFF and raw are refused even though sharp reads them.
 const ACCEPTED_FORMATS = new Set<string>(['jpeg', 'png', 'webp', 'gif', 'heif']);
 
-const WIDTH_VARIANTS: ReadonlyArray<{ name: VariantName; width: number }> = [
+/** Fit inside these widths, never enlarged; w2048 is the full-resolution view for large screens. */
+export const WIDTH_VARIANTS: ReadonlyArray<{ name: VariantName; width: number }> = [
   { name: 'w640', width: 640 },
   { name: 'w1080', width: 1080 },
+  { name: 'w2048', width: 2048 },
 ];
 const THUMB_SIZE = 320;
-const WEBP = { quality: 82, effort: 4 } as const;
+const LARGEST_WIDTH = Math.max(...WIDTH_VARIANTS.map((v) => v.width));
+/** Shared with bench/variants.ts, which measures these settings against AVIF. */
+export const WEBP_OPTIONS = { quality: 82, effort: 4 } as const;
+/**
+ * AVIF beside WebP: at the same SSIM it saves well over the 20 % that makes it worth a second file
+ * (bench/README.md, "Variant sizes", where the effect of this quality is measured too). 4:2:0 chroma
+ * like WebP's lossy mode: sharp's 4:4:4 default spends bytes on colour detail WebP never keeps.
+ */
+export const AVIF_OPTIONS = { quality: 55, effort: 4, chromaSubsampling: '4:2:0' } as const;
 
 export async function processImage(bytes: Buffer, opts: ProcessImageOptions): Promise<ProcessedImage> {
   const meta = await readHeader(bytes);
@@ -55,12 +73,14 @@ export async function processImage(bytes: Buffer, opts: ProcessImageOptions): Pr
     const thumb = await encode(
       working().resize(THUMB_SIZE, THUMB_SIZE, { fit: 'cover', position: 'centre' }),
     );
-    const sized = await Promise.all(
-      WIDTH_VARIANTS.map((v) => encode(working().resize({ width: v.width, withoutEnlargement: true }))),
-    );
+    const resized = (width: number) => working().resize({ width, withoutEnlargement: true });
+    const sized = await Promise.all(WIDTH_VARIANTS.map((v) => encode(resized(v.width))));
+    // One AVIF at a time: an AV1 encoder holds far more state than WebP's, so parallel ones multiply the peak.
+    const avif: Buffer[] = [];
+    for (const v of WIDTH_VARIANTS) avif.push(await resized(v.width).avif(AVIF_OPTIONS).toBuffer());
     const variants: ProcessedVariant[] = [
       { name: 'thumb', ...thumb },
-      ...WIDTH_VARIANTS.map((v, i) => ({ name: v.name, ...sized[i]! })),
+      ...WIDTH_VARIANTS.map((v, i) => ({ name: v.name, ...sized[i]!, avif: avif[i]! })),
     ];
     return { width, height, placeholderColor: await dominantColour(working()), variants };
   } catch (err) {
@@ -70,7 +90,8 @@ export async function processImage(bytes: Buffer, opts: ProcessImageOptions): Pr
 
 /**
  * Decodes the original once, auto-oriented, into raw pixels just big enough for every variant
- * (at least 1080 wide and 320 on the short side); each variant then starts from this copy.
+ * (at least 2048 wide and 320 on the short side); each variant then starts from this copy, so a
+ * 48-megapixel upload is held in memory once at about 2048 × 1536, not once per variant.
  */
 async function decodeWorkingCopy(bytes: Buffer, maxPixels: number): Promise<() => Sharp> {
   const sharp = await loadSharp();
@@ -80,7 +101,7 @@ async function decodeWorkingCopy(bytes: Buffer, maxPixels: number): Promise<() =
     failOn: 'error',
     autoOrient: true,
   })
-    .resize({ width: 1080, height: THUMB_SIZE, fit: 'outside', withoutEnlargement: true })
+    .resize({ width: LARGEST_WIDTH, height: THUMB_SIZE, fit: 'outside', withoutEnlargement: true })
     .raw({ depth: 'uchar' })
     .toBuffer({ resolveWithObject: true });
   const raw = { width: info.width, height: info.height, channels: info.channels };
@@ -102,9 +123,9 @@ async function readHeader(bytes: Buffer): Promise<Metadata> {
   return meta;
 }
 
-// Sharp writes no EXIF, ICC or XMP unless asked (withMetadata/keep*), so every variant is stripped.
+// Sharp writes no EXIF, ICC or XMP unless asked (withMetadata/keep*), so every variant (WebP or AVIF) is stripped.
 async function encode(pipeline: Sharp): Promise<Omit<ProcessedVariant, 'name'>> {
-  const { data, info } = await pipeline.webp(WEBP).toBuffer({ resolveWithObject: true });
+  const { data, info } = await pipeline.webp(WEBP_OPTIONS).toBuffer({ resolveWithObject: true });
   return { body: data, width: info.width, height: info.height, contentType: 'image/webp' };
 }
 

@@ -1,5 +1,6 @@
-import type { Photo, PhotoMedia, Variant, Variants } from '@graminsta/contracts';
+import type { Photo, PhotoMedia, Variants } from '@graminsta/contracts';
 import type { BlobStore } from '@graminsta/platform';
+import { presentVariants } from '../media/variant-urls.ts';
 import { toUserSummary } from '../users/user.presenter.ts';
 import type { PhotoRepository, PhotoWithOwner, StoredMedia, StoredVariants } from './photo.repository.ts';
 import { extractTags } from './tags.ts';
@@ -51,14 +52,7 @@ function toMedia(item: StoredMedia, urlOf: UrlOf): PhotoMedia {
 }
 
 function toVariants(stored: StoredVariants | null, urlOf: UrlOf): Variants | null {
-  const variant = (name: string): Variant | null => {
-    const v = stored?.[name];
-    return v ? { url: urlOf(v.key), width: v.width, height: v.height } : null;
-  };
-  const [thumb, w640, w1080, w2048] = [variant('thumb'), variant('w640'), variant('w1080'), variant('w2048')];
-  if (!thumb || !w640 || !w1080) return null;
-  // Photos processed before the 2048 px variant existed have none.
-  return w2048 ? { thumb, w640, w1080, w2048 } : { thumb, w640, w1080 };
+  return presentVariants(stored, urlOf);
 }
 
 /** Presents a page of posts for one viewer, with one query for all their likedByMe and savedByMe flags. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { MAX_UPLOAD_BYTES } from '@graminsta/contracts';
 import { PayloadTooLargeError, readBounded, type BlobStore, type Db } from '@graminsta/platform';
-import { ImageRejectedError, processImage } from '../media/image-pipeline.ts';
+import { ImageRejectedError, avifSlot, processImage } from '../media/image-pipeline.ts';
 import type { EventService, Notifier } from '../services.ts';
 import type { JobQueue } from '../jobs/jobs.ts';
 import type { PhotoPresenter } from './photo.presenter.ts';
@@ -79,6 +79,11 @@ export class PhotoProcessor {
       const key = variantKey(photoId, v.body);
       await blobs.put(key, v.body, v.contentType);
       variants[v.name] = { key, width: v.width, height: v.height };
+      if (v.avif) {
+        const avifKey = variantKey(photoId, v.avif, 'avif');
+        await blobs.put(avifKey, v.avif, 'image/avif');
+        variants[avifSlot(v.name)] = { key: avifKey, width: v.width, height: v.height };
+      }
     }
     const { width, height, placeholderColor } = image;
     if (!(await photos.markMediaReady(item.id, { variants, width, height, placeholderColor }))) {
@@ -128,8 +133,8 @@ export class PhotoProcessor {
  * Content hash under the post's id: immutable like a pure content address (cacheable forever),
  * yet never shared with another post, so deleting one post cannot remove another's identical bytes.
  */
-export function variantKey(photoId: string, body: Buffer): string {
-  return `p/${photoId}/${createHash('sha256').update(body).digest('hex')}.webp`;
+export function variantKey(photoId: string, body: Buffer, ext: 'webp' | 'avif' = 'webp'): string {
+  return `p/${photoId}/${createHash('sha256').update(body).digest('hex')}.${ext}`;
 }
 
 /** Every stored object of a post's items: their variants and (until processed) their source uploads. */

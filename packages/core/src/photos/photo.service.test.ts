@@ -135,8 +135,13 @@ describe('PhotoService', () => {
       expect(meta).toMatchObject({ format: 'webp', width: v.width, height: v.height });
       expect(meta.exif ?? meta.icc ?? meta.xmp ?? null).toBeNull();
     }
-    // Only the three variants remain: the uploaded original (with its GPS tags) is deleted.
-    expect((await storedKeys(w.dir)).sort()).toEqual([thumb, w640, w1080].map((v) => keyOfUrl(v.url)).sort());
+    // Only the variants (WebP, and AVIF twins of the width ones) remain: the original (with its GPS) is deleted.
+    const { w2048 } = photo.variants!;
+    expect([w2048?.width, w2048?.height]).toEqual([1200, 1600]);
+    for (const v of [w640, w1080, w2048!]) expect(keyOfUrl(v.avifUrl!)).toMatch(/\.avif$/);
+    expect((await storedKeys(w.dir)).sort()).toEqual(
+      [thumb, w640, w1080, w2048!].flatMap((v) => [v.url, v.avifUrl ?? []].flat().map(keyOfUrl)).sort(),
+    );
     await queue.close();
   });
 
@@ -237,9 +242,11 @@ describe('PhotoService', () => {
     expect(await rowsOf(uploads)).toBe(1);
     // Only the other photo's files are left on disk.
     expect((await storedKeys(w.dir)).sort()).toEqual(
-      Object.values(other.variants!)
-        .map((v) => keyOfUrl(v.url))
-        .sort(),
+      [
+        ...new Set(
+          Object.values(other.variants!).flatMap((v) => [v.url, v.avifUrl ?? []].flat().map(keyOfUrl)),
+        ),
+      ].sort(),
     );
     expect(await codeOf(w.photos.deletePhoto(alice, photo.id))).toBe('not_found');
   });
