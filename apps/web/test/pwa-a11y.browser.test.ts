@@ -107,6 +107,18 @@ async function logIn(p: WatchedPage, webUrl: string, username: string) {
   await p.page.getByRole('button', { name: 'Log out' }).waitFor();
 }
 
+/** The page's service worker once it has finished activating (ready resolves while it still may be). */
+const activeWorkerState = (page: Page) =>
+  page.evaluate(async () => {
+    const worker = (await navigator.serviceWorker.ready).active!;
+    if (worker.state === 'activating') {
+      await new Promise<void>((resolve) =>
+        worker.addEventListener('statechange', () => worker.state !== 'activating' && resolve()),
+      );
+    }
+    return worker.state;
+  });
+
 /** Every URL any cache of the origin holds. */
 const cachedUrls = (page: Page) =>
   page.evaluate(async () => {
@@ -246,8 +258,7 @@ describe.skipIf(SKIP)('the installable app and the accessibility bar, in Chromiu
       const page = context.pages()[0] ?? (await context.newPage());
       await page.goto(`${stage.webUrl}/`);
       await settle(page);
-      const state = await page.evaluate(async () => (await navigator.serviceWorker.ready).active?.state);
-      expect(state).toBe('activated');
+      expect(await activeWorkerState(page)).toBe('activated');
       const manifest = await page.evaluate(async () => {
         const link = document.querySelector<HTMLLinkElement>('link[rel="manifest"]')!;
         return (await fetch(link.href)).json();
@@ -278,7 +289,7 @@ describe.skipIf(SKIP)('the installable app and the accessibility bar, in Chromiu
     const { page, context } = ben;
     try {
       await page.goto(`${stage.webUrl}/`);
-      await page.evaluate(() => navigator.serviceWorker.ready);
+      expect(await activeWorkerState(page)).toBe('activated');
       // Now under the worker's control: this visit's photo goes through it into its cache.
       await page.reload();
       expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
