@@ -307,12 +307,14 @@ describe.skipIf(SKIP)('the installable app and the accessibility bar, in Chromiu
       const kept = await cachedUrls(page);
       expect(kept.filter((u) => u.includes('/api/'))).toEqual([]);
 
+      await page.setViewportSize(PHONE);
+      await page.emulateMedia({ colorScheme: 'dark' });
       await context.setOffline(true);
       await page.reload();
       await page.getByRole('status').filter({ hasText: 'You are offline' }).waitFor();
       await page.locator('main h1').first().waitFor({ state: 'attached' });
       await expectAccessible(page, 'the shell offline');
-      await page.screenshot({ path: join(shots, 'offline-shell-phone.png') });
+      await page.screenshot({ path: join(shots, 'dark-phone-offline-shell.png') });
 
       // The photo seen before still shows, from the worker's cache…
       const shown = await page.evaluate(
@@ -340,6 +342,11 @@ describe.skipIf(SKIP)('the installable app and the accessibility bar, in Chromiu
         return results;
       }, stage.apiUrl);
       expect(api).toEqual(['/api/v1/feed failed', '/api/v1/session failed', '/api/v1/notifications failed']);
+
+      // Back online, the app asks again who is signed in, without a reload.
+      await context.setOffline(false);
+      await page.getByRole('button', { name: 'Log out' }).waitFor();
+      await context.setOffline(true);
 
       // A page never visited opens offline too: the precached shell draws every route.
       await page.goto(`${stage.webUrl}/tags/never-visited`);

@@ -80,4 +80,33 @@ describe('the browser session', () => {
       expect(asked).toEqual(['http://api.test/api/v1/session']);
     },
   );
+
+  it('when the API cannot be reached, starts signed out and asks again once the device is online', async () => {
+    let reachable = false;
+    const client = new GraminstaClient({
+      baseUrl: 'http://api.test',
+      credentials: 'include',
+      fetch: async () => {
+        if (!reachable) throw new TypeError('Failed to fetch');
+        return new Response(JSON.stringify({ user: meAnn }), {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+        });
+      },
+    });
+    let session: ReturnType<typeof useSession> | undefined;
+    function Probe() {
+      session = useSession();
+      return null;
+    }
+    render(
+      <SessionProvider client={client}>
+        <Probe />
+      </SessionProvider>,
+    );
+    await waitFor(() => expect(session!.me).toBeNull());
+    reachable = true;
+    act(() => void window.dispatchEvent(new Event('online')));
+    await waitFor(() => expect(session!.me).toEqual(meAnn));
+  });
 });

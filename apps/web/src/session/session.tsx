@@ -50,13 +50,23 @@ export function SessionProvider(props: {
   useEffect(() => {
     if (props.initialMe !== undefined) return;
     let live = true;
-    client.getSession().then(
-      ({ user }) => live && setMe(user),
-      // The API unreachable (offline): nobody can be signed in here for now.
-      () => live && setMe(null),
-    );
+    const probe = () =>
+      client.getSession().then(
+        ({ user }) => {
+          if (live) setMe(user);
+          window.removeEventListener('online', probe);
+        },
+        // The API unreachable (offline): nobody is signed in for now, and we ask again once the
+        // device is back online, so an app opened offline does not stay signed out.
+        () => {
+          if (live) setMe(null);
+          window.addEventListener('online', probe);
+        },
+      );
+    void probe();
     return () => {
       live = false;
+      window.removeEventListener('online', probe);
     };
   }, [client, props.initialMe]);
 
