@@ -21,6 +21,7 @@ const packages = ['sdk', 'contracts'].map(
 );
 const sources = Math.max(
   newest(join(web, 'src')),
+  newest(join(web, 'public')),
   ...packages.map(newest),
   ...['index.html', 'vite.config.ts'].map((f) => statSync(join(web, f)).mtimeMs),
 );

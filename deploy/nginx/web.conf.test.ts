@@ -93,6 +93,30 @@ describe('deploy/nginx/web.conf: the built client served by a real nginx', () =>
     expect(res.body).toBe(`window.__GRAMINSTA__ = {"apiUrl":"${ENV.PUBLIC_API_URL}"};`);
   });
 
+  it('serves the service worker, the manifest and the offline page the app installs from', async () => {
+    const sw = await get('/sw.js');
+    expect(sw.status).toBe(200);
+    expect(sw.headers.get('content-type')).toMatch(/^application\/javascript/);
+    expect(sw.headers.get('cache-control')).toBe('no-cache');
+    expect(sw.body).toBe(readFileSync(`${DIST}sw.js`, 'utf8'));
+
+    const manifest = await get('/manifest.webmanifest');
+    expect(manifest.status).toBe(200);
+    expect(manifest.headers.get('content-type')).toMatch(/^application\/manifest\+json/);
+    expect(manifest.headers.get('cache-control')).toBe('no-cache');
+    expect(JSON.parse(manifest.body)).toMatchObject({ start_url: '/', display: 'standalone' });
+    expect(indexHtml).toContain('<link rel="manifest" href="/manifest.webmanifest">');
+
+    const offline = await get('/offline.html');
+    expect(offline.status).toBe(200);
+    expect(offline.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(offline.headers.get('content-security-policy')).toBe(csp);
+
+    const icon = await fetch(`${base}/icons/icon-512.png`);
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toBe('image/png');
+  });
+
   it('does not pass API paths or missing files off as the page', async () => {
     for (const path of ['/api/v1/me', '/ws', '/storage/x', '/favicon.png']) {
       expect((await get(path)).status, path).toBe(404);

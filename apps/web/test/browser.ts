@@ -1,25 +1,41 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { REPO_ROOT } from './stage3-topology.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS = join(REPO_ROOT, '.test-artifacts');
 
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
 /** Debian's Chromium, headless, with nothing that phones home during a test. */
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/**
+ * Chromium with a profile on disk, as a person's browser is: only such a browser may install a
+ * web app (in an incognito-like context Chromium reports `in-incognito`). The install offer
+ * comes at once, without the weeks of visits Chromium otherwise waits for.
+ */
+export function launchChromiumProfile(
+  userDataDir: string,
+  viewport: { width: number; height: number },
+): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    args: [...CHROMIUM_ARGS, '--bypass-app-banner-engagement-checks'],
+    viewport,
   });
 }
 
@@ -85,3 +101,29 @@ export async function saveFailureArtifacts(
   for (const [name, text] of Object.entries(extra)) await writeFile(join(dir, name), text);
   return dir;
 }
+
+/** The impacts that fail the accessibility bar; moderate and minor ones are only reported. */
+const BLOCKING = new Set(['serious', 'critical']);
+
+/**
+ * Runs axe-core on the page as it is now and fails on any serious or critical violation, with a
+ * list a person can act on: rule, impact, what it asks, and the elements that break it.
+ */
+export async function expectAccessible(page: Page, label: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const blocking = results.violations.filter((v) => BLOCKING.has(v.impact ?? ''));
+  if (blocking.length === 0) return;
+  const lines = blocking.flatMap((v) => [
+    `- ${v.id} (${v.impact}): ${v.help} [${v.helpUrl}]`,
+    ...v.nodes
+      .slice(0, 5)
+      .map((n) => `    ${n.target.join(' ')}: ${n.failureSummary?.split('\n').join(' ')}`),
+    ...(v.nodes.length > 5 ? [`    … and ${v.nodes.length - 5} more`] : []),
+  ]);
+  throw new Error(
+    `axe found serious or critical violations on ${label} (${page.url()}):\n${lines.join('\n')}`,
+  );
+}
+
+/** The console's error lines so far: an app that works logs none. */
+export const consoleErrors = (p: WatchedPage): string[] => p.console.filter((l) => l.startsWith('[error]'));

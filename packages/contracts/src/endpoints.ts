@@ -22,6 +22,7 @@ import {
   UnreadCount,
 } from './social.ts';
 import {
+  CurrentSession,
   LogInBody,
   Me,
   PatchMeBody,
@@ -128,6 +129,16 @@ export const endpoints = {
     auth: 'required',
     status: 200,
     response: Me,
+  }),
+  getSession: endpoint({
+    method: 'GET',
+    path: `${V1}/session`,
+    operationId: 'getSession',
+    summary: 'Who is signed in, if anyone',
+    tag: 'accounts',
+    auth: 'optional',
+    status: 200,
+    response: CurrentSession,
   }),
   updateMe: endpoint({
     method: 'PATCH',

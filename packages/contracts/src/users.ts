@@ -54,6 +54,10 @@ export type LogInBody = z.infer<typeof LogInBody>;
 export const SessionResponse = z.object({ user: Me, token: z.string() });
 export type SessionResponse = z.infer<typeof SessionResponse>;
 
+/** Who the caller is, if anyone: a signed-out visitor is an answer (null), not an error. */
+export const CurrentSession = z.object({ user: Me.nullable() });
+export type CurrentSession = z.infer<typeof CurrentSession>;
+
 export const PatchMeBody = z
   .object({
     displayName: DisplayName.optional(),

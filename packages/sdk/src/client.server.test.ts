@@ -176,6 +176,7 @@ describe('GraminstaClient against a running API', () => {
       logOut: async () =>
         as((await client().logIn({ body: { username: 'tbl_a', password } })).token).logOut(),
       getMe: () => a.getMe(),
+      getSession: () => as().getSession(),
       updateMe: () => a.updateMe({ body: { bio: 'from the table' } }),
       getProfile: () => b.getProfile({ params: { username: 'tbl_a' } }),
       listUserPhotos: () => b.listUserPhotos({ params: { username: 'tbl_a' } }),

@@ -22,6 +22,9 @@ describe('the web role (a web-only process in front of an API on another origin)
     await writeFile(join(dist, 'index.html'), INDEX);
     await writeFile(join(dist, 'assets/index-Ab12Cd34.js'), 'console.log("app")');
     await writeFile(join(dist, 'robots.txt'), 'User-agent: *\n');
+    await writeFile(join(dist, 'sw.js'), 'self.addEventListener("fetch", () => {});');
+    await writeFile(join(dist, 'manifest.webmanifest'), '{"name":"Graminsta","start_url":"/"}');
+    await writeFile(join(dist, 'offline.html'), '<!doctype html><title>Offline</title>');
     const config = loadConfig({ ROLES: 'web', PUBLIC_API_URL: API });
     app = Fastify();
     await app.register(webPlugin, { config, dist });
@@ -78,6 +81,23 @@ describe('the web role (a web-only process in front of an API on another origin)
     const robots = await app.inject('/robots.txt');
     expect(robots.statusCode).toBe(200);
     expect(robots.headers['cache-control']).toBe('no-cache');
+  });
+
+  it('serves the service worker always revalidated, the manifest and the offline page by type', async () => {
+    const sw = await app.inject('/sw.js');
+    expect(sw.statusCode).toBe(200);
+    expect(sw.headers['content-type']).toMatch(/^(application|text)\/javascript/);
+    expect(sw.headers['cache-control']).toBe('no-cache');
+    const manifest = await app.inject('/manifest.webmanifest');
+    expect(manifest.statusCode).toBe(200);
+    expect(manifest.headers['content-type']).toMatch(/^application\/manifest\+json/);
+    expect(manifest.headers['cache-control']).toBe('no-cache');
+    const offline = await app.inject('/offline.html');
+    expect(offline.statusCode).toBe(200);
+    expect(offline.headers['content-type']).toMatch(/^text\/html/);
+    expect(offline.headers['content-security-policy']).toBe(
+      contentSecurityPolicy(loadConfig({ PUBLIC_API_URL: API })),
+    );
   });
 
   it('answers client routes with the page, and missing files and API paths with 404', async () => {

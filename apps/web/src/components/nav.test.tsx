@@ -1,6 +1,8 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { act, cleanup, render, screen } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { listenForInstallPrompt } from '../lib/install-prompt.ts';
+import { setThemeChoice } from '../lib/theme.ts';
 import { FakeSocket, Providers, events, meAnn, testClient } from '../testing/fakes.tsx';
 import { Nav } from './nav.tsx';
 
@@ -68,5 +70,47 @@ describe('Nav notification badge', () => {
     expect(screen.queryByTestId('notification-badge')).toBeNull();
     expect(screen.getByRole('link', { name: 'Log in' })).toBeTruthy();
     expect(FakeSocket.all).toHaveLength(0);
+  });
+});
+
+describe('Nav theme switch and install button', () => {
+  const signedOut = () => {
+    const { client } = testClient(() => ({ status: 200, body: { user: null } }));
+    render(
+      <Providers client={client} me={null}>
+        <Nav />
+      </Providers>,
+    );
+  };
+  afterEach(() => act(() => setThemeChoice('system')));
+
+  it('switches between the device’s theme, light and dark, and keeps the choice', () => {
+    signedOut();
+    const select = screen.getByRole<HTMLSelectElement>('combobox', { name: 'Theme' });
+    expect(select.value).toBe('system');
+    fireEvent.change(select, { target: { value: 'dark' } });
+    expect(document.documentElement.dataset.theme).toBe('dark');
+    expect(window.localStorage.getItem('graminsta.theme')).toBe('dark');
+    expect(select.value).toBe('dark');
+    fireEvent.change(select, { target: { value: 'system' } });
+    expect(document.documentElement.dataset.theme).toBeUndefined();
+  });
+
+  it('offers "Install app" only once the browser does, and hands the click to its prompt', async () => {
+    listenForInstallPrompt(window);
+    signedOut();
+    expect(screen.queryByRole('button', { name: 'Install app' })).toBeNull();
+
+    const prompted: string[] = [];
+    const offer = Object.assign(new Event('beforeinstallprompt', { cancelable: true }), {
+      prompt: async () => void prompted.push('prompt'),
+      userChoice: Promise.resolve({ outcome: 'accepted' as const }),
+    });
+    act(() => void window.dispatchEvent(offer));
+    expect(offer.defaultPrevented).toBe(true); // no mini-infobar: our button asks
+    await act(async () => screen.getByRole('button', { name: 'Install app' }).click());
+    expect(prompted).toEqual(['prompt']);
+    // One offer, one prompt: the button goes until the browser offers again.
+    expect(screen.queryByRole('button', { name: 'Install app' })).toBeNull();
   });
 });

@@ -1,5 +1,7 @@
-import type { ReactNode } from 'react';
+import { useSyncExternalStore, type ReactNode } from 'react';
+import { useInstallPrompt } from '../lib/install-prompt.ts';
 import { Link, useRouter } from '../lib/router.tsx';
+import { THEME_CHOICES, useThemeChoice, type ThemeChoice } from '../lib/theme.ts';
 import { useRealtime } from '../session/realtime.tsx';
 import { useSession } from '../session/session.tsx';
 
@@ -50,6 +52,60 @@ function Place(props: {
   );
 }
 
+const THEME_NAMES: Record<ThemeChoice, string> = { system: 'Auto', light: 'Light', dark: 'Dark' };
+
+/** System, light or dark: the choice is kept on this device (src/lib/theme.ts). */
+export function ThemeSwitch() {
+  const [choice, setChoice] = useThemeChoice();
+  return (
+    <label className="theme-switch">
+      <span className="visually-hidden">Theme</span>
+      <select value={choice} onChange={(e) => setChoice(e.currentTarget.value as ThemeChoice)}>
+        {THEME_CHOICES.map((c) => (
+          <option key={c} value={c}>
+            {THEME_NAMES[c]}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** Shown only while the browser offers to install the app (Chromium's beforeinstallprompt). */
+export function InstallButton() {
+  const { canInstall, install } = useInstallPrompt();
+  if (!canInstall) return null;
+  return (
+    <button type="button" className="link-button install-button" onClick={() => void install()}>
+      Install app
+    </button>
+  );
+}
+
+const subscribeOnline = (listener: () => void) => {
+  window.addEventListener('online', listener);
+  window.addEventListener('offline', listener);
+  return () => {
+    window.removeEventListener('online', listener);
+    window.removeEventListener('offline', listener);
+  };
+};
+
+/** Says so while the device is offline: the app still opens, but nothing new can load. */
+export function OfflineNotice() {
+  const online = useSyncExternalStore(
+    subscribeOnline,
+    () => navigator.onLine,
+    () => true,
+  );
+  if (online) return null;
+  return (
+    <p className="offline-notice" role="status">
+      You are offline. New posts, likes and comments wait for the network.
+    </p>
+  );
+}
+
 /**
  * The top bar: brand, the main places, and the account. On a phone the places move to a tab
  * bar along the bottom of the screen, within reach of a thumb, and the top bar keeps one row.
@@ -87,6 +143,8 @@ export function Nav() {
           )}
         </ul>
         <div className="nav-account">
+          <InstallButton />
+          <ThemeSwitch />
           {me ? (
             <button
               type="button"
@@ -109,6 +167,7 @@ export function Nav() {
           )}
         </div>
       </nav>
+      <OfflineNotice />
     </header>
   );
 }

@@ -80,6 +80,7 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
         {signup ? 'Have an account? ' : 'New here? '}
         <Link
           to={`${signup ? '/login' : '/signup'}${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`}
+          className="text-link"
         >
           {signup ? 'Log in' : 'Sign up'}
         </Link>

@@ -21,6 +21,10 @@ function describe(n: Notification): string {
   }
 }
 
+/** Names the thumbnail's link by what happened, so a list of them is not 25 links called "photo". */
+const photoLinkName = (n: Notification) =>
+  `Open the photo: ${n.actor.username} ${describe(n).replace(/[.:]$/, '')}`;
+
 /** Likes, comments and follows on your things; new ones appear live, and visiting marks them read. */
 export function NotificationsPage() {
   const { client } = useSession();
@@ -54,7 +58,13 @@ export function NotificationsPage() {
       <ul className="notification-list" aria-label="Notifications">
         {list.items.map((n) => (
           <li key={n.id} className={n.read ? 'notification' : 'notification unread'}>
-            <Link to={`/u/${encodeURIComponent(n.actor.username)}`} className="notification-actor">
+            {/* The same place as the name beside it: one stop for the keyboard, one for a screen reader. */}
+            <Link
+              to={`/u/${encodeURIComponent(n.actor.username)}`}
+              className="notification-actor"
+              tabIndex={-1}
+              aria-hidden="true"
+            >
               <Avatar user={n.actor} size={40} />
             </Link>
             <p>
@@ -67,7 +77,7 @@ export function NotificationsPage() {
               </time>
             </p>
             {n.photo && (
-              <Link to={`/p/${n.photo.id}`} className="notification-photo" aria-label="Open the photo">
+              <Link to={`/p/${n.photo.id}`} className="notification-photo" aria-label={photoLinkName(n)}>
                 {n.photo.thumbUrl ? <img src={n.photo.thumbUrl} alt="" width={44} height={44} /> : <span />}
               </Link>
             )}

@@ -35,8 +35,9 @@ export function createBrowserClient(): GraminstaClient {
 }
 
 /**
- * Who is signed in, by GET /me with the session cookie. The token in a sign-in answer is
- * dropped: the cookie set by the same answer is the page's only credential.
+ * Who is signed in, by GET /session with the session cookie: a signed-out visitor gets a 200
+ * with no user (not a 401 the browser would log as an error). The token in a sign-in answer
+ * is dropped: the cookie set by the same answer is the page's only credential.
  */
 export function SessionProvider(props: {
   client?: GraminstaClient;
@@ -49,13 +50,23 @@ export function SessionProvider(props: {
   useEffect(() => {
     if (props.initialMe !== undefined) return;
     let live = true;
-    client.getMe().then(
-      (user) => live && setMe(user),
-      // Signed out (401) or the API unreachable: either way nobody is signed in here.
-      () => live && setMe(null),
-    );
+    const probe = () =>
+      client.getSession().then(
+        ({ user }) => {
+          if (live) setMe(user);
+          window.removeEventListener('online', probe);
+        },
+        // The API unreachable (offline): nobody is signed in for now, and we ask again once the
+        // device is back online, so an app opened offline does not stay signed out.
+        () => {
+          if (live) setMe(null);
+          window.addEventListener('online', probe);
+        },
+      );
+    void probe();
     return () => {
       live = false;
+      window.removeEventListener('online', probe);
     };
   }, [client, props.initialMe]);
 

@@ -17,5 +17,9 @@ export const accountHandlers = {
     return { ok: true };
   },
   getMe: async ({ userId, services }) => services.accounts.getMe(userId),
+  // The browser's start-up probe: signed out is a 200 too, so no page logs a 401 for it.
+  getSession: async ({ userId, services }) => ({
+    user: userId ? await services.accounts.getMe(userId) : null,
+  }),
   updateMe: async ({ userId, body, services }) => services.accounts.updateMe(userId, body),
 } satisfies Partial<Handlers>;
