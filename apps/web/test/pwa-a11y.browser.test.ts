@@ -30,6 +30,7 @@ type Who = 'anon' | 'ana' | 'ben';
 /** What the pages are filled with: made through the API before Chromium visits them. */
 interface World {
   photoId: string;
+  carouselId: string;
 }
 
 interface PageVisit {
@@ -61,6 +62,8 @@ export const PAGES: PageVisit[] = [
   { pattern: '/account/edit', name: 'edit-profile', path: () => '/account/edit', as: 'ana' },
   { pattern: '/upload', name: 'upload', path: () => '/upload', as: 'ana' },
   { pattern: '/notifications', name: 'notifications', path: () => '/notifications', as: 'ana' },
+  { pattern: '/saved', name: 'saved', path: () => '/saved', as: 'ben' },
+  { pattern: '/p/:id', name: 'carousel', path: (w) => `/p/${w.carouselId}`, as: 'ana' },
   { pattern: null, name: 'not-found', path: () => '/no/such/page', as: 'anon' },
 ];
 
@@ -156,7 +159,19 @@ describe.skipIf(SKIP)('the installable app and the accessibility bar, in Chromiu
     await ana.follow({ params: { username: BEN } });
     await ben.like({ params: { id: posted.id } });
     await ben.addComment({ params: { id: posted.id }, body: { body: `So calm, @${ANA}! #${TAG}` } });
-    world = { photoId: posted.id };
+    // A post of two photos: the carousel, its dots and the owner's Edit button; Ben saves it.
+    const uploadIds: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const target = await ana.createUpload({ body: { contentType: jpeg.type, size: jpeg.size } });
+      await ana.uploadFile(target, jpeg);
+      uploadIds.push(target.uploadId);
+    }
+    const carousel = await ana.createPhoto({
+      body: { media: uploadIds.map((uploadId, i) => ({ uploadId, altText: `Harbour, view ${i + 1}` })) },
+    });
+    expect((await ana.waitForPhoto(carousel.id, { pollMs: 200 })).status).toBe('ready');
+    await ben.save({ params: { id: carousel.id } });
+    world = { photoId: posted.id, carouselId: carousel.id };
     await mkdir(shots, { recursive: true });
   }, 300_000);
 
