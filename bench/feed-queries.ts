@@ -4,6 +4,10 @@
  * the SQL statements each page of the home feed runs, two ways:
  *   - `GET /api/v1/feed` through the routes (app.inject, bearer token): what one request costs;
  *   - `services.feed.home` alone: the feed's own queries, without authentication.
+ * With `--cpu-pages N` it then serves N first pages in a row (rotating the viewers) and reports the
+ * CPU time they cost: this process (routes, services, and PGlite, which runs inside it) and the
+ * PostgreSQL backends of the seeded database, read from /proc. CPU time per page is far less
+ * sensitive than req/s to what else the machine runs, which on a shared 2-core machine is a lot.
  * The count is the server's own `graminsta_db_queries_total` (the database adapter's onQuery
  * hook), read before and after each page, so it counts the same thing on any checkout that has
  * the hook. `--root` points at another checkout (a worktree of an older commit, after its
@@ -13,6 +17,7 @@
  *   npx tsx bench/feed-queries.ts --users 2000 --db both
  *   npx tsx bench/feed-queries.ts --root ../wt-before --users 2000 --db both
  *   npx tsx bench/feed-queries.ts --media mix --pages 3
+ *   npx tsx bench/feed-queries.ts --db postgres --explain   (the feed query's plan and its time in the database)
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -20,6 +25,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import type { Counter } from 'prom-client';
+import { cpuSecondsBetween, cpuSnapshot } from './lib/cpu.ts';
 import type { Dataset, MediaSpec } from './lib/dataset.ts';
 import { fixed, formatTable, writeJson } from './lib/report.ts';
 import { CleanupStack, cleanUpOnSignal, makePostgresDatabase, makeTempDir } from './lib/resources.ts';
@@ -37,6 +43,8 @@ interface Options {
   limit: number;
   pgAdminUrl: string;
   json?: string;
+  explain: boolean;
+  cpuPages: number;
 }
 
 /** The few entry points used from the measured checkout, typed loosely: they differ across commits. */
@@ -54,6 +62,13 @@ interface Checkout {
   compose(runtime: unknown): Promise<Composition>;
   buildHttp(runtime: unknown, roles: unknown[], comp: Composition): Promise<FastifyInstance>;
   rolesToRun(names: string[]): unknown[];
+  FeedRepository: new (db: unknown) => {
+    homeQuery(
+      userId: string,
+      before: string | undefined,
+      limit: number,
+    ): { toSQL(): { sql: string; params: unknown[] } };
+  };
 }
 
 interface Composition {
@@ -65,13 +80,18 @@ interface Composition {
       ): Promise<{ items: unknown[]; nextCursor: string | null }>;
     };
   };
+  database: {
+    pool?: { query(text: string, params: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }> };
+    pglite?: { query(text: string, params: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }> };
+    db: unknown;
+  };
   close(): Promise<void>;
 }
 
 async function loadCheckout(root: string): Promise<Checkout> {
   const load = (path: string) =>
     import(pathToFileURL(join(root, path)).href) as Promise<Record<string, unknown>>;
-  const [seed, dataset, platform, runtime, compose, http, registry] = await Promise.all([
+  const [seed, dataset, platform, runtime, compose, http, registry, feed] = await Promise.all([
     load('bench/seed.ts'),
     load('bench/lib/dataset.ts'),
     load('packages/platform/src/index.ts'),
@@ -79,6 +99,7 @@ async function loadCheckout(root: string): Promise<Checkout> {
     load('apps/server/src/compose.ts'),
     load('apps/server/src/roles/http.ts'),
     load('apps/server/src/roles/registry.ts'),
+    load('packages/core/src/feed/feed.repository.ts'),
   ]);
   return {
     seedDatabase: seed.seedDatabase as Checkout['seedDatabase'],
@@ -88,6 +109,7 @@ async function loadCheckout(root: string): Promise<Checkout> {
     compose: compose.compose as Checkout['compose'],
     buildHttp: http.buildHttp as Checkout['buildHttp'],
     rolesToRun: registry.rolesToRun as Checkout['rolesToRun'],
+    FeedRepository: feed.FeedRepository as Checkout['FeedRepository'],
   };
 }
 
@@ -103,6 +125,8 @@ function parseOptions(argv: string[]): Options {
       pages: { type: 'string', default: '3' },
       limit: { type: 'string', default: '20' },
       json: { type: 'string' },
+      explain: { type: 'boolean', default: false },
+      'cpu-pages': { type: 'string', default: '0' },
       'pg-admin-url': {
         type: 'string',
         default: process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
@@ -130,7 +154,22 @@ function parseOptions(argv: string[]): Options {
     limit: int('limit', values.limit, 1, 50),
     pgAdminUrl: values['pg-admin-url'],
     json: values.json,
+    explain: values.explain,
+    cpuPages: int('cpu-pages', values['cpu-pages'], 0),
   };
+}
+
+interface CpuCost {
+  pages: number;
+  /** CPU ms per page of this process: routes, services, and PGlite when it is the database. */
+  serverMs: number;
+  /** CPU ms per page of the seeded database's PostgreSQL backends (0 on PGlite). */
+  postgresMs: number;
+}
+
+interface DatabaseResult {
+  counts: PageCount[];
+  cpu: CpuCost | null;
 }
 
 interface PageCount {
@@ -152,7 +191,7 @@ async function countDatabase(
   checkout: Checkout,
   opts: Options,
   media: MediaSpec | undefined,
-): Promise<PageCount[]> {
+): Promise<DatabaseResult> {
   const cleanup = new CleanupStack();
   cleanUpOnSignal(cleanup);
   try {
@@ -186,6 +225,7 @@ async function countDatabase(
     const counter = runtime.metrics.dbQueries;
     const counts: PageCount[] = [];
     const usernames = pickFeedUsers(dataset, opts.viewers);
+    const tokens: string[] = [];
     for (const username of usernames) {
       const userId = dataset.users.find((u) => u.username === username)!.id;
       const login = await app.inject({
@@ -196,6 +236,7 @@ async function countDatabase(
       if (login.statusCode !== 200 && login.statusCode !== 201)
         throw new Error(`log-in of ${username} answered ${login.statusCode}: ${login.body}`);
       const { token } = login.json<{ token: string }>();
+      tokens.push(token);
       let cursor: string | undefined;
       for (let page = 1; page <= opts.pages; page++) {
         const query = new URLSearchParams({ limit: String(opts.limit), ...(cursor ? { cursor } : {}) });
@@ -223,10 +264,79 @@ async function countDatabase(
         cursor = body.nextCursor;
       }
     }
-    return counts;
+    const cpu = opts.cpuPages > 0 ? await cpuPerPage(app, tokens, opts, databaseUrl) : null;
+    if (opts.explain) await explainHome(checkout, comp, dataset, usernames[0]!, opts.limit);
+    return { counts, cpu };
   } finally {
     await cleanup.unwindTo(0);
   }
+}
+
+/** CPU time of `opts.cpuPages` first pages served one after another, after as many unmeasured. */
+async function cpuPerPage(
+  app: FastifyInstance,
+  tokens: string[],
+  opts: Options,
+  databaseUrl: string | undefined,
+): Promise<CpuCost> {
+  const serve = async (n: number) => {
+    for (let i = 0; i < n; i++) {
+      const res = await app.inject({
+        method: 'GET',
+        url: `/api/v1/feed?limit=${opts.limit}`,
+        headers: { authorization: `Bearer ${tokens[i % tokens.length]!}` },
+      });
+      if (res.statusCode !== 200) throw new Error(`GET /api/v1/feed answered ${res.statusCode}: ${res.body}`);
+    }
+  };
+  await serve(opts.cpuPages);
+  const database = databaseUrl ? new URL(databaseUrl).pathname.slice(1) : null;
+  const classifier = {
+    roots: new Map<number, string>(),
+    ...(database ? { postgres: { database, label: 'postgres' } } : {}),
+  };
+  const own = process.cpuUsage();
+  const before = cpuSnapshot();
+  await serve(opts.cpuPages);
+  const after = cpuSnapshot();
+  const used = process.cpuUsage(own);
+  const postgres = database ? (cpuSecondsBetween(before, after, classifier).postgres ?? 0) : 0;
+  return {
+    pages: opts.cpuPages,
+    serverMs: (used.user + used.system) / 1000 / opts.cpuPages,
+    postgresMs: (postgres * 1000) / opts.cpuPages,
+  };
+}
+
+/**
+ * The home-feed query of one viewer's first page (limit + 1 rows, as the service asks): its plan
+ * once with EXPLAIN (ANALYZE, BUFFERS), then the database's own execution time over 30 runs.
+ */
+async function explainHome(
+  checkout: Checkout,
+  comp: Composition,
+  dataset: Dataset,
+  username: string,
+  limit: number,
+): Promise<void> {
+  const driver = comp.database.pool ?? comp.database.pglite;
+  if (!driver) throw new Error('no raw driver to run EXPLAIN on');
+  const userId = dataset.users.find((u) => u.username === username)!.id;
+  const query = new checkout.FeedRepository(comp.database.db).homeQuery(userId, undefined, limit + 1).toSQL();
+  const plan = async (options: string) => {
+    const { rows } = await driver.query(`explain (${options}) ${query.sql}`, query.params);
+    return rows.map((r) => String(Object.values(r)[0]));
+  };
+  console.log(
+    `\nEXPLAIN (ANALYZE, BUFFERS) of ${username}'s first page:\n${(await plan('analyze, buffers')).join('\n')}`,
+  );
+  const times: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const lines = await plan('analyze, timing off');
+    const line = lines.find((l) => l.startsWith('Execution Time'));
+    if (line) times.push(Number(/([\d.]+) ms/.exec(line)?.[1]));
+  }
+  console.log(`execution time over ${times.length} runs: median ${fixed(median(times), 3)} ms`);
 }
 
 const median = (xs: number[]) => {
@@ -247,10 +357,11 @@ export async function main(argv: string[]): Promise<void> {
     throw new Error(`${opts.root} seeds posts of one photo only (its seed has no --media)`);
 
   const rows: string[][] = [];
-  const results: Record<string, PageCount[]> = {};
+  const results: Record<string, DatabaseResult> = {};
   for (const kind of opts.dbs) {
-    const counts = await countDatabase(kind, checkout, opts, media);
-    results[kind] = counts;
+    const result = await countDatabase(kind, checkout, opts, media);
+    results[kind] = result;
+    const { counts, cpu } = result;
     const full = counts.filter((c) => c.items === opts.limit);
     const pick = full.length > 0 ? full : counts;
     const http = pick.map((c) => c.http);
@@ -263,12 +374,30 @@ export async function main(argv: string[]): Promise<void> {
       `${Math.min(...http)}–${Math.max(...http)}`,
       fixed(median(service), 1),
       `${Math.min(...service)}–${Math.max(...service)}`,
+      cpu ? fixed(cpu.serverMs, 2) : '–',
+      cpu ? fixed(cpu.postgresMs, 2) : '–',
+      cpu ? fixed(cpu.serverMs + cpu.postgresMs, 2) : '–',
     ]);
   }
-  const header = ['db', 'pages', 'posts/page', 'GET /feed queries', 'range', 'feed.home queries', 'range'];
+  const header = [
+    'db',
+    'pages',
+    'posts/page',
+    'GET /feed queries',
+    'range',
+    'feed.home queries',
+    'range',
+    'CPU ms/page server',
+    'postgres',
+    'total',
+  ];
   console.log(`\nQueries per home-feed page (${opts.root}, media ${opts.media}, limit ${opts.limit}):\n`);
   console.log(formatTable(header, rows, 1));
   console.log('\nMedians over full pages of every viewer; "range" is the fewest and the most on one page.');
+  if (opts.cpuPages > 0)
+    console.log(
+      `CPU ms per first page over ${opts.cpuPages} pages in a row: the server process (with PGlite in it) and the seeded database's PostgreSQL backends.`,
+    );
   if (opts.json) await writeJson(opts.json, { options: opts, results });
 }
 
