@@ -13,7 +13,7 @@ import { logIn } from '@graminsta/loadgen';
 import { freePort, type Child } from '@graminsta/topology';
 import { startCeiling, CEILING_PATH } from './ceiling.ts';
 import { SEED_PASSWORD, seedDatabase } from './seed.ts';
-import { CELEBRITY } from './lib/dataset.ts';
+import { CELEBRITY, describeMedia, parseMediaSpec, type MediaSpec } from './lib/dataset.ts';
 import { SCENARIOS, checkOnce, measure, scenarioRequest, type ScenarioName } from './lib/load.ts';
 import { machineInfo, markdownTable, writeReport, type DbKind, type Report } from './lib/report.ts';
 import { CleanupStack, cleanUpOnSignal, makePostgresDatabase, makeTempDir } from './lib/resources.ts';
@@ -30,6 +30,7 @@ interface Options {
   connections: number;
   dbs: DbKind[];
   scenarios: ScenarioName[];
+  media: MediaSpec;
   pgAdminUrl: string;
 }
 
@@ -43,6 +44,7 @@ function parseOptions(argv: string[]): Options {
       connections: { type: 'string', default: '10' },
       db: { type: 'string', default: 'both' },
       scenarios: { type: 'string', default: SCENARIOS.join(',') },
+      media: { type: 'string', default: '1' },
       'pg-admin-url': {
         type: 'string',
         default: process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
@@ -72,6 +74,7 @@ function parseOptions(argv: string[]): Options {
     connections: int('connections', values.connections, 1),
     dbs,
     scenarios: scenarios as ScenarioName[],
+    media: parseMediaSpec(values.media),
     pgAdminUrl: values['pg-admin-url'],
   };
 }
@@ -94,6 +97,7 @@ async function benchDatabase(
       users: opts.users,
       dataDir,
       databaseUrl,
+      media: opts.media,
       log: (l) => console.log(`   ${l}`),
     });
     report.seedSeconds[kind] = Number(seeded.seconds.toFixed(1));
@@ -143,7 +147,7 @@ async function main(argv: string[]): Promise<void> {
   };
   console.log(
     `Graminsta benchmark: ${opts.users} users, ${opts.durationSeconds} s per scenario, ` +
-      `${opts.connections} connections, ${report.machine.cpus} CPUs (${report.machine.cpuModel})`,
+      `${opts.connections} connections, ${describeMedia(opts.media)}, ${report.machine.cpus} CPUs (${report.machine.cpuModel})`,
   );
   try {
     const ceilingPort = await freePort();

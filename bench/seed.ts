@@ -3,6 +3,7 @@
  * users through the API would spend minutes in scrypt alone. Usable on its own:
  *   npx tsx bench/seed.ts --users 500 --data-dir /tmp/g        (PGlite in /tmp/g/pglite)
  *   npx tsx bench/seed.ts --database-url postgres://…/db --data-dir /tmp/g
+ *   npx tsx bench/seed.ts --users 500 --media mix --data-dir /tmp/g   (posts of several photos)
  * DATA_DIR is the server's: the PGlite folder and the seeded images live under it.
  */
 import { join, resolve } from 'node:path';
@@ -12,7 +13,7 @@ import { sql } from 'drizzle-orm';
 import { LocalDiskBlobStore, openDatabase } from '@graminsta/platform';
 import { MIGRATIONS_FOLDER, schema } from '@graminsta/core';
 import { hashPassword } from '@graminsta/core/accounts/password';
-import { makeDataset, type Dataset } from './lib/dataset.ts';
+import { describeMedia, makeDataset, parseMediaSpec, type Dataset, type MediaSpec } from './lib/dataset.ts';
 import { makeSeedImages } from './lib/images.ts';
 import { insertDataset, verifyDataset } from './lib/insert.ts';
 
@@ -27,6 +28,8 @@ export interface SeedOptions {
   /** PostgreSQL when set, otherwise PGlite in the data folder. */
   databaseUrl?: string;
   photosPerUser?: number;
+  /** Photos per post (photo_media rows); one each by default. */
+  media?: MediaSpec;
   seed?: number;
   log?: (line: string) => void;
 }
@@ -52,6 +55,7 @@ export async function seedDatabase(opts: SeedOptions): Promise<SeedResult> {
     const dataset = makeDataset({
       users: opts.users,
       photosPerUser: opts.photosPerUser ?? 0.4,
+      media: opts.media,
       images: IMAGE_COUNT,
       seed: opts.seed ?? 20_260_101,
       now: Date.now(),
@@ -65,9 +69,11 @@ export async function seedDatabase(opts: SeedOptions): Promise<SeedResult> {
     const images = await makeSeedImages(IMAGE_COUNT, blobs, opts.seed ?? 20_260_101);
     // One hash for every account, made by the project's own hashing: one scrypt, not 10,000.
     const passwordHash = await hashPassword(SEED_PASSWORD);
+    const items = dataset.photos.reduce((n, p) => n + p.media.length, 0);
     log(
       `seeding ${dataset.users.length} users, ${dataset.follows.length} follows, ` +
-        `${dataset.photos.length} photos, ${dataset.likes.length} likes (${database.kind})`,
+        `${dataset.photos.length} posts with ${items} photos (${describeMedia(opts.media ?? { items: 1 })}), ` +
+        `${dataset.likes.length} likes (${database.kind})`,
     );
     await insertDataset(database.db, dataset, images, passwordHash);
 
@@ -90,6 +96,7 @@ async function main(): Promise<void> {
       users: { type: 'string', default: '10000' },
       'data-dir': { type: 'string', default: './data' },
       'database-url': { type: 'string' },
+      media: { type: 'string', default: '1' },
     },
   });
   const users = Number(values.users);
@@ -98,6 +105,7 @@ async function main(): Promise<void> {
     users,
     dataDir: values['data-dir'],
     databaseUrl: values['database-url'],
+    media: parseMediaSpec(values.media),
     log: (line) => console.log(line),
   });
 }

@@ -102,13 +102,11 @@ function classify(pid: number, snap: CpuSnapshot, c: Classifier): string | null 
 }
 
 /**
- * Cores used per class between two snapshots, plus `other` (the rest of the machine: someone
+ * CPU seconds per class between two snapshots, plus `other` (the rest of the machine: someone
  * else's work) and `machine` (all of it). A process that exited in between is not counted.
  */
-export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot, c: Classifier): CpuUsage {
-  const seconds = Math.max(after.at - before.at, 1) / 1000;
+export function cpuSecondsBetween(before: CpuSnapshot, after: CpuSnapshot, c: Classifier): CpuUsage {
   const hz = clockTicks();
-  const cores = (ticks: number) => Math.round((ticks / hz / seconds) * 100) / 100;
   const ticks: Record<string, number> = {};
   let ours = 0;
   for (const [pid, stat] of after.procs) {
@@ -121,10 +119,19 @@ export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot, c: Classifie
     ours += used;
   }
   const machine = after.machineBusy - before.machineBusy;
+  const seconds: CpuUsage = {};
+  for (const [label, t] of Object.entries(ticks)) seconds[label] = t / hz;
+  seconds.other = Math.max(0, machine - ours) / hz;
+  seconds.machine = machine / hz;
+  return seconds;
+}
+
+/** Cores used per class between two snapshots (1.0 = one core busy the whole time), as cpuSecondsBetween. */
+export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot, c: Classifier): CpuUsage {
+  const elapsed = Math.max(after.at - before.at, 1) / 1000;
   const usage: CpuUsage = {};
-  for (const [label, t] of Object.entries(ticks)) usage[label] = cores(t);
-  usage.other = cores(Math.max(0, machine - ours));
-  usage.machine = cores(machine);
+  for (const [label, s] of Object.entries(cpuSecondsBetween(before, after, c)))
+    usage[label] = Math.round((s / elapsed) * 100) / 100;
   return usage;
 }
 

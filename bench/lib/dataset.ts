@@ -29,8 +29,8 @@ export interface SeedPhoto {
   ownerId: string;
   caption: string;
   tags: string[];
-  /** Which of the few real images this row shows. */
-  image: number;
+  /** The post's photos in order: which of the few real images each item shows (1–10 items). */
+  media: number[];
   likeCount: number;
   createdAt: Date;
 }
@@ -42,9 +42,47 @@ export interface SeedLike {
   createdAt: Date;
 }
 
+/**
+ * How many photos each post holds: `{ items: n }` for every post alike, or `{ carousels, min, max }`
+ * for a mix where that share of the posts are carousels of min–max photos (uniform) and the rest
+ * single photos.
+ */
+export type MediaSpec = { items: number } | { carousels: number; min: number; max: number };
+
+export const MAX_MEDIA = 10;
+
+/**
+ * `--media` as written on the command line: `N` (every post has N photos, 1–10), or `mix`
+ * (40 % of the posts are carousels of 2–6 photos), or `P%:A-B` (P % carousels of A–B photos).
+ */
+export function parseMediaSpec(text: string): MediaSpec {
+  const t = text.trim();
+  if (t === 'mix') return { carousels: 0.4, min: 2, max: 6 };
+  if (/^\d+$/.test(t)) {
+    const items = Number(t);
+    if (items >= 1 && items <= MAX_MEDIA) return { items };
+  }
+  const m = /^(\d+(?:\.\d+)?)%:(\d+)-(\d+)$/.exec(t);
+  if (m) {
+    const [carousels, min, max] = [Number(m[1]) / 100, Number(m[2]), Number(m[3])];
+    if (carousels <= 1 && min >= 2 && min <= max && max <= MAX_MEDIA) return { carousels, min, max };
+  }
+  throw new Error(
+    `--media must be a number of photos per post (1–${MAX_MEDIA}), "mix", or "P%:A-B" (P % of the posts carousels of A–B photos, 2 ≤ A ≤ B ≤ ${MAX_MEDIA}); got "${text}"`,
+  );
+}
+
+export function describeMedia(spec: MediaSpec): string {
+  return 'items' in spec
+    ? `${spec.items} photo${spec.items === 1 ? '' : 's'} per post`
+    : `${Math.round(spec.carousels * 100)} % carousels of ${spec.min}–${spec.max} photos`;
+}
+
 export interface DatasetOptions {
   users: number;
   photosPerUser: number;
+  /** Photos per post; one each when not given. */
+  media?: MediaSpec;
   images: number;
   seed: number;
   /** The clock the timeline ends at; every seeded id is older than the ids the server makes later. */
@@ -89,7 +127,23 @@ export function makeDataset(opts: DatasetOptions): Dataset {
   const follows = makeFollows(users, random, opts.now);
   const photos = makePhotos(users, opts, random, newId);
   const likes = makeLikes(users, photos, random, opts.now);
+  addMedia(photos, opts.media ?? { items: 1 }, opts.images, opts.seed);
   return { users, follows, photos, likes };
+}
+
+/**
+ * Gives each post its photos. The counts come from a PRNG of their own, drawn after everything
+ * else: users, follows, photos and likes are the same whatever --media says, so runs with
+ * different media compare the same site.
+ */
+function addMedia(photos: SeedPhoto[], spec: MediaSpec, images: number, seed: number): void {
+  const random = seededRandom(seed ^ 0x6d656469);
+  let next = 0;
+  for (const photo of photos) {
+    const count =
+      'items' in spec ? spec.items : random.next() < spec.carousels ? random.int(spec.min, spec.max) : 1;
+    photo.media = Array.from({ length: count }, () => next++ % images);
+  }
 }
 
 /**
@@ -147,7 +201,7 @@ function makePhotos(
       ownerId: owner.id,
       caption: `Seeded photo ${j} ${tags.map((t) => `#${t}`).join(' ')}`,
       tags,
-      image: j % opts.images,
+      media: [],
       likeCount: 0,
       createdAt: new Date(createdAt),
     });

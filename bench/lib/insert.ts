@@ -4,7 +4,7 @@ import { schema } from '@graminsta/core';
 import type { Dataset } from './dataset.ts';
 import type { SeedImage } from './images.ts';
 
-const { follows, likes, photoTags, photos, users } = schema;
+const { follows, likes, photoMedia, photoTags, photos, users } = schema;
 
 // PostgreSQL allows 65,535 bind parameters per statement; stay well under it.
 const MAX_PARAMS = 30_000;
@@ -26,23 +26,35 @@ export async function insertDataset(db: Db, data: Dataset, images: SeedImage[], 
       (chunk) => tx.insert(users).values(chunk),
     );
     await insertChunked(data.follows, (chunk) => tx.insert(follows).values(chunk));
-    const photoRows = data.photos.map((p) => {
-      const image = images[p.image]!;
-      return {
-        id: p.id,
-        ownerId: p.ownerId,
-        caption: p.caption,
-        status: 'ready' as const,
-        sourceKey: image.sourceKey,
-        variants: image.variants,
-        placeholderColor: image.placeholderColor,
-        width: image.width,
-        height: image.height,
-        likeCount: p.likeCount,
-        createdAt: p.createdAt,
-      };
-    });
+    const photoRows = data.photos.map((p) => ({
+      id: p.id,
+      ownerId: p.ownerId,
+      caption: p.caption,
+      status: 'ready' as const,
+      likeCount: p.likeCount,
+      createdAt: p.createdAt,
+    }));
     await insertChunked(photoRows, (chunk) => tx.insert(photos).values(chunk));
+    // Item ids come from the column default (graminsta_next_id), as the server's own inserts do.
+    const mediaRows = data.photos.flatMap((p) =>
+      p.media.map((index, position) => {
+        const image = images[index]!;
+        return {
+          photoId: p.id,
+          ownerId: p.ownerId,
+          position,
+          altText: `Seeded image ${index}, item ${position + 1} of ${p.media.length}`,
+          status: 'ready' as const,
+          sourceKey: image.sourceKey,
+          variants: image.variants,
+          placeholderColor: image.placeholderColor,
+          width: image.width,
+          height: image.height,
+          createdAt: p.createdAt,
+        };
+      }),
+    );
+    await insertChunked(mediaRows, (chunk) => tx.insert(photoMedia).values(chunk));
     const tagRows = data.photos.flatMap((p) =>
       p.tags.map((tag) => ({ tag, photoId: p.id, ownerId: p.ownerId })),
     );
@@ -61,7 +73,9 @@ export interface Mismatch {
 
 /** Recounts every counter from the rows it counts; any difference is a broken seed. */
 export async function verifyDataset(db: Db, data: Dataset): Promise<Mismatch[]> {
-  const count = async (table: typeof users | typeof follows | typeof photos | typeof likes) => {
+  const count = async (
+    table: typeof users | typeof follows | typeof photos | typeof likes | typeof photoMedia,
+  ) => {
     const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(table);
     return row?.n ?? -1;
   };
@@ -77,6 +91,17 @@ export async function verifyDataset(db: Db, data: Dataset): Promise<Mismatch[]> 
     .select({ n: sql<number>`count(*)::int` })
     .from(photos)
     .where(sql`${photos.likeCount} <> (select count(*) from likes l where l.photo_id = ${photos.id})`);
+  // Every post's items sit at positions 0…n-1, once each, all ready like the post.
+  const [badPosts] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(photos)
+    .where(
+      sql`(select count(*) from photo_media m where m.photo_id = ${photos.id})
+        <> (select count(distinct m.position) from photo_media m
+            where m.photo_id = ${photos.id} and m.position >= 0 and m.status = 'ready'
+              and m.position < (select count(*) from photo_media m2 where m2.photo_id = ${photos.id}))
+        or not exists (select 1 from photo_media m where m.photo_id = ${photos.id})`,
+    );
   const [celebrity] = await db
     .select({ n: users.followerCount })
     .from(users)
@@ -86,6 +111,12 @@ export async function verifyDataset(db: Db, data: Dataset): Promise<Mismatch[]> 
     { check: 'follows', expected: data.follows.length, actual: await count(follows) },
     { check: 'photos', expected: data.photos.length, actual: await count(photos) },
     { check: 'likes', expected: data.likes.length, actual: await count(likes) },
+    {
+      check: 'photo_media items',
+      expected: data.photos.reduce((n, p) => n + p.media.length, 0),
+      actual: await count(photoMedia),
+    },
+    { check: 'posts whose items are not ready at positions 0…n-1', expected: 0, actual: badPosts?.n ?? -1 },
     { check: 'users whose counters differ from their rows', expected: 0, actual: badUsers?.n ?? -1 },
     { check: 'photos whose like_count differs from their rows', expected: 0, actual: badPhotos?.n ?? -1 },
     { check: 'celebrity followers', expected: Math.floor(data.users.length / 2), actual: celebrity?.n ?? -1 },
