@@ -131,6 +131,8 @@ export interface Notifier {
    * ids of the new notifications, to announce after commit.
    */
   mention(tx: Db, input: MentionInput): Promise<string[]>;
+  /** Deletes every notification a comment caused: its owner's `comment` and the mentions in it. */
+  retractComment(tx: Db, comment: { id: string; photoId: string }): Promise<void>;
   /** After commit: publishes the `notification` event for a recorded notification. */
   announce(notificationId: string): Promise<void>;
 }

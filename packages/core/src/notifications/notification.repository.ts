@@ -82,6 +82,16 @@ export class NotificationRepository {
       );
   }
 
+  /**
+   * Every notification pointing at a comment, whoever received it; found through its photo
+   * (notifications_photo_idx), as comment_id has no index of its own.
+   */
+  async deleteForComment(comment: { id: string; photoId: string }, tx: Db): Promise<void> {
+    await tx
+      .delete(notifications)
+      .where(and(eq(notifications.photoId, comment.photoId), eq(notifications.commentId, comment.id)));
+  }
+
   /** One user's notifications older than `beforeId`, newest first, with actor, photo and comment. */
   list(userId: string, beforeId: string | undefined, limit: number) {
     const where = and(
