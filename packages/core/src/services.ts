@@ -117,6 +117,8 @@ export interface MentionInput {
   text: string;
   photoId: string;
   commentId?: string;
+  /** A user told of this text otherwise (the post’s owner, of a comment on it): no mention for them. */
+  alreadyNotified?: string;
 }
 
 /** Used by other services inside their own transactions, so counters and notifications commit together. */

@@ -43,14 +43,26 @@ export class NotificationRepository {
    * already mentioned in the same post or comment is skipped (notifications_mention_once_idx).
    */
   async insertMentions(
-    input: { actorId: string; usernames: string[]; photoId: string; commentId?: string },
+    input: {
+      actorId: string;
+      usernames: string[];
+      photoId: string;
+      commentId?: string;
+      alreadyNotified?: string;
+    },
     tx: Db,
   ): Promise<string[]> {
     if (input.usernames.length === 0) return [];
     const recipients = await tx
       .select({ id: users.id })
       .from(users)
-      .where(and(inArray(sql`lower(${users.username})`, input.usernames), ne(users.id, input.actorId)));
+      .where(
+        and(
+          inArray(sql`lower(${users.username})`, input.usernames),
+          ne(users.id, input.actorId),
+          input.alreadyNotified === undefined ? undefined : ne(users.id, input.alreadyNotified),
+        ),
+      );
     if (recipients.length === 0) return [];
     const rows = await tx
       .insert(notifications)

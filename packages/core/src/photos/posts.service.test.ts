@@ -426,7 +426,7 @@ describe('posts of several photos', () => {
 
     it('notifies the users a comment mentions once per comment, and deleting it takes them back', async () => {
       const post = await readyPost(alice, { caption: 'a post' });
-      const first = await commentService.create(bob, post.id, '@carol look @bob @carol @ghost');
+      const first = await commentService.create(bob, post.id, '@carol look @bob @carol @ghost @alice');
       const second = await commentService.create(bob, post.id, 'again @carol');
       const byUser = async (userId: string) =>
         (await w.db.select().from(notifications).where(eq(notifications.userId, userId))).map((n) => [
@@ -438,6 +438,7 @@ describe('posts of several photos', () => {
         ['mention', second.id],
       ]);
       expect(await byUser(bob)).toEqual([]);
+      // The owner named in a comment hears of it once, as the comment.
       expect(await byUser(alice)).toEqual([
         ['comment', first.id],
         ['comment', second.id],

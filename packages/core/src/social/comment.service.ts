@@ -58,6 +58,8 @@ export class CommentServiceImpl implements CommentService {
         text,
         photoId: photo.id,
         commentId: row.id,
+        // The owner named in a comment on their post hears of it once, as the comment.
+        alreadyNotified: photo.ownerId,
       });
       return { comment: row, notificationIds: commented ? [commented, ...mentioned] : mentioned };
     });
