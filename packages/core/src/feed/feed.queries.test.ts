@@ -3,10 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LocalDiskBlobStore, type Db } from '@graminsta/platform';
+import { LocalDiskBlobStore, MemoryPubSub, MemoryQueue, type Db } from '@graminsta/platform';
 import { follows, likes, saves, users } from '../db/schema.ts';
 import { PhotoPresenter } from '../photos/photo.presenter.ts';
+import { EventServiceImpl } from '../events/event.service.ts';
+import { NotifierImpl } from '../notifications/notification.service.ts';
 import { PhotoRepository } from '../photos/photo.repository.ts';
+import { PhotoServiceImpl } from '../photos/photo.service.ts';
 import { SaveService } from '../photos/save.service.ts';
 import { createQueryCounter, type QueryCounter } from '../testing/query-counter.ts';
 import { createTestDatabase, type TestDatabase } from '../testing/test-db.ts';
@@ -23,6 +26,9 @@ describe('statements per page of posts', () => {
   let dir: string;
   let feed: FeedServiceImpl;
   let saved: SaveService;
+  let profiles: PhotoServiceImpl;
+  let queue: MemoryQueue;
+  let pubsub: MemoryPubSub;
   let reader: string;
   let author: string;
 
@@ -39,8 +45,15 @@ describe('statements per page of posts', () => {
     feed = new FeedServiceImpl({ db, blobs });
     const photos = new PhotoRepository(db);
     saved = new SaveService({ db, photos, presenter: new PhotoPresenter({ photos, blobs }) });
+    queue = new MemoryQueue();
+    pubsub = new MemoryPubSub();
+    const events = new EventServiceImpl({ db, pubsub });
+    const notifier = new NotifierImpl({ db, blobs, events });
+    profiles = new PhotoServiceImpl({ db, blobs, queue, notifier, events, maxImagePixels: 1e6 });
   });
   afterAll(async () => {
+    await queue.close();
+    await pubsub.close();
     await t.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -90,6 +103,7 @@ describe('statements per page of posts', () => {
       explore: () => feed.explore(reader, { limit: 20 }),
       tag: () => feed.tag('tag', reader, { limit: 20 }),
       saved: () => saved.list(reader, { limit: 20 }),
+      profile: () => profiles.listByUser('author', reader, { limit: 20 }),
     };
     const cost: Record<string, number> = {};
     for (const [name, load] of Object.entries(pages)) {
@@ -116,7 +130,8 @@ describe('statements per page of posts', () => {
     await seed(20, 10);
     const large = await costs(20, 10);
     expect(large).toEqual(small);
-    // One statement for the posts with their items, one for the reader's likes and saves.
-    expect(small).toEqual({ home: 2, explore: 2, tag: 2, saved: 2 });
+    // One statement for the posts with their items, one for the reader's likes and saves; a
+    // profile first finds its owner by name.
+    expect(small).toEqual({ home: 2, explore: 2, tag: 2, saved: 2, profile: 3 });
   });
 });
