@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { usingPostgres } from '@graminsta/core/testing/test-db';
 import { runWorkload, type ResponseEvent } from '@graminsta/loadgen';
+import { jpegWithGps } from '../src/testing/images.ts';
 import { apiJourney } from '../src/testing/journey.ts';
 import { commentUntilKilled, type KillDuringWritesResult } from '../src/testing/kill-during-writes.ts';
 import { expectWritesAppliedOnce, failedReads } from '../src/testing/write-audit.ts';
@@ -143,6 +144,67 @@ describe.skipIf(!usingPostgres())('stage 4', () => {
 
     it('serves the whole API journey through the balancer', async () => {
       await apiJourney(api, stage.dataDir);
+    }, 120_000);
+
+    it('takes a post of three photos through the balancer and serves it in order from another instance', async () => {
+      const token = await signUp(api, 'carousel');
+      const auth = { authorization: `Bearer ${token}` };
+      const json = { ...auth, 'content-type': 'application/json' };
+      const sizes: Array<[number, number]> = [
+        [300, 200],
+        [200, 300],
+        [250, 250],
+      ];
+      const media = [];
+      for (const [i, [w, h]] of sizes.entries()) {
+        const bytes = await jpegWithGps(w, h);
+        const up = await fetch(`${api}/api/v1/uploads`, {
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify({ contentType: 'image/jpeg', size: bytes.length }),
+        });
+        expect(up.status).toBe(201);
+        const target = (await up.json()) as {
+          uploadId: string;
+          upload: { url: string; headers: Record<string, string> };
+        };
+        const put = await fetch(new URL(target.upload.url, api), {
+          method: 'PUT',
+          headers: target.upload.headers,
+          body: new Uint8Array(bytes),
+        });
+        expect(put.status).toBe(201);
+        media.push({ uploadId: target.uploadId, altText: `item ${i + 1}` });
+      }
+      const created = await fetch(`${api}/api/v1/photos`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ media, caption: 'three through the balancer' }),
+      });
+      expect(created.status).toBe(202);
+      const createdBy = created.headers.get('x-served-by');
+      const { id } = (await created.json()) as { id: string };
+
+      type Post = { status: string; media: Array<{ altText: string; width: number; height: number }> };
+      let post: Post | null = null;
+      for (let i = 0; i < 600 && post?.status !== 'ready'; i++) {
+        if (i > 0) await sleep(100);
+        post = (await (await fetch(`${api}/api/v1/photos/${id}`, { headers: auth })).json()) as Post;
+        expect(post.status).not.toBe('failed');
+      }
+      expect(post!.status).toBe('ready');
+      // Read straight from an API instance that did not take the post.
+      const other = (await stage.topology()).processes.find(
+        (p) => p.name.startsWith('api-') && p.name !== createdBy,
+      )!;
+      const read = await fetch(`http://127.0.0.1:${other.port}/api/v1/photos/${id}`);
+      expect(read.status).toBe(200);
+      const seen = (await read.json()) as Post;
+      expect(seen.media.map((m) => [m.altText, m.width, m.height])).toEqual([
+        ['item 1', 300, 200],
+        ['item 2', 200, 300],
+        ['item 3', 250, 250],
+      ]);
     }, 120_000);
 
     it('spreads requests over every API and every web instance', async () => {

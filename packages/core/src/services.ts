@@ -117,6 +117,8 @@ export interface MentionInput {
   text: string;
   photoId: string;
   commentId?: string;
+  /** A user told of this text otherwise (the post’s owner, of a comment on it): no mention for them. */
+  alreadyNotified?: string;
 }
 
 /** Used by other services inside their own transactions, so counters and notifications commit together. */
@@ -131,6 +133,8 @@ export interface Notifier {
    * ids of the new notifications, to announce after commit.
    */
   mention(tx: Db, input: MentionInput): Promise<string[]>;
+  /** Deletes every notification a comment caused: its owner's `comment` and the mentions in it. */
+  retractComment(tx: Db, comment: { id: string; photoId: string }): Promise<void>;
   /** After commit: publishes the `notification` event for a recorded notification. */
   announce(notificationId: string): Promise<void>;
 }

@@ -153,6 +153,43 @@ describe('GraminstaClient against a running API', () => {
     });
   });
 
+  it('posts several photos in order with postPhotos, each with its alt text and its own progress', async () => {
+    const password = 'correct horse battery';
+    const owner = client((await client().signUp({ body: { username: 'sdk_multi', password } })).token);
+    const sizes: Array<[number, number]> = [
+      [320, 240],
+      [240, 360],
+      [300, 300],
+    ];
+    const files = await Promise.all(
+      sizes.map(
+        async ([w, h]) => new Blob([new Uint8Array(await jpegWithGps(w, h))], { type: 'image/jpeg' }),
+      ),
+    );
+    const last = new Map<number, number>();
+    const created = await owner.postPhotos(
+      files.map((file, i) => ({ file, altText: `photo ${i + 1}` })),
+      { caption: 'three at once #sdkmulti', onProgress: (index, p) => last.set(index, p.fraction) },
+    );
+    expect(created.status).toBe('processing');
+    expect([...last.entries()].sort()).toEqual([
+      [0, 1],
+      [1, 1],
+      [2, 1],
+    ]);
+    expect((await owner.waitForPhoto(created.id, { pollMs: 100 })).status).toBe('ready');
+    const photo = await client().getPhoto({ params: { id: created.id } });
+    expect(photo.media.map((m) => [m.altText, m.width, m.height])).toEqual([
+      ['photo 1', 320, 240],
+      ['photo 2', 240, 360],
+      ['photo 3', 300, 300],
+    ]);
+    expect(photo).toMatchObject({ caption: 'three at once #sdkmulti', altText: 'photo 1', width: 320 });
+
+    // The API refuses an empty post (400), which the SDK throws as an ApiError.
+    await expect(owner.postPhotos([])).rejects.toMatchObject({ status: 400 });
+  });
+
   it('reaches every entry of the endpoint table, each answering its declared success status', async () => {
     const answered: Array<{ method: string; url: string; status: number }> = [];
     const recording: FetchLike = async (url, init) => {

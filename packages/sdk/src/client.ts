@@ -22,6 +22,19 @@ export type NotificationPage = EndpointOutput<'notifications'>;
 type UploadTarget = EndpointOutput<'createUpload'>;
 type Photo = EndpointOutput<'createPhoto'>;
 
+/** One photo of a post for postPhotos. */
+export interface PostPhotosItem {
+  file: Blob;
+  altText?: string;
+}
+
+export interface PostPhotosOptions {
+  caption?: string;
+  /** Each file's upload progress, by its index in the items given. */
+  onProgress?: (index: number, progress: UploadProgress) => void;
+  signal?: AbortSignal;
+}
+
 /** The table's entries as methods: `client.getProfile({ params: { username } })` and so on. */
 function endpointMethods(http: Http): EndpointMethods {
   const methods: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
@@ -87,6 +100,45 @@ class ClientBase {
     );
     await this.uploadFile(target, file, onProgress, call);
     return this.http.request('createPhoto', { body: { uploadId: target.uploadId, ...meta } }, call);
+  }
+
+  /**
+   * A post of several photos (1 to MAX_MEDIA_PER_POST), in the order given: asks for a target per
+   * file, sends the files at the same time (one failing stops the others), then creates the post
+   * (202, processing). `onProgress` hears each file's progress by its index in `items`.
+   */
+  async postPhotos(items: ReadonlyArray<PostPhotosItem>, opts: PostPhotosOptions = {}): Promise<Photo> {
+    const stop = new AbortController();
+    const relay = () => stop.abort(opts.signal?.reason);
+    if (opts.signal?.aborted) relay();
+    opts.signal?.addEventListener('abort', relay, { once: true });
+    const call = { signal: stop.signal };
+    try {
+      const uploadIds = await Promise.all(
+        items.map(async ({ file }, index) => {
+          try {
+            const target = await this.http.request(
+              'createUpload',
+              { body: { contentType: file.type, size: file.size } },
+              call,
+            );
+            await this.uploadFile(target, file, (p) => opts.onProgress?.(index, p), call);
+            return target.uploadId;
+          } catch (err) {
+            stop.abort(err);
+            throw err;
+          }
+        }),
+      );
+      const media = items.map((item, i) => ({
+        uploadId: uploadIds[i]!,
+        ...(item.altText === undefined ? {} : { altText: item.altText }),
+      }));
+      const caption = opts.caption === undefined ? {} : { caption: opts.caption };
+      return await this.http.request('createPhoto', { body: { media, ...caption } }, { signal: opts.signal });
+    } finally {
+      opts.signal?.removeEventListener('abort', relay);
+    }
   }
 
   /** Waits until photo `id` is processed: see waitForPhoto (the socket, with polling behind it). */

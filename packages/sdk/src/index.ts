@@ -6,6 +6,8 @@ export {
   type NotificationPage,
   type Ok,
   type PageOptions,
+  type PostPhotosItem,
+  type PostPhotosOptions,
 } from './client.ts';
 export { newIdempotencyKey, wsUrl, type CallOptions, type FetchLike } from './http.ts';
 export {

@@ -33,12 +33,16 @@ describe('rate limits on the limited routes', () => {
   afterAll(() => t.close());
 
   // Each route's second call by one account is over its budget, whatever the first one answered.
-  const routes: Array<[LimitedAction, 'POST' | 'PUT' | 'DELETE', string, object?]> = [
+  const routes: Array<[LimitedAction, 'POST' | 'PUT' | 'PATCH' | 'DELETE', string, object?]> = [
     ['upload', 'POST', '/api/v1/uploads', { contentType: 'image/jpeg', size: 1000 }],
     ['photo', 'POST', '/api/v1/photos', { uploadId: '123' }],
+    ['photo', 'PATCH', '/api/v1/photos/123', { caption: 'edited' }],
     ['comment', 'POST', '/api/v1/photos/123/comments', { body: 'nice' }],
     ['like', 'PUT', '/api/v1/photos/123/like'],
     ['like', 'DELETE', '/api/v1/photos/123/like'],
+    // Saves spend the like budget: both are one tap on a post.
+    ['like', 'PUT', '/api/v1/photos/123/save'],
+    ['like', 'DELETE', '/api/v1/photos/123/save'],
     ['follow', 'PUT', '/api/v1/users/somebody/follow'],
     ['follow', 'DELETE', '/api/v1/users/somebody/follow'],
   ];

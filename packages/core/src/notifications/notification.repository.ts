@@ -43,14 +43,26 @@ export class NotificationRepository {
    * already mentioned in the same post or comment is skipped (notifications_mention_once_idx).
    */
   async insertMentions(
-    input: { actorId: string; usernames: string[]; photoId: string; commentId?: string },
+    input: {
+      actorId: string;
+      usernames: string[];
+      photoId: string;
+      commentId?: string;
+      alreadyNotified?: string;
+    },
     tx: Db,
   ): Promise<string[]> {
     if (input.usernames.length === 0) return [];
     const recipients = await tx
       .select({ id: users.id })
       .from(users)
-      .where(and(inArray(sql`lower(${users.username})`, input.usernames), ne(users.id, input.actorId)));
+      .where(
+        and(
+          inArray(sql`lower(${users.username})`, input.usernames),
+          ne(users.id, input.actorId),
+          input.alreadyNotified === undefined ? undefined : ne(users.id, input.alreadyNotified),
+        ),
+      );
     if (recipients.length === 0) return [];
     const rows = await tx
       .insert(notifications)
@@ -80,6 +92,16 @@ export class NotificationRepository {
           input.commentId === undefined ? undefined : eq(notifications.commentId, input.commentId),
         ),
       );
+  }
+
+  /**
+   * Every notification pointing at a comment, whoever received it; found through its photo
+   * (notifications_photo_idx), as comment_id has no index of its own.
+   */
+  async deleteForComment(comment: { id: string; photoId: string }, tx: Db): Promise<void> {
+    await tx
+      .delete(notifications)
+      .where(and(eq(notifications.photoId, comment.photoId), eq(notifications.commentId, comment.id)));
   }
 
   /** One user's notifications older than `beforeId`, newest first, with actor, photo and comment. */

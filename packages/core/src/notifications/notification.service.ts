@@ -77,6 +77,10 @@ export class NotifierImpl implements Notifier {
     await this.notifications.deleteMatching(input, tx);
   }
 
+  async retractComment(tx: Db, comment: { id: string; photoId: string }): Promise<void> {
+    await this.notifications.deleteForComment(comment, tx);
+  }
+
   /** Never throws: the like or comment it follows is committed, and failing the request would invite a retry. */
   async announce(notificationId: string): Promise<void> {
     try {

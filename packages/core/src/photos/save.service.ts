@@ -28,10 +28,13 @@ export class SaveService {
   }
 
   async unsave(userId: string, photoId: string): Promise<SaveState> {
-    // A save can be taken back even from a post the user may no longer see; a post that is
-    // gone took its saves with it.
-    if (!(await this.deps.photos.findById(photoId))) throw notFound('photo');
-    await this.saves.delete(userId, photoId);
+    // Only a ready post can have been saved, and a post never leaves ready: one the caller may not
+    // save is not found, as for save (answering otherwise would tell that a hidden post exists).
+    // A post that is gone took its saves with it.
+    const photo = await this.deps.photos.findById(photoId);
+    if (!photo) throw notFound('photo');
+    authorize(userId, 'save', photoOf(photo));
+    await this.saves.delete(userId, photo.id);
     return { saved: false };
   }
 

@@ -58,6 +58,8 @@ export class CommentServiceImpl implements CommentService {
         text,
         photoId: photo.id,
         commentId: row.id,
+        // The owner named in a comment on their post hears of it once, as the comment.
+        alreadyNotified: photo.ownerId,
       });
       return { comment: row, notificationIds: commented ? [commented, ...mentioned] : mentioned };
     });
@@ -76,7 +78,8 @@ export class CommentServiceImpl implements CommentService {
       await this.photos.lock(found.photoId, tx);
       if (!(await this.comments.delete(found.id, tx))) throw notFound('comment');
       await this.comments.adjustCount(found.photoId, -1, tx);
-      await this.deps.notifier.retract(tx, noteFor(found));
+      // The owner's comment notification and the mentions the comment sent go with it.
+      await this.deps.notifier.retractComment(tx, found);
     });
   }
 }
