@@ -42,9 +42,17 @@ const keyOfUrl = (url: string) => url.replace('http://storage.test/storage/blobs
 /** The object keys a presented post's items point at. */
 const variantKeys = (photo: Photo) => [...new Set(photo.media.flatMap(itemKeys))].sort();
 
-/** One item's object keys (variants a photo is too small to tell apart share their bytes and key). */
+/**
+ * One item's object keys, WebP and AVIF (variants a photo is too small to tell apart share their
+ * bytes and key).
+ */
 const itemKeys = (item: Photo['media'][number]) => [
-  ...new Set(Object.values(item.variants ?? {}).map((v) => keyOfUrl(v.url))),
+  ...new Set(
+    Object.values(item.variants ?? {}).flatMap((v) => [
+      keyOfUrl(v.url),
+      ...(v.avifUrl ? [keyOfUrl(v.avifUrl)] : []),
+    ]),
+  ),
 ];
 
 const PDF = Buffer.from('%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n');
