@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
-import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { validatorCompiler } from 'fastify-type-provider-zod';
+import { compiledSerializerCompiler } from '../http/serializer.ts';
 import type { Composition } from '../compose.ts';
 import { apiPlugin } from '../api/api.plugin.ts';
 import { openApiDocument } from '../api/openapi.ts';
@@ -13,7 +14,7 @@ export const apiRole = {
   http: fp<{ comp: Composition }>(
     async (app, { comp }) => {
       app.setValidatorCompiler(validatorCompiler);
-      app.setSerializerCompiler(serializerCompiler);
+      app.setSerializerCompiler(compiledSerializerCompiler);
       // Built from the endpoint table on first request, not from the registered routes.
       const openApi = openApiDocument({ title: 'Graminsta API', version: '1.0.0' });
       await app.register(apiPlugin, {

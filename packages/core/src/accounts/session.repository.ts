@@ -1,4 +1,4 @@
-import { and, eq, gt, lte } from 'drizzle-orm';
+import { and, eq, gt, lte, sql } from 'drizzle-orm';
 import type { Db } from '@graminsta/platform';
 import { sessions } from '../db/schema.ts';
 
@@ -13,12 +13,26 @@ export class SessionRepository {
     await tx.insert(sessions).values(values);
   }
 
+  /** Runs on every authenticated request: a prepared statement, built once (see FeedRepository). */
   async findUserId(tokenHash: string, now: Date): Promise<string | null> {
-    const [row] = await this.db
+    this.findUserIdQuery ??= this.buildFindUserIdQuery();
+    const [row] = await this.findUserIdQuery.execute({ tokenHash, now: now.toISOString() });
+    return row?.userId ?? null;
+  }
+
+  private findUserIdQuery?: ReturnType<SessionRepository['buildFindUserIdQuery']>;
+
+  private buildFindUserIdQuery() {
+    return this.db
       .select({ userId: sessions.userId })
       .from(sessions)
-      .where(and(eq(sessions.tokenHash, tokenHash), gt(sessions.expiresAt, now)));
-    return row?.userId ?? null;
+      .where(
+        and(
+          eq(sessions.tokenHash, sql.placeholder('tokenHash')),
+          gt(sessions.expiresAt, sql`${sql.placeholder('now')}::timestamptz`),
+        ),
+      )
+      .prepare('session_user_id');
   }
 
   async delete(tokenHash: string): Promise<void> {

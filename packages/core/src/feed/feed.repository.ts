@@ -1,22 +1,48 @@
-import { and, desc, eq, getTableColumns, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, lt, sql, type Placeholder } from 'drizzle-orm';
 import type { Db } from '@graminsta/platform';
 import { follows, photoTags, photos, users } from '../db/schema.ts';
 import { mediaOf, photoWithOwnerColumns, type PhotoWithOwner } from '../photos/photo.repository.ts';
 import { summaryColumns } from '../users/user.repository.ts';
 
-const ready = eq(photos.status, 'ready');
-const before = (id: string | undefined) => (id === undefined ? undefined : lt(photos.id, id));
+/** A value the query is built with, or a placeholder filled in when a prepared statement runs. */
+type Param<T> = T | Placeholder;
 
-/** Which photos make up each feed; presentation is shared with single photos. */
+const ready = eq(photos.status, 'ready');
+const before = (id: Param<string> | undefined) => (id === undefined ? undefined : lt(photos.id, id));
+const p = {
+  userId: sql.placeholder('userId'),
+  tag: sql.placeholder('tag'),
+  before: sql.placeholder('before'),
+  limit: sql.placeholder('limit'),
+};
+
+/**
+ * Which photos make up each feed; presentation is shared with single photos.
+ *
+ * The three feeds are the site's hottest reads, so each runs as a named prepared statement, one
+ * for the first page and one for the pages after a cursor: the query is built once per process
+ * instead of once per request, and PostgreSQL parses it once per connection.
+ */
 export class FeedRepository {
-  constructor(private readonly db: Db) {}
+  private readonly prepared;
+
+  constructor(private readonly db: Db) {
+    this.prepared = {
+      home: this.homeQuery(p.userId, undefined, p.limit).prepare('feed_home'),
+      homeBefore: this.homeQuery(p.userId, p.before, p.limit).prepare('feed_home_before'),
+      explore: this.exploreQuery(undefined, p.limit).prepare('feed_explore'),
+      exploreBefore: this.exploreQuery(p.before, p.limit).prepare('feed_explore_before'),
+      tag: this.tagQuery(p.tag, undefined, p.limit).prepare('feed_tag'),
+      tagBefore: this.tagQuery(p.tag, p.before, p.limit).prepare('feed_tag_before'),
+    };
+  }
 
   /**
    * Ready photos of the accounts `userId` follows, and their own, newest first.
    * For each author a LATERAL subquery reads at most `limit` rows from photos_owner_idx,
    * so a page costs (authors × limit) index entries however old the rest of the history is.
    */
-  homeQuery(userId: string, beforeId: string | undefined, limit: number) {
+  homeQuery(userId: Param<string>, beforeId: Param<string> | undefined, limit: Param<number>) {
     const authors = this.db
       .select({ authorId: sql<string>`${follows.followeeId}`.as('author_id') })
       .from(follows)
@@ -52,11 +78,13 @@ export class FeedRepository {
   }
 
   async home(userId: string, beforeId: string | undefined, limit: number): Promise<PhotoWithOwner[]> {
-    return this.homeQuery(userId, beforeId, limit);
+    return beforeId === undefined
+      ? this.prepared.home.execute({ userId, limit })
+      : this.prepared.homeBefore.execute({ userId, before: beforeId, limit });
   }
 
   /** Every ready photo, newest first (photos_ready_idx, a partial index on id). */
-  exploreQuery(beforeId: string | undefined, limit: number) {
+  exploreQuery(beforeId: Param<string> | undefined, limit: Param<number>) {
     return this.db
       .select(photoWithOwnerColumns)
       .from(photos)
@@ -67,7 +95,7 @@ export class FeedRepository {
   }
 
   /** Ready photos carrying `tag`, newest first: the (tag, photo_id) key of photo_tags is already in order. */
-  tagQuery(tag: string, beforeId: string | undefined, limit: number) {
+  tagQuery(tag: Param<string>, beforeId: Param<string> | undefined, limit: Param<number>) {
     return this.db
       .select(photoWithOwnerColumns)
       .from(photoTags)
@@ -85,10 +113,14 @@ export class FeedRepository {
   }
 
   async explore(beforeId: string | undefined, limit: number): Promise<PhotoWithOwner[]> {
-    return this.exploreQuery(beforeId, limit);
+    return beforeId === undefined
+      ? this.prepared.explore.execute({ limit })
+      : this.prepared.exploreBefore.execute({ before: beforeId, limit });
   }
 
   async tag(tag: string, beforeId: string | undefined, limit: number): Promise<PhotoWithOwner[]> {
-    return this.tagQuery(tag, beforeId, limit);
+    return beforeId === undefined
+      ? this.prepared.tag.execute({ tag, limit })
+      : this.prepared.tagBefore.execute({ tag, before: beforeId, limit });
   }
 }

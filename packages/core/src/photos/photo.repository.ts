@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
 import type { PhotoStatus } from '@graminsta/contracts';
 import type { Db } from '@graminsta/platform';
 import { comments, likes, notifications, photoMedia, photoTags, photos, saves, users } from '../db/schema.ts';
@@ -31,20 +31,65 @@ export interface PhotoWithOwner {
 
 /**
  * A post's items in order, as one JSON array computed beside each row (photo_media_photo_idx):
- * a page of posts costs the same number of queries as before posts had several photos. Ids are
- * cast to text, as JSON numbers would lose the low bits of a 64-bit id. `photoId` names the
- * outer query's column with its table (drizzle prints a column bare when a query has one table,
- * and a bare "id" in here would be the item's own).
+ * a page of posts costs the same number of queries as before posts had several photos. Each
+ * item travels as a JSON array of its columns, not an object: PostgreSQL builds a page of 60
+ * items as arrays in half the time it takes as objects (it writes no key names), and
+ * `toStoredMedia` names them again. Ids are cast to text, as JSON numbers would lose the low bits
+ * of a 64-bit id. `photoId` names the outer query's column with its table (drizzle prints a column
+ * bare when a query has one table, and a bare "id" in here would be the item's own).
  */
 export function mediaOf(photoId: { table: string; column: string }): SQL<StoredMedia[]> {
   const outer = sql`${sql.identifier(photoId.table)}.${sql.identifier(photoId.column)}`;
   return sql<StoredMedia[]>`(
-    select coalesce(json_agg(json_build_object(
-      'id', m.id::text, 'position', m.position, 'altText', m.alt_text, 'status', m.status,
-      'failureReason', m.failure_reason, 'sourceKey', m.source_key, 'variants', m.variants,
-      'placeholderColor', m.placeholder_color, 'width', m.width, 'height', m.height
+    select coalesce(json_agg(json_build_array(
+      m.id::text, m.position, m.alt_text, m.status, m.failure_reason, m.source_key, m.variants,
+      m.placeholder_color, m.width, m.height
     ) order by m.position), '[]'::json)
-    from ${photoMedia} m where m.photo_id = ${outer})`;
+    from ${photoMedia} m where m.photo_id = ${outer})`.mapWith(toStoredMedia);
+}
+
+/** The columns of one item in the order mediaOf writes them. */
+type MediaTuple = [
+  id: string,
+  position: number,
+  altText: string,
+  status: PhotoStatus,
+  failureReason: string | null,
+  sourceKey: string,
+  variants: StoredVariants | null,
+  placeholderColor: string | null,
+  width: number | null,
+  height: number | null,
+];
+
+function toStoredMedia(value: unknown): StoredMedia[] {
+  // Both drivers parse json columns; a string would be a driver configured not to.
+  const tuples = (typeof value === 'string' ? JSON.parse(value) : value) as MediaTuple[];
+  return tuples.map(
+    ([
+      id,
+      position,
+      altText,
+      status,
+      failureReason,
+      sourceKey,
+      variants,
+      placeholderColor,
+      width,
+      height,
+    ]) => ({
+      id,
+      position,
+      altText,
+      status,
+      failureReason,
+      sourceKey,
+      variants,
+      placeholderColor,
+      width,
+      height,
+    }),
+  );
 }
 
 /** The select list of PhotoWithOwner; other repositories (feed) reuse it with their own FROM/WHERE. */
@@ -232,17 +277,28 @@ export class PhotoRepository {
   async viewerState(viewerId: string, photoIds: string[]): Promise<ViewerState> {
     const state: ViewerState = { liked: new Set(), saved: new Set() };
     if (photoIds.length === 0) return state;
-    const rows = await this.db
+    // Every listed page runs this: a prepared statement, built once (see FeedRepository).
+    this.viewerStateQuery ??= this.buildViewerStateQuery();
+    const rows = await this.viewerStateQuery.execute({ viewerId, photoIds });
+    for (const row of rows) (row.kind === 'like' ? state.liked : state.saved).add(row.photoId);
+    return state;
+  }
+
+  private viewerStateQuery?: ReturnType<PhotoRepository['buildViewerStateQuery']>;
+
+  private buildViewerStateQuery() {
+    const viewer = sql.placeholder('viewerId');
+    const ids = sql`${sql.placeholder('photoIds')}::bigint[]`;
+    return this.db
       .select({ photoId: likes.photoId, kind: sql<'like' | 'save'>`'like'` })
       .from(likes)
-      .where(and(eq(likes.userId, viewerId), inArray(likes.photoId, photoIds)))
+      .where(and(eq(likes.userId, viewer), sql`${likes.photoId} = any(${ids})`))
       .unionAll(
         this.db
           .select({ photoId: saves.photoId, kind: sql<'like' | 'save'>`'save'` })
           .from(saves)
-          .where(and(eq(saves.userId, viewerId), inArray(saves.photoId, photoIds))),
-      );
-    for (const row of rows) (row.kind === 'like' ? state.liked : state.saved).add(row.photoId);
-    return state;
+          .where(and(eq(saves.userId, viewer), sql`${saves.photoId} = any(${ids})`)),
+      )
+      .prepare('photo_viewer_state');
   }
 }
