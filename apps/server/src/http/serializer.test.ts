@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { endpoints, Photo } from '@graminsta/contracts';
+import type { Photo } from '@graminsta/contracts';
+import { endpoints } from '@graminsta/contracts';
 import { compileResponseSchema } from './serializer.ts';
 
 const variant = (w: number) => ({

@@ -130,8 +130,30 @@ describe('statements per page of posts', () => {
     await seed(20, 10);
     const large = await costs(20, 10);
     expect(large).toEqual(small);
-    // One statement for the posts with their items, one for the reader's likes and saves; a
-    // profile first finds its owner by name.
-    expect(small).toEqual({ home: 2, explore: 2, tag: 2, saved: 2, profile: 3 });
+    // The feeds: one statement for the posts with their items and the reader's likes and saves.
+    // Saved and profile pages: one for the posts, one for the likes and saves; a profile first
+    // finds its owner by name.
+    expect(small).toEqual({ home: 1, explore: 1, tag: 1, saved: 2, profile: 3 });
+  });
+
+  it('gives each viewer their own likes and saves in the one statement', async () => {
+    await seed(2, 2);
+    // The reader liked and saved everything; the author and a signed-out visitor did neither.
+    for (const [who, viewer, flag] of [
+      ['reader', reader, true],
+      ['author', author, false],
+      ['nobody', null, false],
+    ] as const) {
+      const pages = [
+        ...(viewer === null ? [] : [await feed.home(viewer, { limit: 20 })]),
+        await feed.explore(viewer, { limit: 20 }),
+        await feed.tag('tag', viewer, { limit: 20 }),
+      ];
+      for (const page of pages) {
+        expect(page.items).toHaveLength(2);
+        for (const photo of page.items)
+          expect([who, photo.likedByMe, photo.savedByMe]).toEqual([who, flag, flag]);
+      }
+    }
   });
 });

@@ -1,16 +1,23 @@
 import { and, desc, eq, getTableColumns, lt, sql, type Placeholder } from 'drizzle-orm';
 import type { Db } from '@graminsta/platform';
 import { follows, photoTags, photos, users } from '../db/schema.ts';
-import { mediaOf, photoWithOwnerColumns, type PhotoWithOwner } from '../photos/photo.repository.ts';
+import {
+  mediaOf,
+  photoWithOwnerColumns,
+  viewerFlagsOf,
+  type PhotoWithOwner,
+} from '../photos/photo.repository.ts';
 import { summaryColumns } from '../users/user.repository.ts';
 
 /** A value the query is built with, or a placeholder filled in when a prepared statement runs. */
 type Param<T> = T | Placeholder;
 
 const ready = eq(photos.status, 'ready');
+const photosId = { table: 'photos', column: 'id' };
 const before = (id: Param<string> | undefined) => (id === undefined ? undefined : lt(photos.id, id));
 const p = {
   userId: sql.placeholder('userId'),
+  viewerId: sql.placeholder('viewerId'),
   tag: sql.placeholder('tag'),
   before: sql.placeholder('before'),
   limit: sql.placeholder('limit'),
@@ -21,7 +28,8 @@ const p = {
  *
  * The three feeds are the site's hottest reads, so each runs as a named prepared statement, one
  * for the first page and one for the pages after a cursor: the query is built once per process
- * instead of once per request, and PostgreSQL parses it once per connection.
+ * instead of once per request, and PostgreSQL parses it once per connection. Each row carries
+ * the viewer's like and save of the post (viewerFlagsOf), so a page is one statement.
  */
 export class FeedRepository {
   private readonly prepared;
@@ -30,10 +38,10 @@ export class FeedRepository {
     this.prepared = {
       home: this.homeQuery(p.userId, undefined, p.limit).prepare('feed_home'),
       homeBefore: this.homeQuery(p.userId, p.before, p.limit).prepare('feed_home_before'),
-      explore: this.exploreQuery(undefined, p.limit).prepare('feed_explore'),
-      exploreBefore: this.exploreQuery(p.before, p.limit).prepare('feed_explore_before'),
-      tag: this.tagQuery(p.tag, undefined, p.limit).prepare('feed_tag'),
-      tagBefore: this.tagQuery(p.tag, p.before, p.limit).prepare('feed_tag_before'),
+      explore: this.exploreQuery(p.viewerId, undefined, p.limit).prepare('feed_explore'),
+      exploreBefore: this.exploreQuery(p.viewerId, p.before, p.limit).prepare('feed_explore_before'),
+      tag: this.tagQuery(p.viewerId, p.tag, undefined, p.limit).prepare('feed_tag'),
+      tagBefore: this.tagQuery(p.viewerId, p.tag, p.before, p.limit).prepare('feed_tag_before'),
     };
   }
 
@@ -69,6 +77,7 @@ export class FeedRepository {
         photo: recent._.selectedFields,
         owner: summaryColumns,
         media: mediaOf({ table: 'recent', column: 'id' }),
+        viewer: viewerFlagsOf({ table: 'recent', column: 'id' }, userId),
       })
       .from(authors)
       .crossJoinLateral(recent)
@@ -84,9 +93,9 @@ export class FeedRepository {
   }
 
   /** Every ready photo, newest first (photos_ready_idx, a partial index on id). */
-  exploreQuery(beforeId: Param<string> | undefined, limit: Param<number>) {
+  exploreQuery(viewerId: Param<string | null>, beforeId: Param<string> | undefined, limit: Param<number>) {
     return this.db
-      .select(photoWithOwnerColumns)
+      .select({ ...photoWithOwnerColumns, viewer: viewerFlagsOf(photosId, viewerId) })
       .from(photos)
       .innerJoin(users, eq(users.id, photos.ownerId))
       .where(and(ready, before(beforeId)))
@@ -95,9 +104,14 @@ export class FeedRepository {
   }
 
   /** Ready photos carrying `tag`, newest first: the (tag, photo_id) key of photo_tags is already in order. */
-  tagQuery(tag: Param<string>, beforeId: Param<string> | undefined, limit: Param<number>) {
+  tagQuery(
+    viewerId: Param<string | null>,
+    tag: Param<string>,
+    beforeId: Param<string> | undefined,
+    limit: Param<number>,
+  ) {
     return this.db
-      .select(photoWithOwnerColumns)
+      .select({ ...photoWithOwnerColumns, viewer: viewerFlagsOf(photosId, viewerId) })
       .from(photoTags)
       .innerJoin(photos, eq(photos.id, photoTags.photoId))
       .innerJoin(users, eq(users.id, photos.ownerId))
@@ -112,15 +126,24 @@ export class FeedRepository {
       .limit(limit);
   }
 
-  async explore(beforeId: string | undefined, limit: number): Promise<PhotoWithOwner[]> {
+  async explore(
+    viewerId: string | null,
+    beforeId: string | undefined,
+    limit: number,
+  ): Promise<PhotoWithOwner[]> {
     return beforeId === undefined
-      ? this.prepared.explore.execute({ limit })
-      : this.prepared.exploreBefore.execute({ before: beforeId, limit });
+      ? this.prepared.explore.execute({ viewerId, limit })
+      : this.prepared.exploreBefore.execute({ viewerId, before: beforeId, limit });
   }
 
-  async tag(tag: string, beforeId: string | undefined, limit: number): Promise<PhotoWithOwner[]> {
+  async tag(
+    viewerId: string | null,
+    tag: string,
+    beforeId: string | undefined,
+    limit: number,
+  ): Promise<PhotoWithOwner[]> {
     return beforeId === undefined
-      ? this.prepared.tag.execute({ tag, limit })
-      : this.prepared.tagBefore.execute({ tag, before: beforeId, limit });
+      ? this.prepared.tag.execute({ viewerId, tag, limit })
+      : this.prepared.tagBefore.execute({ viewerId, tag, before: beforeId, limit });
   }
 }

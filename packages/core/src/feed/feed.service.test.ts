@@ -174,10 +174,10 @@ describe('FeedRepository query plans', () => {
 
   it('reads explore and tag pages in order from an index, with no sort and no table scan', async () => {
     const repo = new FeedRepository(t.database.db);
-    const explorePlan = await planOf(t.database, repo.exploreQuery(undefined, 21).toSQL());
+    const explorePlan = await planOf(t.database, repo.exploreQuery(reader, undefined, 21).toSQL());
     expect(explorePlan).toMatch(/Index Scan (Backward )?using photos_(pkey|ready_idx)/);
     expect(explorePlan).not.toMatch(/Seq Scan on photos|Sort/);
-    const tagPlan = await planOf(t.database, repo.tagQuery('sun', undefined, 21).toSQL());
+    const tagPlan = await planOf(t.database, repo.tagQuery(reader, 'sun', undefined, 21).toSQL());
     expect(tagPlan).toContain('photo_tags_tag_photo_id_pk');
     expect(tagPlan).not.toMatch(/Seq Scan on photos/);
   });

@@ -26,12 +26,12 @@ export class FeedServiceImpl implements FeedService {
   }
 
   explore(viewerId: string | null, page: PageQuery): Promise<Page<Photo>> {
-    return this.page(page, viewerId, (before, limit) => this.feeds.explore(before, limit));
+    return this.page(page, viewerId, (before, limit) => this.feeds.explore(viewerId, before, limit));
   }
 
   tag(tag: string, viewerId: string | null, page: PageQuery): Promise<Page<Photo>> {
     const key = tag.normalize('NFC').toLowerCase();
-    return this.page(page, viewerId, (before, limit) => this.feeds.tag(key, before, limit));
+    return this.page(page, viewerId, (before, limit) => this.feeds.tag(viewerId, key, before, limit));
   }
 
   private async page(

@@ -60,19 +60,21 @@ export class PhotoPresenter {
   constructor(private readonly deps: { photos: PhotoRepository; blobs: Pick<BlobStore, 'publicUrl'> }) {}
 
   async present(rows: PhotoWithOwner[], viewerId: string | null): Promise<Photo[]> {
-    const state = viewerId
-      ? await this.deps.photos.viewerState(
-          viewerId,
-          rows.map((r) => r.photo.id),
-        )
-      : null;
+    // Rows that came with the viewer's flags (the feeds') need no lookup.
+    const state =
+      viewerId && rows.some((r) => r.viewer === undefined)
+        ? await this.deps.photos.viewerState(
+            viewerId,
+            rows.map((r) => r.photo.id),
+          )
+        : null;
     const urlOf = (key: string) => this.deps.blobs.publicUrl(key);
     return rows.map((row) =>
       toPhoto(
         row,
         {
-          likedByMe: state?.liked.has(row.photo.id) ?? false,
-          savedByMe: state?.saved.has(row.photo.id) ?? false,
+          likedByMe: row.viewer?.liked ?? state?.liked.has(row.photo.id) ?? false,
+          savedByMe: row.viewer?.saved ?? state?.saved.has(row.photo.id) ?? false,
         },
         urlOf,
       ),

@@ -27,6 +27,8 @@ export interface PhotoWithOwner {
   photo: PhotoRow;
   owner: UserSummaryRow;
   media: StoredMedia[];
+  /** Whether the viewer likes and saved it, when the query that found it also asked (the feeds do). */
+  viewer?: { liked: boolean; saved: boolean };
 }
 
 /**
@@ -90,6 +92,19 @@ function toStoredMedia(value: unknown): StoredMedia[] {
       height,
     }),
   );
+}
+
+/**
+ * Whether `viewerId` likes and saved the outer query's post, as two index probes beside each row
+ * (the likes primary key, saves_user_photo_idx): a feed page needs no query of its own for them.
+ * A null viewer (signed out) matches nothing.
+ */
+export function viewerFlagsOf(photoId: { table: string; column: string }, viewerId: unknown) {
+  const outer = sql`${sql.identifier(photoId.table)}.${sql.identifier(photoId.column)}`;
+  return {
+    liked: sql<boolean>`exists (select 1 from ${likes} l where l.photo_id = ${outer} and l.user_id = ${viewerId})`,
+    saved: sql<boolean>`exists (select 1 from ${saves} s where s.user_id = ${viewerId} and s.photo_id = ${outer})`,
+  };
 }
 
 /** The select list of PhotoWithOwner; other repositories (feed) reuse it with their own FROM/WHERE. */
