@@ -42,55 +42,35 @@ export interface PhotoWithOwner {
  */
 export function mediaOf(photoId: { table: string; column: string }): SQL<StoredMedia[]> {
   const outer = sql`${sql.identifier(photoId.table)}.${sql.identifier(photoId.column)}`;
+  const columns = sql.join(
+    MEDIA_COLUMNS.map(([, column]) => column),
+    sql`, `,
+  );
   return sql<StoredMedia[]>`(
-    select coalesce(json_agg(json_build_array(
-      m.id::text, m.position, m.alt_text, m.status, m.failure_reason, m.source_key, m.variants,
-      m.placeholder_color, m.width, m.height
-    ) order by m.position), '[]'::json)
+    select coalesce(json_agg(json_build_array(${columns}) order by m.position), '[]'::json)
     from ${photoMedia} m where m.photo_id = ${outer})`.mapWith(toStoredMedia);
 }
 
-/** The columns of one item in the order mediaOf writes them. */
-type MediaTuple = [
-  id: string,
-  position: number,
-  altText: string,
-  status: PhotoStatus,
-  failureReason: string | null,
-  sourceKey: string,
-  variants: StoredVariants | null,
-  placeholderColor: string | null,
-  width: number | null,
-  height: number | null,
+/** Each field of StoredMedia and the column of photo_media `m` it comes from, in the order mediaOf sends them. */
+const MEDIA_COLUMNS: ReadonlyArray<readonly [keyof StoredMedia, SQL]> = [
+  ['id', sql`m.id::text`],
+  ['position', sql`m.position`],
+  ['altText', sql`m.alt_text`],
+  ['status', sql`m.status`],
+  ['failureReason', sql`m.failure_reason`],
+  ['sourceKey', sql`m.source_key`],
+  ['variants', sql`m.variants`],
+  ['placeholderColor', sql`m.placeholder_color`],
+  ['width', sql`m.width`],
+  ['height', sql`m.height`],
 ];
 
 function toStoredMedia(value: unknown): StoredMedia[] {
   // Both drivers parse json columns; a string would be a driver configured not to.
-  const tuples = (typeof value === 'string' ? JSON.parse(value) : value) as MediaTuple[];
+  const tuples = (typeof value === 'string' ? JSON.parse(value) : value) as unknown[][];
   return tuples.map(
-    ([
-      id,
-      position,
-      altText,
-      status,
-      failureReason,
-      sourceKey,
-      variants,
-      placeholderColor,
-      width,
-      height,
-    ]) => ({
-      id,
-      position,
-      altText,
-      status,
-      failureReason,
-      sourceKey,
-      variants,
-      placeholderColor,
-      width,
-      height,
-    }),
+    (tuple) =>
+      Object.fromEntries(MEDIA_COLUMNS.map(([name], i) => [name, tuple[i]])) as unknown as StoredMedia,
   );
 }
 
