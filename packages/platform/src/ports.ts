@@ -44,7 +44,44 @@ export interface PutStreamOptions {
   commit?: (place: () => Promise<void>) => Promise<void>;
 }
 
+/** One part of a multipart upload as the store holds it. */
+export interface StoredPart {
+  partNumber: number;
+  size: number;
+  etag: string;
+}
+
+/**
+ * Uploads of one object in parts, each sent by the client straight to the store with a presigned
+ * URL (S3's multipart upload). A part can be sent again; a dropped connection loses at most the
+ * part in flight, and the parts the store already holds are listed so a client can resume.
+ */
+export interface MultipartUploads {
+  /** Starts a multipart upload of `key`; answers the store's id for it. */
+  create(req: { key: string; contentType: string }): Promise<string>;
+  /** A presigned PUT URL for each part number (1…10000), valid until `expiresAt`. */
+  signParts(req: {
+    key: string;
+    multipartId: string;
+    partNumbers: number[];
+    expiresAt: Date;
+  }): Promise<Array<{ partNumber: number; url: string }>>;
+  /** The parts received so far, in order. */
+  listParts(key: string, multipartId: string): Promise<StoredPart[]>;
+  /** Joins the parts, in order, into the object under `key`. */
+  complete(key: string, multipartId: string, parts: StoredPart[]): Promise<void>;
+  /** Drops the upload and every part received; a missing upload is not an error. */
+  abort(key: string, multipartId: string): Promise<void>;
+}
+
 export interface BlobStore {
+  /** Present when the store takes uploads in parts (S3); the local disk store does not. */
+  readonly multipart?: MultipartUploads;
+  /**
+   * Drops cached copies of public objects at the CDN edge, if there is one (called after delete).
+   * Keys whose copies remain would still be served by the edge; an adapter without an edge omits it.
+   */
+  purge?(keys: string[]): Promise<void>;
   put(key: string, body: Buffer, contentType: string): Promise<void>;
   /** Stores a body read from a stream, never held whole in memory; resolves with its size. */
   putStream(key: string, body: Readable, contentType: string, opts?: PutStreamOptions): Promise<number>;
