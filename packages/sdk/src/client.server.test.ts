@@ -191,6 +191,46 @@ describe('GraminstaClient against a running API', () => {
     await expect(owner.postPhotos([])).rejects.toMatchObject({ status: 400 });
   });
 
+  it('sends a large file in parts, resumes the part whose connection dropped, and the photo becomes ready', async () => {
+    const { token } = await client().signUp({
+      body: { username: 'sdk_big', password: 'correct horse battery' },
+    });
+    const jpeg = await jpegWithGps(640, 480);
+    // A real JPEG padded past the multipart threshold: decoders stop at the end-of-image marker.
+    const bytes = Buffer.concat([jpeg, Buffer.alloc(MULTIPART_MIN_BYTES + 4096 - jpeg.length, 0x5a)]);
+    const puts: string[] = [];
+    let dropped = false;
+    const flaky: FetchLike = async (url, init) => {
+      if (init?.method !== 'PUT') return fetch(url, init);
+      const part = new URL(url).searchParams.get('partNumber') ?? '?';
+      puts.push(part);
+      if (part !== '1' || dropped) return fetch(url, init);
+      dropped = true;
+      // The first try of part 1 sends a megabyte, then the network goes away.
+      const whole = new Uint8Array(await new Response(init.body as Blob).arrayBuffer());
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          controller.enqueue(whole.subarray(0, 1024 * 1024));
+          await new Promise((r) => setTimeout(r, 100));
+          controller.error(new Error('connection reset'));
+        },
+      });
+      return fetch(url, { ...init, body, duplex: 'half' } as RequestInit);
+    };
+    const owner = new GraminstaClient({ baseUrl: base, token, fetch: flaky });
+    const progress: number[] = [];
+    const file = new Blob([new Uint8Array(bytes)], { type: 'image/jpeg' });
+    const created = await owner.postPhoto(file, { caption: 'big one' }, (p) => {
+      expect(p.total).toBe(file.size);
+      progress.push(p.loaded);
+    });
+    expect(dropped).toBe(true);
+    expect(puts.sort()).toEqual(['1', '1', '2']);
+    expect(progress.at(-1)).toBe(file.size);
+    expect(Math.max(...progress)).toBe(file.size);
+    expect((await owner.waitForPhoto(created.id, { pollMs: 100 })).status).toBe('ready');
+  });
+
   it('reaches every entry of the endpoint table, each answering its declared success status', async () => {
     const answered: Array<{ method: string; url: string; status: number }> = [];
     const recording: FetchLike = async (url, init) => {
