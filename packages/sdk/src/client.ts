@@ -36,8 +36,11 @@ export interface PostPhotosOptions {
   signal?: AbortSignal;
 }
 
-/** Large files go in parts where the store takes them, so a dropped connection costs one part. */
-const uploadRequest = (file: Blob) => ({
+/**
+ * The createUpload body for a file: large files ask to go in parts (where the store takes them),
+ * so a dropped connection costs one part, not the whole file.
+ */
+export const uploadRequestFor = (file: Blob) => ({
   contentType: file.type,
   size: file.size,
   ...(file.size >= MULTIPART_MIN_BYTES ? { multipart: true } : {}),
@@ -113,7 +116,7 @@ class ClientBase {
     onProgress?: (progress: UploadProgress) => void,
     call?: { signal?: AbortSignal },
   ): Promise<Photo> {
-    const target = await this.http.request('createUpload', { body: uploadRequest(file) }, call);
+    const target = await this.http.request('createUpload', { body: uploadRequestFor(file) }, call);
     await this.uploadFile(target, file, onProgress, call);
     return this.http.request('createPhoto', { body: { uploadId: target.uploadId, ...meta } }, call);
   }
@@ -133,7 +136,7 @@ class ClientBase {
       const uploadIds = await Promise.all(
         items.map(async ({ file }, index) => {
           try {
-            const target = await this.http.request('createUpload', { body: uploadRequest(file) }, call);
+            const target = await this.http.request('createUpload', { body: uploadRequestFor(file) }, call);
             await this.uploadFile(target, file, (p) => opts.onProgress?.(index, p), call);
             return target.uploadId;
           } catch (err) {

@@ -8,6 +8,7 @@ export {
   type PageOptions,
   type PostPhotosItem,
   type PostPhotosOptions,
+  uploadRequestFor,
 } from './client.ts';
 export { newIdempotencyKey, wsUrl, type CallOptions, type FetchLike } from './http.ts';
 export {
