@@ -23,7 +23,29 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: optionalUrl,
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /**
+   * Stage 5: photos live in S3-compatible object storage at this endpoint (the API, workers and
+   * the edge reach it here) instead of the storage role's local folder.
+   */
+  S3_ENDPOINT: optionalUrl,
+  /** Where browsers send presigned uploads, when not S3_ENDPOINT itself. */
+  S3_PUBLIC_ENDPOINT: optionalUrl,
+  S3_BUCKET: z.string().min(3).max(63).default('graminsta'),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** Bucket in the path (`endpoint/bucket/key`), as local S3 servers and MinIO want; 'false' for virtual hosts. */
+  S3_FORCE_PATH_STYLE: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  /** The public base of photo URLs: `${CDN_URL}/${key}` (the edge in front of the object store). */
   CDN_URL: optionalUrl,
+  /**
+   * Edges to evict a deleted photo's objects from: `PURGE ${base}/${key}` to each (nginx's
+   * cache-purge module). Comma-separated.
+   */
+  CDN_PURGE_URLS: list.pipe(z.array(z.url())),
   PUBLIC_API_URL: optionalUrl,
   PUBLIC_WEB_URL: optionalUrl,
   /** Where browsers reach the storage role; defaults to the API's own origin. */

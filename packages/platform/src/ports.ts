@@ -44,14 +44,66 @@ export interface PutStreamOptions {
   commit?: (place: () => Promise<void>) => Promise<void>;
 }
 
+/** Reads that must see the very object that was checked earlier. */
+export interface ReadOptions {
+  /** The object's ETag when it was checked: bytes replaced since are refused with BlobChangedError. */
+  ifMatch?: string;
+}
+
+/** The object under a key is no longer the one an earlier check saw (its ETag changed). */
+export class BlobChangedError extends Error {
+  readonly code = 'blob_changed';
+  constructor(readonly key: string) {
+    super(`the object under ${key} changed since it was checked`);
+  }
+}
+
+/** One part of a multipart upload as the store holds it. */
+export interface StoredPart {
+  partNumber: number;
+  size: number;
+  etag: string;
+}
+
+/**
+ * Uploads of one object in parts, each sent by the client straight to the store with a presigned
+ * URL (S3's multipart upload). A part can be sent again; a dropped connection loses at most the
+ * part in flight, and the parts the store already holds are listed so a client can resume.
+ */
+export interface MultipartUploads {
+  /** Starts a multipart upload of `key`; answers the store's id for it. */
+  create(req: { key: string; contentType: string }): Promise<string>;
+  /** A presigned PUT URL for each part number (1…10000), valid until `expiresAt`. */
+  signParts(req: {
+    key: string;
+    multipartId: string;
+    partNumbers: number[];
+    expiresAt: Date;
+  }): Promise<Array<{ partNumber: number; url: string }>>;
+  /** The parts received so far, in order. */
+  listParts(key: string, multipartId: string): Promise<StoredPart[]>;
+  /** Joins the parts, in order, into the object under `key`. */
+  complete(key: string, multipartId: string, parts: StoredPart[]): Promise<void>;
+  /** Drops the upload and every part received; a missing upload is not an error. */
+  abort(key: string, multipartId: string): Promise<void>;
+}
+
 export interface BlobStore {
+  /** Present when the store takes uploads in parts (S3); the local disk store does not. */
+  readonly multipart?: MultipartUploads;
+  /**
+   * Drops cached copies of public objects at the CDN edge, if there is one (called after delete).
+   * Keys whose copies remain would still be served by the edge; an adapter without an edge omits it.
+   */
+  purge?(keys: string[]): Promise<void>;
   put(key: string, body: Buffer, contentType: string): Promise<void>;
   /** Stores a body read from a stream, never held whole in memory; resolves with its size. */
   putStream(key: string, body: Readable, contentType: string, opts?: PutStreamOptions): Promise<number>;
-  get(key: string): Promise<StoredObject | null>;
+  get(key: string, opts?: ReadOptions): Promise<StoredObject | null>;
   /** The object as a stream (the caller must consume or destroy it); null when missing. */
-  stream(key: string): Promise<StoredStream | null>;
-  head(key: string): Promise<{ size: number; contentType: string } | null>;
+  stream(key: string, opts?: ReadOptions): Promise<StoredStream | null>;
+  /** `etag` where the store keeps one (S3): pass it as `ifMatch` to read that very object later. */
+  head(key: string): Promise<{ size: number; contentType: string; etag?: string } | null>;
   delete(keys: string[]): Promise<void>;
   /** Where a browser fetches the object (immutable, cacheable); throws for a private key. */
   publicUrl(key: string): string;

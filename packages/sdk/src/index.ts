@@ -8,6 +8,7 @@ export {
   type PageOptions,
   type PostPhotosItem,
   type PostPhotosOptions,
+  uploadRequestFor,
 } from './client.ts';
 export { newIdempotencyKey, wsUrl, type CallOptions, type FetchLike } from './http.ts';
 export {
@@ -25,3 +26,4 @@ export {
   type XhrLike,
 } from './upload.ts';
 export { type PhotoOutcome, type WaitForPhotoOptions } from './wait-for-photo.ts';
+export { uploadMultipart, type MultipartApi, type MultipartOptions } from './multipart-upload.ts';

@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState, type DragEvent } from 'react';
 import { MAX_MEDIA_PER_POST, MAX_UPLOAD_BYTES, UPLOAD_CONTENT_TYPES, type Photo } from '@graminsta/contracts';
+import { uploadRequestFor } from '@graminsta/sdk';
 import { Carousel } from '../components/carousel.tsx';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { Link } from '../lib/router.tsx';
@@ -133,10 +134,8 @@ export function UploadPage() {
       const uploadIds = await Promise.all(
         chosen.map(async (item) => {
           update(item.id, { progress: 0 });
-          const target = await client.createUpload(
-            { body: { contentType: item.file.type, size: item.file.size } },
-            call,
-          );
+          // Large files go in parts, so a dropped connection resumes instead of starting again.
+          const target = await client.createUpload({ body: uploadRequestFor(item.file) }, call);
           await client.uploadFile(target, item.file, (p) => update(item.id, { progress: p.fraction }), call);
           return target.uploadId;
         }),
