@@ -18,6 +18,8 @@ export interface EdgeConfig {
   workers?: number | 'auto';
   /** The cache's size bound, e.g. '1g'. */
   maxSize?: string;
+  /** Worker user; unset: root when the master runs as root (loopback stages), null: nginx's default. */
+  user?: string | null;
 }
 
 export const CACHE_PURGE_MODULE = '/usr/lib/nginx/modules/ngx_http_cache_purge_module.so';
@@ -56,6 +58,12 @@ const safeToken = (what: string, value: string, pattern: RegExp) => {
   return value;
 };
 
+function workerUser(user: string | null | undefined): string {
+  if (user === null) return '';
+  if (user === undefined) return process.getuid?.() === 0 ? 'user root;' : '';
+  return `user ${safeToken('user', user, /^[\w.-]+$/)};`;
+}
+
 export function renderEdge(c: EdgeConfig): string {
   const bucket = safeToken('bucket', c.bucket, /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/);
   const origin = safeToken('origin', c.origin, /^[\w.-]+:\d+$/);
@@ -63,7 +71,7 @@ export function renderEdge(c: EdgeConfig): string {
   return `load_module ${CACHE_PURGE_MODULE};
 worker_processes ${c.workers ?? 1};
 worker_rlimit_nofile 16384;
-${process.getuid?.() === 0 ? 'user root;' : ''}
+${workerUser(c.user)}
 events { worker_connections 4096; }
 http {
   access_log off;
