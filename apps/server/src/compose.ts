@@ -5,6 +5,7 @@ import {
   MemoryQueue,
   PostgresPubSub,
   PostgresQueue,
+  S3BlobStore,
   loadOrCreateSecret,
   openDatabase,
   readPgliteTemplate,
@@ -78,12 +79,26 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
     ? new PostgresQueue({ db: database.db, wakeup: pubsub })
     : new MemoryQueue();
 
-  const localStore = new LocalDiskBlobStore({
-    dir: join(dataDir, 'blobs'),
-    publicBaseUrl: runtime.urls.storage,
-    secret,
-  });
-  const blobs: BlobStore = localStore;
+  // Stage 5: object storage when S3_ENDPOINT is set; the storage role's folder otherwise.
+  const s3 = config.S3_ENDPOINT
+    ? new S3BlobStore({
+        endpoint: config.S3_ENDPOINT,
+        publicEndpoint: config.S3_PUBLIC_ENDPOINT,
+        bucket: config.S3_BUCKET,
+        region: config.S3_REGION,
+        accessKeyId: config.S3_ACCESS_KEY_ID,
+        secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+        forcePathStyle: config.S3_FORCE_PATH_STYLE,
+        cdnUrl: config.CDN_URL,
+        purgeUrls: config.CDN_PURGE_URLS,
+        onPurgeFailure: (failure) =>
+          opts.onBackgroundError?.(new Error(`CDN purge failed: ${failure.url}: ${failure.reason}`)),
+      })
+    : null;
+  const localStore = s3
+    ? null
+    : new LocalDiskBlobStore({ dir: join(dataDir, 'blobs'), publicBaseUrl: runtime.urls.storage, secret });
+  const blobs: BlobStore = s3 ?? localStore!;
 
   const services = createServices({
     db: database.db,
@@ -109,6 +124,7 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
       await queue.close();
       await pubsub.close();
       await database.close();
+      s3?.close();
     },
   };
 }

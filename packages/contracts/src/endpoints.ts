@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { Ok, PageQuery, page } from './common.ts';
 import type { LimitedAction } from './limits.ts';
 import {
+  CompletedUpload,
   CreatePhotoBody,
   CreateUploadBody,
   LikeState,
@@ -9,7 +10,9 @@ import {
   Photo,
   PhotoParams,
   SaveState,
+  SignPartsBody,
   TagParams,
+  UploadParts,
   UploadTarget,
 } from './photos.ts';
 import {
@@ -248,6 +251,39 @@ export const endpoints = {
     body: CreateUploadBody,
     status: 201,
     response: UploadTarget,
+  }),
+  signUploadParts: endpoint({
+    method: 'POST',
+    path: `${V1}/uploads/:id/parts`,
+    operationId: 'postUploadParts',
+    summary: 'Where to send parts of a MULTIPART upload, and which parts arrived',
+    tag: 'photos',
+    auth: 'required',
+    rateLimit: 'upload',
+    params: PhotoParams,
+    body: SignPartsBody,
+    status: 200,
+    response: UploadParts,
+    errors: {
+      404: 'no such upload of yours',
+      409: 'the upload is not MULTIPART, is complete, used or expired, or a part number is past its last part',
+    },
+  }),
+  completeUpload: endpoint({
+    method: 'POST',
+    path: `${V1}/uploads/:id/complete`,
+    operationId: 'postUploadComplete',
+    summary: 'Join the parts of a MULTIPART upload',
+    tag: 'photos',
+    auth: 'required',
+    rateLimit: 'upload',
+    params: PhotoParams,
+    status: 200,
+    response: CompletedUpload,
+    errors: {
+      404: 'no such upload of yours',
+      409: 'a part is missing or of the wrong size, or the upload is not MULTIPART, used or expired',
+    },
   }),
   createPhoto: endpoint({
     method: 'POST',

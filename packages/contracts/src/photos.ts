@@ -15,20 +15,56 @@ export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 export const CreateUploadBody = z.object({
   contentType: text().min(1).max(100),
   size: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  /**
+   * The client can send the file in parts and resume after a dropped connection. The answer is a
+   * MULTIPART target when the store takes parts (object storage, stage 5) and the file is at least
+   * MULTIPART_MIN_BYTES; otherwise the usual single target.
+   */
+  multipart: z.boolean().optional(),
 });
 export type CreateUploadBody = z.infer<typeof CreateUploadBody>;
+
+/** Files this large or larger may be sent in parts; every part but the last is MULTIPART_PART_BYTES. */
+export const MULTIPART_MIN_BYTES = 8 * 1024 * 1024;
+export const MULTIPART_PART_BYTES = 5 * 1024 * 1024;
 
 export const UploadTarget = z.object({
   uploadId: Id,
   upload: z.object({
-    method: z.enum(['PUT', 'POST']),
+    /**
+     * PUT: send the file as the body, with `headers`. POST: a form with `fields` first and the
+     * file last. MULTIPART: `url` is the API's parts endpoint; ask it for each part's URL, send
+     * the parts, then complete the upload.
+     */
+    method: z.enum(['PUT', 'POST', 'MULTIPART']),
     url: z.string(),
     headers: z.record(z.string(), z.string()).optional(),
     fields: z.record(z.string(), z.string()).optional(),
+    /** MULTIPART only: bytes per part (the last may be shorter) and how many parts. */
+    partSize: z.number().int().optional(),
+    partCount: z.number().int().optional(),
   }),
   expiresAt: z.string(),
 });
 export type UploadTarget = z.infer<typeof UploadTarget>;
+
+export const SignPartsBody = z.object({
+  /** The parts to send (again): each 1…partCount, at most 100 in one call. */
+  partNumbers: z.array(z.number().int().min(1).max(10_000)).min(1).max(100),
+});
+export type SignPartsBody = z.infer<typeof SignPartsBody>;
+
+export const UploadParts = z.object({
+  /** A presigned PUT URL for each part asked for: send exactly that part's bytes as the body. */
+  parts: z.array(z.object({ partNumber: z.number().int(), url: z.string() })),
+  /** The parts the store already holds, so a resumed upload sends only the rest. */
+  received: z.array(z.object({ partNumber: z.number().int(), size: z.number().int() })),
+  expiresAt: z.string(),
+});
+export type UploadParts = z.infer<typeof UploadParts>;
+
+export const CompletedUpload = z.object({ uploadId: Id, size: z.number().int() });
+export type CompletedUpload = z.infer<typeof CompletedUpload>;
 
 /** A post holds 1 to this many photos. */
 export const MAX_MEDIA_PER_POST = 10;

@@ -25,6 +25,9 @@ import type {
   Notification,
   EventType,
   EventData,
+  CompletedUpload,
+  SignPartsBody,
+  UploadParts,
 } from '@graminsta/contracts';
 import type { Unsubscribe } from '@graminsta/platform';
 import type { Db } from '@graminsta/platform';
@@ -60,6 +63,10 @@ export interface UserService {
 
 export interface PhotoService {
   createUpload(userId: string, input: CreateUploadBody): Promise<UploadTarget>;
+  /** MULTIPART uploads: part URLs (and the parts already received, to resume). */
+  signUploadParts(userId: string, uploadId: string, body: SignPartsBody): Promise<UploadParts>;
+  /** MULTIPART uploads: joins the parts once every one is there with its size. */
+  completeUpload(userId: string, uploadId: string): Promise<CompletedUpload>;
   createPhoto(userId: string, input: CreatePhotoBody): Promise<Photo>;
   getPhoto(photoId: string, viewerId: string | null): Promise<Photo>;
   /** The owner's edit: caption (tags and mentions follow it), alt texts, order of the items. */

@@ -14,3 +14,5 @@ export * from './queue/postgres.queue.ts';
 export * from './pubsub/postgres.pubsub.ts';
 export * from './secret.ts';
 export * from './pglite-template.ts';
+export * from './blob/s3.blob-store.ts';
+export * from './blob/s3.purge.ts';

@@ -44,6 +44,20 @@ export interface PutStreamOptions {
   commit?: (place: () => Promise<void>) => Promise<void>;
 }
 
+/** Reads that must see the very object that was checked earlier. */
+export interface ReadOptions {
+  /** The object's ETag when it was checked: bytes replaced since are refused with BlobChangedError. */
+  ifMatch?: string;
+}
+
+/** The object under a key is no longer the one an earlier check saw (its ETag changed). */
+export class BlobChangedError extends Error {
+  readonly code = 'blob_changed';
+  constructor(readonly key: string) {
+    super(`the object under ${key} changed since it was checked`);
+  }
+}
+
 /** One part of a multipart upload as the store holds it. */
 export interface StoredPart {
   partNumber: number;
@@ -85,10 +99,11 @@ export interface BlobStore {
   put(key: string, body: Buffer, contentType: string): Promise<void>;
   /** Stores a body read from a stream, never held whole in memory; resolves with its size. */
   putStream(key: string, body: Readable, contentType: string, opts?: PutStreamOptions): Promise<number>;
-  get(key: string): Promise<StoredObject | null>;
+  get(key: string, opts?: ReadOptions): Promise<StoredObject | null>;
   /** The object as a stream (the caller must consume or destroy it); null when missing. */
-  stream(key: string): Promise<StoredStream | null>;
-  head(key: string): Promise<{ size: number; contentType: string } | null>;
+  stream(key: string, opts?: ReadOptions): Promise<StoredStream | null>;
+  /** `etag` where the store keeps one (S3): pass it as `ifMatch` to read that very object later. */
+  head(key: string): Promise<{ size: number; contentType: string; etag?: string } | null>;
   delete(keys: string[]): Promise<void>;
   /** Where a browser fetches the object (immutable, cacheable); throws for a private key. */
   publicUrl(key: string): string;

@@ -1,7 +1,8 @@
-import { endpoints, type EndpointName, type EndpointOutput } from '@graminsta/contracts';
+import { MULTIPART_MIN_BYTES, endpoints, type EndpointName, type EndpointOutput } from '@graminsta/contracts';
 import type { CallInput, EndpointMethods } from './call-input.ts';
 import { Http, wsUrl, type CallOptions, type FetchLike } from './http.ts';
 import { RealtimeClient, type RealtimeOptions } from './realtime.ts';
+import { uploadMultipart } from './multipart-upload.ts';
 import { uploadFile, type UploadProgress, type XhrConstructor } from './upload.ts';
 import { waitForPhoto, type PhotoOutcome, type WaitForPhotoOptions } from './wait-for-photo.ts';
 
@@ -34,6 +35,13 @@ export interface PostPhotosOptions {
   onProgress?: (index: number, progress: UploadProgress) => void;
   signal?: AbortSignal;
 }
+
+/** Large files go in parts where the store takes them, so a dropped connection costs one part. */
+const uploadRequest = (file: Blob) => ({
+  contentType: file.type,
+  size: file.size,
+  ...(file.size >= MULTIPART_MIN_BYTES ? { multipart: true } : {}),
+});
 
 /** The table's entries as methods: `client.getProfile({ params: { username } })` and so on. */
 function endpointMethods(http: Http): EndpointMethods {
@@ -71,19 +79,31 @@ class ClientBase {
     this.http.token = token;
   }
 
-  /** Sends the bytes to the upload target (not to the API), reporting progress. */
+  /**
+   * Sends the bytes to the upload target (not to the API), reporting progress over the whole
+   * file. A MULTIPART target is sent in parts, each retried from a fresh URL when its connection
+   * drops, then completed.
+   */
   uploadFile(
     target: UploadTarget,
     file: Blob,
     onProgress?: (progress: UploadProgress) => void,
-    call?: { signal?: AbortSignal },
+    call?: { signal?: AbortSignal; retryDelayMs?: number },
   ): Promise<void> {
-    return uploadFile(target, file, onProgress, {
+    const opts = {
       baseUrl: this.http.baseUrl,
       XMLHttpRequest: this.opts.XMLHttpRequest,
       fetch: this.opts.fetch,
       signal: call?.signal,
-    });
+    };
+    if (target.upload.method !== 'MULTIPART') return uploadFile(target, file, onProgress, opts);
+    const api = {
+      signParts: (id: string, partNumbers: number[], signal?: AbortSignal) =>
+        this.http.request('signUploadParts', { params: { id }, body: { partNumbers } }, { signal }),
+      complete: (id: string, signal?: AbortSignal) =>
+        this.http.request('completeUpload', { params: { id } }, { signal }),
+    };
+    return uploadMultipart(target, file, api, onProgress, { ...opts, retryDelayMs: call?.retryDelayMs });
   }
 
   /** The whole two-step upload: ask for a target, send the bytes there, create the photo (202, processing). */
@@ -93,11 +113,7 @@ class ClientBase {
     onProgress?: (progress: UploadProgress) => void,
     call?: { signal?: AbortSignal },
   ): Promise<Photo> {
-    const target = await this.http.request(
-      'createUpload',
-      { body: { contentType: file.type, size: file.size } },
-      call,
-    );
+    const target = await this.http.request('createUpload', { body: uploadRequest(file) }, call);
     await this.uploadFile(target, file, onProgress, call);
     return this.http.request('createPhoto', { body: { uploadId: target.uploadId, ...meta } }, call);
   }
@@ -117,11 +133,7 @@ class ClientBase {
       const uploadIds = await Promise.all(
         items.map(async ({ file }, index) => {
           try {
-            const target = await this.http.request(
-              'createUpload',
-              { body: { contentType: file.type, size: file.size } },
-              call,
-            );
+            const target = await this.http.request('createUpload', { body: uploadRequest(file) }, call);
             await this.uploadFile(target, file, (p) => opts.onProgress?.(index, p), call);
             return target.uploadId;
           } catch (err) {

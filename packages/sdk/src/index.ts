@@ -25,3 +25,4 @@ export {
   type XhrLike,
 } from './upload.ts';
 export { type PhotoOutcome, type WaitForPhotoOptions } from './wait-for-photo.ts';
+export { uploadMultipart, type MultipartApi, type MultipartOptions } from './multipart-upload.ts';

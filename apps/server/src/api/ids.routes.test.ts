@@ -26,8 +26,14 @@ describe('ids from outside', () => {
       ...(payload ? { payload } : {}),
     });
   // A body that passes validation wherever one is needed, so only the id can be wrong.
-  const bodyFor = (method: string) =>
-    method === 'POST' ? { body: 'hello' } : method === 'PATCH' ? { caption: 'hello' } : undefined;
+  const bodyFor = (method: string, path = '') =>
+    path.endsWith('/parts')
+      ? { partNumbers: [1] }
+      : method === 'POST'
+        ? { body: 'hello' }
+        : method === 'PATCH'
+          ? { caption: 'hello' }
+          : undefined;
 
   it('covers every operation with an id in its path', () => {
     expect(withIdInPath.map((e) => `${e.method} ${e.path}`)).toEqual(
@@ -38,14 +44,14 @@ describe('ids from outside', () => {
   describe.each(withIdInPath.map((e) => [`${e.method} ${e.path}`, e] as const))('%s', (_name, e) => {
     it.each(MALFORMED)('answers 400 to the id %s, and nothing changes', async (id) => {
       const before = await t.snapshot();
-      const res = await call(e.method, e.path.replace(':id', id), bodyFor(e.method));
+      const res = await call(e.method, e.path.replace(':id', id), bodyFor(e.method, e.path));
       expect(res.statusCode).toBe(400);
       expect(res.json().error.code).toBe('validation_failed');
       expect(await t.snapshot()).toEqual(before);
     });
 
     it('answers 404 to the largest id a bigint holds', async () => {
-      const res = await call(e.method, e.path.replace(':id', LARGEST), bodyFor(e.method));
+      const res = await call(e.method, e.path.replace(':id', LARGEST), bodyFor(e.method, e.path));
       expect(res.statusCode).toBe(404);
       expect(res.json().error.code).toBe('not_found');
     });

@@ -90,6 +90,10 @@ export const uploads = pgTable(
     photoId: id('photo_id'),
     /** Set when the storage role accepted the bytes: a signed target takes them once. */
     receivedAt: ts('received_at'),
+    /** The object store's id of a MULTIPART upload (its parts join at completion). */
+    multipartId: text('multipart_id'),
+    /** The object's ETag when a photo took it: the worker reads exactly those bytes or none. */
+    etag: text('etag'),
     createdAt: createdAt(),
   },
   (t) => [

@@ -1,15 +1,23 @@
 import { createHash } from 'node:crypto';
 import { MAX_UPLOAD_BYTES } from '@graminsta/contracts';
-import { PayloadTooLargeError, readBounded, type BlobStore, type Db } from '@graminsta/platform';
+import {
+  BlobChangedError,
+  PayloadTooLargeError,
+  readBounded,
+  type BlobStore,
+  type Db,
+} from '@graminsta/platform';
 import { ImageRejectedError, avifSlot, processImage } from '../media/image-pipeline.ts';
 import type { EventService, Notifier } from '../services.ts';
 import type { JobQueue } from '../jobs/jobs.ts';
 import type { PhotoPresenter } from './photo.presenter.ts';
 import type { PhotoRepository, PhotoWithOwner, StoredMedia, StoredVariants } from './photo.repository.ts';
+import type { UploadRepository } from './upload.repository.ts';
 
 export interface PhotoProcessorDeps {
   db: Db;
   photos: PhotoRepository;
+  uploads: Pick<UploadRepository, 'findByKey'>;
   presenter: PhotoPresenter;
   blobs: BlobStore;
   queue: Pick<JobQueue, 'enqueue'>;
@@ -60,17 +68,31 @@ export class PhotoProcessor {
 
   private async processItem(photoId: string, item: StoredMedia): Promise<ItemOutcome> {
     const { photos, blobs } = this.deps;
-    const source = await blobs.stream(item.sourceKey);
-    if (!source) return { ready: false, reason: 'the uploaded file is missing' };
+    // What the photo's creation checked: its declared size and type, and the ETag of its bytes.
+    const upload = await this.deps.uploads.findByKey(item.sourceKey);
     let image;
     try {
-      // The decoder needs the whole file; the upload limit bounds what that can cost.
-      const bytes = await readBounded(source.body, MAX_UPLOAD_BYTES);
+      // The ETag pins the object checked when the photo was made: bytes swapped in since are refused.
+      const source = await blobs.stream(item.sourceKey, upload?.etag ? { ifMatch: upload.etag } : {});
+      if (!source) return { ready: false, reason: 'the uploaded file is missing' };
+      // The decoder needs the whole file; the declared size bounds what that can cost (an object
+      // store that enforces no policy may hold more than was declared).
+      const bytes = await readBounded(source.body, upload?.maxBytes ?? MAX_UPLOAD_BYTES);
+      // The bytes' own magic number, not the declared type: the store may have taken anything.
+      const sniffed = sniffImageType(bytes);
+      if (sniffed === null) return { ready: false, reason: 'not an image' };
+      if (upload && sniffed !== upload.contentType)
+        return {
+          ready: false,
+          reason: `the file is ${sniffed}, not the ${upload.contentType} it was announced as`,
+        };
       image = await processImage(bytes, { maxPixels: this.deps.maxImagePixels });
     } catch (err) {
       if (err instanceof ImageRejectedError) return { ready: false, reason: err.message };
       if (err instanceof PayloadTooLargeError)
-        return { ready: false, reason: 'the uploaded file is too large' };
+        return { ready: false, reason: 'the uploaded file is larger than announced' };
+      if (err instanceof BlobChangedError)
+        return { ready: false, reason: 'the uploaded file changed after it was checked' };
       throw err;
     }
 
@@ -141,4 +163,16 @@ export function variantKey(photoId: string, body: Buffer, ext: 'webp' | 'avif' =
 export function objectKeys(media: ReadonlyArray<Pick<StoredMedia, 'variants' | 'sourceKey'>>): string[] {
   const keys = media.flatMap((m) => [...Object.values(m.variants ?? {}).map((v) => v.key), m.sourceKey]);
   return [...new Set(keys)];
+}
+
+/** The image type the bytes themselves announce (magic numbers), or null when none of ours. */
+export function sniffImageType(bytes: Buffer): string | null {
+  const at = (offset: number, text: string) =>
+    bytes.subarray(offset, offset + text.length).toString('latin1') === text;
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
+  if (at(0, '\x89PNG\r\n\x1a\n')) return 'image/png';
+  if (at(0, 'RIFF') && at(8, 'WEBP')) return 'image/webp';
+  if (at(0, 'GIF87a') || at(0, 'GIF89a')) return 'image/gif';
+  if (at(4, 'ftypavif') || at(4, 'ftypavis')) return 'image/avif';
+  return null;
 }

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import {
   MAX_UPLOAD_BYTES,
+  MULTIPART_MIN_BYTES,
+  MULTIPART_PART_BYTES,
   UPLOAD_CONTENT_TYPES,
+  type CompletedUpload,
   type CreatePhotoBody,
   type CreateUploadBody,
   type LikeState,
@@ -11,6 +14,8 @@ import {
   type PatchPhotoBody,
   type Photo,
   type SaveState,
+  type SignPartsBody,
+  type UploadParts,
   type UploadTarget,
 } from '@graminsta/contracts';
 import type { BlobStore, Db } from '@graminsta/platform';
@@ -28,6 +33,7 @@ import { PhotoProcessor, objectKeys } from './photo.processor.ts';
 import { PhotoRepository } from './photo.repository.ts';
 import { SaveService } from './save.service.ts';
 import { extractTags } from './tags.ts';
+import { MultipartFlow, partCountOf } from './upload.multipart.ts';
 import { UploadRepository, type UploadRow } from './upload.repository.ts';
 
 export interface PhotoServiceDeps {
@@ -59,13 +65,20 @@ export class PhotoServiceImpl implements PhotoService {
   private readonly processor: PhotoProcessor;
   private readonly likes: LikeService;
   private readonly saves: SaveService;
+  private readonly multipart: MultipartFlow;
 
   constructor(private readonly deps: PhotoServiceDeps) {
     this.photos = new PhotoRepository(deps.db);
     this.uploads = new UploadRepository(deps.db);
     this.users = new UserRepository(deps.db);
     this.presenter = new PhotoPresenter({ photos: this.photos, blobs: deps.blobs });
-    this.processor = new PhotoProcessor({ ...deps, photos: this.photos, presenter: this.presenter });
+    this.processor = new PhotoProcessor({
+      ...deps,
+      photos: this.photos,
+      uploads: this.uploads,
+      presenter: this.presenter,
+    });
+    this.multipart = new MultipartFlow({ db: deps.db, blobs: deps.blobs, uploads: this.uploads });
     this.likes = new LikeService({ db: deps.db, notifier: deps.notifier, photos: this.photos });
     this.saves = new SaveService({ db: deps.db, photos: this.photos, presenter: this.presenter });
   }
@@ -88,23 +101,47 @@ export class PhotoServiceImpl implements PhotoService {
     // The random part makes the key unguessable: nobody can aim bytes at another user's upload.
     const key = `uploads/${userId}/${randomBytes(16).toString('hex')}`;
     const target = { key, contentType: input.contentType, maxBytes: input.size, expiresAt };
-    const upload = await this.deps.blobs.createUploadTarget(target);
+    // In parts when the client asks, the store can, and the file is large enough to gain from it.
+    const parts =
+      input.multipart && input.size >= MULTIPART_MIN_BYTES ? this.deps.blobs.multipart : undefined;
+    const multipartId = parts ? await parts.create({ key, contentType: input.contentType }) : null;
+    const single = parts ? null : await this.deps.blobs.createUploadTarget(target);
     const quota = this.deps.uploadQuotaBytes ?? DEFAULT_UPLOAD_QUOTA_BYTES;
     // A transaction (not a lone insert): a commit guard (an Idempotency-Key's) sees it, and the
     // owner's row lock makes two uploads racing for the last of the quota take turns.
-    const row = await this.deps.db.transaction(async (tx) => {
-      await this.uploads.lockOwner(userId, tx);
-      const inFlight = await this.uploads.bytesInFlight(userId, new Date(), tx);
-      if (inFlight + input.size > quota) {
-        // 429, not 413: this request is not too large, the account has too much still in flight.
-        throw new RateLimitedError(
-          QUOTA_RETRY_AFTER_SECONDS,
-          `at most ${quota} bytes of uploads may be in flight; wait for your photos to finish processing`,
-        );
-      }
-      return this.uploads.insert({ ownerId: userId, ...target }, tx);
-    });
+    const row = await this.deps.db
+      .transaction(async (tx) => {
+        await this.uploads.lockOwner(userId, tx);
+        const inFlight = await this.uploads.bytesInFlight(userId, new Date(), tx);
+        if (inFlight + input.size > quota) {
+          // 429, not 413: this request is not too large, the account has too much still in flight.
+          throw new RateLimitedError(
+            QUOTA_RETRY_AFTER_SECONDS,
+            `at most ${quota} bytes of uploads may be in flight; wait for your photos to finish processing`,
+          );
+        }
+        return this.uploads.insert({ ownerId: userId, ...target, multipartId }, tx);
+      })
+      .catch(async (err: unknown) => {
+        if (parts && multipartId) await parts.abort(key, multipartId);
+        throw err;
+      });
+    const upload = single ?? {
+      method: 'MULTIPART' as const,
+      // The API's own path: the client asks it for each part's URL (POST, body {partNumbers}).
+      url: `/api/v1/uploads/${row.id}/parts`,
+      partSize: MULTIPART_PART_BYTES,
+      partCount: partCountOf(input.size),
+    };
     return { uploadId: row.id, upload, expiresAt: expiresAt.toISOString() };
+  }
+
+  signUploadParts(userId: string, uploadId: string, body: SignPartsBody): Promise<UploadParts> {
+    return this.multipart.signParts(userId, uploadId, body);
+  }
+
+  completeUpload(userId: string, uploadId: string): Promise<CompletedUpload> {
+    return this.multipart.complete(userId, uploadId);
   }
 
   async receiveUpload(key: string, commitBytes: () => Promise<void>): Promise<void> {
@@ -125,7 +162,10 @@ export class PhotoServiceImpl implements PhotoService {
       // after they are deleted, and a failed delete leaves the rows for the next sweep.
       const keys = await this.deps.db.transaction(async (tx) => {
         const found = await this.uploads.deleteExpiredUnused(now, PRUNE_BATCH, tx);
-        await this.deps.blobs.delete(found);
+        await this.deps.blobs.delete(found.map((f) => f.key));
+        // Parts of a MULTIPART upload never completed are not an object yet: the store drops them.
+        for (const { key, multipartId } of found)
+          if (multipartId) await this.deps.blobs.multipart?.abort(key, multipartId);
         return found;
       });
       pruned += keys.length;
@@ -148,7 +188,7 @@ export class PhotoServiceImpl implements PhotoService {
       await this.photos.insertMedia(row.id, userId, media, tx);
       for (const upload of uploads) {
         // Two requests racing with one upload: the conditional update lets exactly one through.
-        if (!(await this.uploads.markUsed(upload.id, row.id, now, tx))) {
+        if (!(await this.uploads.markUsed(upload.id, row.id, upload.etag, now, tx))) {
           throw new AppError('conflict', 'an upload already made a photo, or expired');
         }
       }
@@ -160,7 +200,10 @@ export class PhotoServiceImpl implements PhotoService {
     return this.getPhoto(photo.id, userId);
   }
 
-  /** An upload of the caller's, unused, unexpired, whose bytes arrived within the announced size. */
+  /**
+   * An upload of the caller's, unused, unexpired, whose bytes arrived within the announced size
+   * and type; `etag` is the ETag of those very bytes, pinned so the worker reads nothing else.
+   */
   private async usableUpload(userId: string, uploadId: string, now: Date): Promise<UploadRow> {
     const upload = await this.uploads.findById(uploadId);
     if (!upload) throw notFound('upload');
@@ -169,9 +212,12 @@ export class PhotoServiceImpl implements PhotoService {
     if (upload.expiresAt <= now) throw new AppError('conflict', 'this upload has expired');
     const stored = await this.deps.blobs.head(upload.key);
     if (!stored) throw new AppError('bad_request', 'upload has no bytes yet');
+    // An object store that enforces no POST policy (s3rver) takes anything: check what arrived.
     if (stored.size > upload.maxBytes)
       throw new AppError('payload_too_large', 'upload is larger than announced');
-    return upload;
+    if (stored.contentType !== upload.contentType)
+      throw new AppError('unsupported_media_type', `upload was announced as ${upload.contentType}`);
+    return { ...upload, etag: stored.etag ?? null };
   }
 
   async getPhoto(photoId: string, viewerId: string | null): Promise<Photo> {
@@ -232,7 +278,10 @@ export class PhotoServiceImpl implements PhotoService {
       return items;
     });
     // Objects go after the commit: a failed transaction must not leave a post without its images.
-    await this.deps.blobs.delete(objectKeys(media));
+    const keys = objectKeys(media);
+    await this.deps.blobs.delete(keys);
+    // The edge stops serving them too (a store without an edge has no purge).
+    await this.deps.blobs.purge?.(keys);
   }
 
   async listByUser(username: string, viewerId: string | null, page: PageQuery): Promise<Page<Photo>> {

@@ -14,6 +14,7 @@ export class UploadRepository {
       contentType: string;
       maxBytes: number;
       expiresAt: Date;
+      multipartId?: string | null;
     },
     tx: Db = this.db,
   ) {
@@ -23,6 +24,11 @@ export class UploadRepository {
 
   async findById(id: string, tx: Db = this.db): Promise<UploadRow | null> {
     const [row] = await tx.select().from(uploads).where(eq(uploads.id, id));
+    return row ?? null;
+  }
+
+  async findByKey(key: string): Promise<UploadRow | null> {
+    const [row] = await this.db.select().from(uploads).where(eq(uploads.key, key));
     return row ?? null;
   }
 
@@ -67,18 +73,28 @@ export class UploadRepository {
     return rows.length > 0;
   }
 
-  /** Binds the upload to its photo; false when another request used it first or it expired. */
-  async markUsed(id: string, photoId: string, now: Date, tx: Db): Promise<boolean> {
+  /**
+   * Binds the upload to its photo, pinning the ETag of the bytes that were checked (null where
+   * the store keeps none); false when another request used it first or it expired.
+   */
+  async markUsed(id: string, photoId: string, etag: string | null, now: Date, tx: Db): Promise<boolean> {
     const rows = await tx
       .update(uploads)
-      .set({ photoId })
+      .set({ photoId, etag })
       .where(and(eq(uploads.id, id), isNull(uploads.photoId), gt(uploads.expiresAt, now)))
       .returning({ id: uploads.id });
     return rows.length > 0;
   }
 
-  /** Deletes up to `limit` unused uploads expired by `now`, returning their keys (rows locked until commit). */
-  async deleteExpiredUnused(now: Date, limit: number, tx: Db): Promise<string[]> {
+  /**
+   * Deletes up to `limit` unused uploads expired by `now`, returning their keys and multipart ids
+   * (rows locked until commit).
+   */
+  async deleteExpiredUnused(
+    now: Date,
+    limit: number,
+    tx: Db,
+  ): Promise<Array<{ key: string; multipartId: string | null }>> {
     const due = tx
       .select({ id: uploads.id })
       .from(uploads)
@@ -87,8 +103,8 @@ export class UploadRepository {
     const rows = await tx
       .delete(uploads)
       .where(and(inArray(uploads.id, due), isNull(uploads.photoId)))
-      .returning({ key: uploads.key });
-    return rows.map((r) => r.key);
+      .returning({ key: uploads.key, multipartId: uploads.multipartId });
+    return rows;
   }
 
   /** The owner's id in the condition lets the owner index find the row. */

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { multipartExtras } from './s3rver-multipart.ts';
 
 /**
  * The S3-protocol object store of stage 5 on one machine: s3rver (from npm) on a loopback port,
@@ -30,6 +31,7 @@ export interface ObjectStoreOptions {
 
 interface S3rverInstance {
   run(): Promise<AddressInfo>;
+  middleware: unknown[];
   close(): Promise<void>;
   httpServer: Server;
 }
@@ -60,6 +62,8 @@ export async function startObjectStore(opts: ObjectStoreOptions): Promise<Object
     silent: true,
     configureBuckets: [{ name: opts.bucket, configs: origins.length > 0 ? [corsXml(origins)] : [] }],
   });
+  // Ahead of s3rver's router, which would refuse these two requests.
+  server.middleware.unshift(multipartExtras(opts.dir));
   const address = await server.run();
   const requests = { total: 0, byMethod: {} as Record<string, number> };
   server.httpServer.on('request', (req: { method?: string }) => {

@@ -2,6 +2,9 @@ import type { Handlers } from './handler.ts';
 
 export const photoHandlers = {
   createUpload: async ({ body, userId, services }) => services.photos.createUpload(userId, body),
+  signUploadParts: async ({ params, body, userId, services }) =>
+    services.photos.signUploadParts(userId, params.id, body),
+  completeUpload: async ({ params, userId, services }) => services.photos.completeUpload(userId, params.id),
   createPhoto: async ({ body, userId, services }) => services.photos.createPhoto(userId, body),
   getPhoto: async ({ params, userId, services }) => services.photos.getPhoto(params.id, userId),
   editPhoto: async ({ params, body, userId, services }) => services.photos.editPhoto(userId, params.id, body),
