@@ -6,6 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { usingPostgres } from '@graminsta/core/testing/test-db';
 import { sendRawBytes } from '@graminsta/topology';
 import { startStage, type StageProcess } from '../src/testing/stage-process.ts';
+import {
+  launchChromium,
+  openPage,
+  saveFailureArtifacts,
+  unexpectedPageErrors,
+} from '../../web/test/browser.ts';
+import { ensureWebBuild } from '../../web/test/stage3-topology.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -57,6 +64,8 @@ describe.skipIf(!usingPostgres())('stage 5', () => {
   };
 
   beforeAll(async () => {
+    // The web tier serves the built client.
+    ensureWebBuild();
     stage = await startStage(5, ['--api', '2', '--web', '1', '--workers', '2']);
     urls = (await stage.topology()).urls;
     cdn = urls.cdn!;
@@ -212,4 +221,55 @@ describe.skipIf(!usingPostgres())('stage 5', () => {
     const after = (await stage.topology()).processes.find((p) => p.name === 'object-store')!;
     expect([after.pid, after.restarts]).toEqual([storePid, 0]);
   }, 120_000);
+  it('in Chromium: a photo shared from the web client goes to the object store and shows from the edge', async () => {
+    const browser = await launchChromium();
+    const p = await openPage(browser, 'stage5-desktop', { width: 1280, height: 900 });
+    const posts: string[] = [];
+    p.page.on('request', (req) => {
+      if (req.method() === 'POST') posts.push(new URL(req.url()).origin);
+    });
+    try {
+      const jpeg = await sharp({ create: { width: 1200, height: 900, channels: 3, background: '#2b4c7e' } })
+        .jpeg({ quality: 85 })
+        .toBuffer();
+      const file = join(stage.dataDir, 'harbour.jpg');
+      await writeFile(file, jpeg);
+      await p.page.goto(`${urls.web}/signup`);
+      await p.page.getByLabel('Username').fill('edge_viewer');
+      await p.page.getByLabel('Password').fill('correct horse battery');
+      await p.page.getByRole('button', { name: 'Sign up' }).click();
+      await p.page.getByRole('button', { name: 'Log out' }).waitFor();
+      await p.page.getByRole('link', { name: 'New post' }).click();
+      await p.page.getByLabel('Choose a photo').setInputFiles(file);
+      await p.page.getByLabel('Alt text').fill('A blue rectangle');
+      await p.page.getByRole('button', { name: 'Share' }).click();
+      await p.page.getByText('Your photo is ready.').waitFor({ timeout: 90_000 });
+      // The bytes went to the store, as a form POST from the page.
+      expect(posts).toContain(store);
+      await p.page.getByRole('link', { name: 'Home' }).click();
+      const img = p.page.getByTestId('photo-card').locator('img').first();
+      await img.waitFor();
+      const src = await img.evaluate(
+        (el: HTMLImageElement) =>
+          new Promise<string>((resolve, reject) => {
+            const done = () =>
+              el.naturalWidth > 0 ? resolve(el.currentSrc) : reject(new Error('image failed'));
+            if (el.complete) done();
+            el.addEventListener('load', done);
+            el.addEventListener('error', () => reject(new Error('image failed')));
+          }),
+      );
+      expect(src.startsWith(`${cdn}/p/`)).toBe(true);
+      // The browser's fetch filled the edge's cache.
+      const again = await fetch(src);
+      await again.arrayBuffer();
+      expect(again.headers.get('x-cache-status')).toBe('HIT');
+      expect(unexpectedPageErrors(p)).toEqual([]);
+    } catch (err) {
+      await saveFailureArtifacts('stage5', [p], { posts: posts.join('\n') });
+      throw err;
+    } finally {
+      await browser.close();
+    }
+  }, 180_000);
 });
