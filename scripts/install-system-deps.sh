@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests drive (Chromium for browser tests, nginx for the deploy
-# configs, iproute2 for the network-namespace test) when this machine lacks them. Idempotent:
-# does nothing when every binary is present.
+# configs, nginx's cache-purge module for the stage-5 edge, iproute2 for the network-namespace
+# test) when this machine lacks them. Idempotent: does nothing when everything is present.
 set -euo pipefail
 
 # Fonts are only recommended by chromium, but screenshots need real glyphs.
@@ -10,6 +10,8 @@ missing=()
 for bin in "${!wanted[@]}"; do
   command -v "$bin" >/dev/null 2>&1 || [ -x "/usr/sbin/$bin" ] || missing+=(${wanted[$bin]})
 done
+# The stage-5 edge evicts deleted photos through ngx_cache_purge (a module, not a binary).
+[ -f /usr/lib/nginx/modules/ngx_http_cache_purge_module.so ] || missing+=(libnginx-mod-http-cache-purge)
 [ "${#missing[@]}" -eq 0 ] && exit 0
 
 echo "installing ${missing[*]}"

@@ -11,7 +11,8 @@ Commands:
   start [--roles ${ALL_ROLES.join(',')}] [--port N]   run roles (default: all, stage 1)
   migrate                                                     apply database migrations and exit
   seed [--users N]                                            create demo accounts, follows and photos
-  up --stage N [--api N] [--web M] [--port P]                 run a stage's whole topology on loopback
+  up --stage N [--api N] [--web M] [--workers W] [--port P]   run a stage's whole topology on loopback
+  object-store [--port N]                                     stage 5's S3-protocol store (s3rver) on loopback
 
 Configuration comes from the environment (DATA_DIR, DATABASE_URL, PORT, ...); see ARCHITECTURE.md.`;
 
@@ -26,6 +27,7 @@ async function main(argv: string[]): Promise<number> {
       stage: { type: 'string' },
       api: { type: 'string' },
       web: { type: 'string' },
+      workers: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -67,6 +69,10 @@ async function main(argv: string[]): Promise<number> {
     case 'up': {
       const { runUp } = await import('./cli/up.ts');
       return runUp(env, values);
+    }
+    case 'object-store': {
+      const { runObjectStore } = await import('./cli/object-store.ts');
+      return runObjectStore(env);
     }
     case 'migrate': {
       const { runMigrate } = await import('./cli/migrate.ts');

@@ -7,3 +7,5 @@ export * from './child.ts';
 export * from './nginx.ts';
 export * from './ports.ts';
 export * from './ready.ts';
+export * from './edge.ts';
+export * from './raw-socket.ts';

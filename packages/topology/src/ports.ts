@@ -20,11 +20,16 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Two consecutive free ports, P and P+1: a stage's web front takes P, its API P+1. */
+/**
+ * Four consecutive free ports from P: a stage's fronts take them in order (web P, API P+1, and at
+ * stage 5 the object store P+2 and the edge P+3).
+ */
 export async function freePortPair(): Promise<number> {
   for (let i = 0; i < 50; i++) {
     const p = 20_000 + Math.floor(Math.random() * 20_000);
-    if ((await listenOnce(p)) !== null && (await listenOnce(p + 1)) !== null) return p;
+    let free = true;
+    for (let k = 0; k < 4 && free; k++) free = (await listenOnce(p + k)) !== null;
+    if (free) return p;
   }
-  throw new Error('no free port pair');
+  throw new Error('no four consecutive free ports');
 }

@@ -4,11 +4,12 @@ import { DEFAULT_SCALE, STAGES, frontUrls, instanceNames, settingsEnv, stageTopo
 
 describe('the stage topologies', () => {
   it.each(STAGES.map((s) => [s.stage, s] as const))(
-    'stage %i runs every role exactly once per copy',
+    'stage %i runs every role exactly once per copy (storage: until the object store takes over)',
     (_, s) => {
       const served = s.groups.flatMap((g) => g.roles);
-      expect([...new Set(served)].sort()).toEqual([...ROLES].sort());
-      expect(served).toHaveLength(ROLES.length);
+      const roles = s.objectStore ? ROLES.filter((r) => r !== 'storage') : ROLES;
+      expect([...new Set(served)].sort()).toEqual([...roles].sort());
+      expect(served).toHaveLength(roles.length);
     },
   );
 
@@ -36,9 +37,62 @@ describe('the stage topologies', () => {
 
   it('names stage 4 instances from the --api and --web counts', () => {
     const [api, web, storage] = stageTopology(4).groups;
-    expect(instanceNames(api!, { api: 2, web: 1 })).toEqual(['api-1', 'api-2']);
+    expect(instanceNames(api!, { api: 2, web: 1, worker: 1 })).toEqual(['api-1', 'api-2']);
     expect(instanceNames(web!, DEFAULT_SCALE)).toEqual(['web-1', 'web-2']);
-    expect(instanceNames(storage!, { api: 9, web: 9 })).toEqual(['storage-1', 'storage-2']);
+    expect(instanceNames(storage!, { api: 9, web: 9, worker: 9 })).toEqual(['storage-1', 'storage-2']);
+  });
+
+  it('scales stage 5 workers by --workers, 2 by default, and runs no storage role', () => {
+    const s = stageTopology(5);
+    const worker = s.groups.find((g) => g.name === 'worker')!;
+    expect(worker.roles).toEqual(['worker']);
+    expect(instanceNames(worker, DEFAULT_SCALE)).toEqual(['worker-1', 'worker-2']);
+    expect(instanceNames(worker, { api: 1, web: 1, worker: 3 })).toHaveLength(3);
+    expect(s.groups.flatMap((g) => g.roles)).not.toContain('storage');
+    expect(s.balancers.every((b) => b.storage === undefined)).toBe(true);
+  });
+
+  it('gives stage 5 processes the object store and the edge, the web tier only their public addresses', () => {
+    const s = stageTopology(5);
+    const urls = frontUrls(s, '127.0.0.1', 4000);
+    expect(urls).toEqual({
+      web: 'http://127.0.0.1:4000',
+      api: 'http://127.0.0.1:4001',
+      store: 'http://127.0.0.1:4002',
+      cdn: 'http://127.0.0.1:4003',
+    });
+    const at = {
+      host: '127.0.0.1',
+      urls,
+      databaseUrl: 'postgres://db',
+      objectStore: { bucket: 'graminsta', accessKeyId: 'id', secretAccessKey: 'secret' },
+      purgeUrl: 'http://127.0.0.1:4999',
+    };
+    const store = {
+      S3_ENDPOINT: urls.store,
+      S3_PUBLIC_ENDPOINT: urls.store,
+      S3_BUCKET: 'graminsta',
+      S3_ACCESS_KEY_ID: 'id',
+      S3_SECRET_ACCESS_KEY: 'secret',
+      CDN_URL: urls.cdn,
+      CDN_PURGE_URLS: 'http://127.0.0.1:4999',
+    };
+    for (const name of ['api', 'worker']) {
+      const env = settingsEnv(
+        s.groups.find((g) => g.name === name)!,
+        at,
+      );
+      expect(env, name).toMatchObject(store);
+      expect(env, name).not.toHaveProperty('PUBLIC_STORAGE_URL');
+    }
+    const web = settingsEnv(
+      s.groups.find((g) => g.name === 'web')!,
+      at,
+    );
+    expect(web).toMatchObject({ S3_PUBLIC_ENDPOINT: urls.store, CDN_URL: urls.cdn });
+    expect(Object.keys(web).filter((k) => /KEY|PURGE|S3_ENDPOINT/.test(k))).toEqual([]);
+    // Stages without the store offer no such fronts.
+    expect(Object.keys(frontUrls(stageTopology(4), '127.0.0.1', 4000))).toEqual(['web', 'api']);
   });
 
   it('gives each process the settings of its group, from the stage addresses', () => {
@@ -62,6 +116,6 @@ describe('the stage topologies', () => {
   });
 
   it('refuses a stage that does not exist yet', () => {
-    expect(() => stageTopology(5)).toThrow('stage 5 is not available yet (1–4)');
+    expect(() => stageTopology(6)).toThrow('stage 6 is not available yet (1–5)');
   });
 });

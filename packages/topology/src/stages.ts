@@ -1,7 +1,16 @@
 import type { Role } from '@graminsta/platform';
 
-/** The two listening addresses a stage offers: the web client's and the API's (the same in 1–2). */
-export type Front = 'web' | 'api';
+/**
+ * The listening addresses a stage offers: the web client's and the API's (the same in 1–2), and
+ * at stage 5 the object store's (browsers send uploads there) and the edge's (photos come from it).
+ */
+export type Front = 'web' | 'api' | 'store' | 'cdn';
+
+/** The fronts every stage has; `store` and `cdn` only where the stage runs them. */
+export type FrontUrls = Record<'web' | 'api', string> & Partial<Record<'store' | 'cdn', string>>;
+
+/** What `graminsta up` scales by flag: `--api`, `--web`, `--workers`. */
+export type Scale = 'api' | 'web' | 'worker';
 
 /**
  * Settings that differ between a stage's processes, each computed from the stage's addresses:
@@ -14,14 +23,23 @@ export type StageSetting =
   | 'PUBLIC_WEB_URL'
   | 'CORS_ORIGINS'
   | 'PUBLIC_STORAGE_URL'
-  | 'TRUSTED_PROXIES';
+  | 'TRUSTED_PROXIES'
+  // Stage 5: the object store (where processes reach it, where browsers send uploads, its keys)
+  // and the edge (photo URLs, and where deleted photos are purged).
+  | 'S3_ENDPOINT'
+  | 'S3_PUBLIC_ENDPOINT'
+  | 'S3_BUCKET'
+  | 'S3_ACCESS_KEY_ID'
+  | 'S3_SECRET_ACCESS_KEY'
+  | 'CDN_URL'
+  | 'CDN_PURGE_URLS';
 
 /** One kind of process in a stage, run as `graminsta start --roles …`, named `<name>-<n>`. */
 export interface ProcessGroup {
   name: string;
   roles: readonly Role[];
-  /** How many: a fixed number, or the `--api` / `--web` count of `graminsta up`. */
-  instances: number | { scale: Front };
+  /** How many: a fixed number, or the `--api` / `--web` / `--workers` count of `graminsta up`. */
+  instances: number | { scale: Scale };
   /** Listens on a front's port itself, or on a free port behind a balancer. */
   listen: Front | 'free';
   settings: readonly StageSetting[];
@@ -30,7 +48,7 @@ export interface ProcessGroup {
 /** One nginx process in front of a group (and, for the API, of storage under /storage/). */
 export interface Balancer {
   name: string;
-  listen: Front;
+  listen: 'web' | 'api';
   upstream: string;
   storage?: string;
   /** Forwards WebSocket upgrades on /ws. */
@@ -49,6 +67,13 @@ export interface StageTopology {
   groups: readonly ProcessGroup[];
   /** In start order, after every group answers /readyz. */
   balancers: readonly Balancer[];
+  /**
+   * Stage 5: photos live in an S3-protocol object store (s3rver on loopback, `graminsta
+   * object-store`), started before the groups, on the `store` front; no group runs `storage`.
+   */
+  objectStore?: { name: string; listen: 'store' };
+  /** Stage 5: the CDN edge (nginx proxy_cache over the object store) on the `cdn` front, started last. */
+  edge?: { name: string; listen: 'cdn' };
 }
 
 const EVERY_ROLE = ['api', 'worker', 'realtime', 'storage', 'web'] as const;
@@ -57,6 +82,19 @@ const API_SETTINGS = ['DATABASE_URL', 'PUBLIC_API_URL', 'PUBLIC_WEB_URL', 'CORS_
 // X-Forwarded-For only, so per-address limits count the real client.
 const BALANCED = ['DATABASE_URL', 'PUBLIC_API_URL', 'PUBLIC_WEB_URL', 'TRUSTED_PROXIES'] as const;
 const BALANCED_API = [...BALANCED, 'CORS_ORIGINS', 'PUBLIC_STORAGE_URL'] as const;
+const OBJECT_STORE = [
+  'S3_ENDPOINT',
+  'S3_PUBLIC_ENDPOINT',
+  'S3_BUCKET',
+  'S3_ACCESS_KEY_ID',
+  'S3_SECRET_ACCESS_KEY',
+  'CDN_URL',
+  'CDN_PURGE_URLS',
+] as const;
+// The API hands out upload targets on the store and photo URLs on the edge; workers read and
+// write the store and purge the edge (deleting a post's objects); the web tier's CSP names both.
+const STAGE5_API = [...BALANCED, 'CORS_ORIGINS', ...OBJECT_STORE] as const;
+const STAGE5_WEB = [...BALANCED, 'S3_PUBLIC_ENDPOINT', 'CDN_URL'] as const;
 
 const single = (stage: number, database: boolean): StageTopology => ({
   stage,
@@ -111,10 +149,40 @@ export const STAGES: readonly StageTopology[] = [
       { name: 'lb-web', listen: 'web', upstream: 'web', websockets: false },
     ],
   },
+  {
+    stage: 5,
+    database: true,
+    apiPortOffset: 1,
+    firstStartsAlone: true,
+    groups: [
+      {
+        name: 'api',
+        roles: ['api', 'realtime'],
+        instances: { scale: 'api' },
+        listen: 'free',
+        settings: STAGE5_API,
+      },
+      { name: 'web', roles: ['web'], instances: { scale: 'web' }, listen: 'free', settings: STAGE5_WEB },
+      // The worker tier: any number of processes sharing the queue.
+      {
+        name: 'worker',
+        roles: ['worker'],
+        instances: { scale: 'worker' },
+        listen: 'free',
+        settings: STAGE5_API,
+      },
+    ],
+    balancers: [
+      { name: 'lb-api', listen: 'api', upstream: 'api', websockets: true },
+      { name: 'lb-web', listen: 'web', upstream: 'web', websockets: false },
+    ],
+    objectStore: { name: 'object-store', listen: 'store' },
+    edge: { name: 'edge', listen: 'cdn' },
+  },
 ];
 
 /** `graminsta up`'s instance counts for groups that scale, when no flag says otherwise. */
-export const DEFAULT_SCALE: Record<Front, number> = { api: 3, web: 2 };
+export const DEFAULT_SCALE: Record<Scale, number> = { api: 3, web: 2, worker: 2 };
 
 export function stageTopology(stage: number): StageTopology {
   const found = STAGES.find((s) => s.stage === stage);
@@ -122,23 +190,37 @@ export function stageTopology(stage: number): StageTopology {
   return found;
 }
 
-export function instanceCount(group: ProcessGroup, scale: Record<Front, number>): number {
+export function instanceCount(group: ProcessGroup, scale: Record<Scale, number>): number {
   return typeof group.instances === 'number' ? group.instances : scale[group.instances.scale];
 }
 
 /** The process names of a group, in start order. */
-export function instanceNames(group: ProcessGroup, scale: Record<Front, number>): string[] {
+export function instanceNames(group: ProcessGroup, scale: Record<Scale, number>): string[] {
   return Array.from({ length: instanceCount(group, scale) }, (_, i) => `${group.name}-${i + 1}`);
 }
 
 export interface StageAddresses {
   host: string;
-  urls: Record<Front, string>;
+  urls: FrontUrls;
   databaseUrl?: string;
+  /** Stage 5: the object store's bucket and keys (s3rver's own account locally). */
+  objectStore?: { bucket: string; accessKeyId: string; secretAccessKey: string };
+  /** Stage 5: where the edge takes purges. */
+  purgeUrl?: string;
 }
 
-export function frontUrls(topology: StageTopology, host: string, webPort: number): Record<Front, string> {
-  return { web: `http://${host}:${webPort}`, api: `http://${host}:${webPort + topology.apiPortOffset}` };
+/** Each front's port, from the stage's first (web) port: api next to it, then store and cdn. */
+export function frontPort(topology: StageTopology, front: Front, webPort: number): number {
+  const offset = { web: 0, api: topology.apiPortOffset, store: 2, cdn: 3 }[front];
+  return webPort + offset;
+}
+
+export function frontUrls(topology: StageTopology, host: string, webPort: number): FrontUrls {
+  const url = (front: Front) => `http://${host}:${frontPort(topology, front, webPort)}`;
+  const urls: FrontUrls = { web: url('web'), api: url('api') };
+  if (topology.objectStore) urls.store = url('store');
+  if (topology.edge) urls.cdn = url('cdn');
+  return urls;
 }
 
 /** The environment a group's processes get on top of the supervisor's own. */
@@ -150,6 +232,14 @@ export function settingsEnv(group: ProcessGroup, at: StageAddresses): Record<str
     CORS_ORIGINS: at.urls.web,
     PUBLIC_STORAGE_URL: at.urls.api,
     TRUSTED_PROXIES: at.host,
+    S3_ENDPOINT: at.urls.store,
+    // Browsers reach the store on the same loopback address the processes do.
+    S3_PUBLIC_ENDPOINT: at.urls.store,
+    S3_BUCKET: at.objectStore?.bucket,
+    S3_ACCESS_KEY_ID: at.objectStore?.accessKeyId,
+    S3_SECRET_ACCESS_KEY: at.objectStore?.secretAccessKey,
+    CDN_URL: at.urls.cdn,
+    CDN_PURGE_URLS: at.purgeUrl,
   };
   const env: Record<string, string> = {};
   for (const key of group.settings) {

@@ -11,7 +11,7 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
 /** `graminsta up --stage N`: runs the stage in the foreground until SIGINT/SIGTERM. */
 export async function runUp(
   env: Record<string, string | undefined>,
-  flags: { stage?: string; api?: string; web?: string; port?: string },
+  flags: { stage?: string; api?: string; web?: string; workers?: string; port?: string },
 ): Promise<number> {
   const stage = positiveInt('stage', flags.stage, 1);
   const supervisor = new StageSupervisor({
@@ -20,6 +20,7 @@ export async function runUp(
     scale: {
       api: positiveInt('api', flags.api, DEFAULT_SCALE.api),
       web: positiveInt('web', flags.web, DEFAULT_SCALE.web),
+      worker: positiveInt('workers', flags.workers, DEFAULT_SCALE.worker),
     },
     dataDir: env.DATA_DIR ?? './data',
     databaseUrl: env.DATABASE_URL,
@@ -40,7 +41,9 @@ export async function runUp(
   try {
     const topology = await supervisor.start();
     started = true;
-    console.log(`Graminsta stage ${stage} is ready: web ${topology.urls.web}  api ${topology.urls.api}`);
+    const { web, api, store, cdn } = topology.urls;
+    const stage5 = store && cdn ? `  store ${store}  cdn ${cdn}` : '';
+    console.log(`Graminsta stage ${stage} is ready: web ${web}  api ${api}${stage5}`);
     console.log(`Topology: ${supervisor.topologyFile}`);
     console.log(`Rolling restart: kill -HUP ${process.pid}. Stop: Ctrl-C.`);
   } catch (err) {

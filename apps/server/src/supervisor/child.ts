@@ -3,7 +3,7 @@ import { stopProcess } from '@graminsta/topology';
 
 export interface ChildSpec {
   name: string;
-  /** Its roles, comma-separated, or `balancer`. */
+  /** Its roles, comma-separated, or `balancer`, `edge`, `object-store`. */
   role: string;
   /** The stage topology's group (or balancer) it belongs to: its twins share it. */
   group: string;
@@ -11,6 +11,8 @@ export interface ChildSpec {
   args: string[];
   env: Record<string, string | undefined>;
   port: number | null;
+  /** What answers 2xx on `port` once it serves; `/readyz` when unset. */
+  readyPath?: string;
   /** Restart it when it dies on its own (app instances); nginx is not restarted. */
   restart: boolean;
 }

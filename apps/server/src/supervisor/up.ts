@@ -3,18 +3,23 @@ import { join, resolve } from 'node:path';
 import pg from 'pg';
 import {
   freePort,
+  frontPort,
   frontUrls,
   instanceNames,
   nginxArgs,
   nginxBinary,
   renderBalancer,
+  renderEdge,
   settingsEnv,
   stageTopology,
   waitReady,
   writeNginxConf,
   type Balancer,
   type Front,
+  type FrontUrls,
   type ProcessGroup,
+  type Scale,
+  type StageAddresses,
   type StageTopology,
 } from '@graminsta/topology';
 import { GRAMINSTA_BIN } from '../graminsta-bin.ts';
@@ -23,8 +28,8 @@ import { Supervised, type ChildSpec } from './child.ts';
 export interface UpOptions {
   stage: number;
   port: number;
-  /** Instances of the groups that scale (stage 4's API and web tiers). */
-  scale: Record<Front, number>;
+  /** Instances of the groups that scale (the API and web tiers from stage 4, workers at 5). */
+  scale: Record<Scale, number>;
   dataDir: string;
   databaseUrl?: string;
   env: Record<string, string | undefined>;
@@ -34,12 +39,15 @@ export interface UpOptions {
 /** What `graminsta up` writes to $DATA_DIR/topology.json: the processes running right now. */
 export interface TopologySnapshot {
   stage: number;
-  urls: Record<Front, string>;
+  urls: FrontUrls;
   processes: { name: string; role: string; pid: number | null; port: number | null; restarts: number }[];
 }
 
 const HOST = '127.0.0.1';
-const readyz = (port: number) => `http://${HOST}:${port}/readyz`;
+const readyz = (port: number, path = '/readyz') => `http://${HOST}:${port}${path}`;
+// s3rver's one account: it checks the key id, not the (v4) signature. A real store's keys come
+// from the environment (S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY) and never from here.
+const LOCAL_STORE_KEYS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const DEFAULT_DATABASE = 'postgres://postgres@127.0.0.1:5432/graminsta';
 
 /** Asks through a balancer until `name` answers (any status: the instance names itself). */
@@ -77,7 +85,7 @@ async function ensureDatabase(url: string): Promise<void> {
  */
 export class StageSupervisor {
   readonly children: Supervised[] = [];
-  urls: Record<Front, string> = { web: '', api: '' };
+  urls: FrontUrls = { web: '', api: '' };
   private readonly dataDir: string;
   private readonly shape: StageTopology;
   private readonly log: (line: string) => void;
@@ -156,7 +164,13 @@ export class StageSupervisor {
     const databaseUrl = shape.database ? (this.opts.databaseUrl ?? DEFAULT_DATABASE) : undefined;
     if (databaseUrl) await ensureDatabase(databaseUrl);
     this.urls = frontUrls(shape, HOST, this.opts.port);
-    const at = { host: HOST, urls: this.urls, databaseUrl };
+    const at: StageAddresses = { host: HOST, urls: this.urls, databaseUrl };
+    const purgePort = shape.edge ? await freePort() : null;
+    if (shape.objectStore) {
+      at.objectStore = { bucket: this.opts.env.S3_BUCKET ?? 'graminsta', ...LOCAL_STORE_KEYS };
+      if (purgePort) at.purgeUrl = `http://${HOST}:${purgePort}`;
+      await this.objectStore(shape.objectStore.name, at.objectStore.bucket);
+    }
     for (const group of shape.groups) {
       for (const name of instanceNames(group, this.opts.scale)) {
         const port = group.listen === 'free' ? await freePort() : this.frontPort(group.listen);
@@ -166,17 +180,76 @@ export class StageSupervisor {
     }
     await this.waitAllReady();
     for (const balancer of shape.balancers) await this.balancer(balancer);
+    if (shape.edge && at.objectStore && purgePort)
+      await this.edge(shape.edge.name, at.objectStore.bucket, purgePort);
     await this.waitAllReady();
     this.writeTopology();
     return this.topology();
   }
 
   private frontPort(front: Front): number {
-    return this.opts.port + (front === 'api' ? this.shape.apiPortOffset : 0);
+    return frontPort(this.shape, front, this.opts.port);
   }
 
   private waitAllReady(): Promise<void[]> {
-    return Promise.all(this.children.filter((c) => c.spec.port).map((c) => waitReady(readyz(c.spec.port!))));
+    return Promise.all(
+      this.children.filter((c) => c.spec.port).map((c) => waitReady(readyz(c.spec.port!, c.spec.readyPath))),
+    );
+  }
+
+  /** Stage 5's object store (`graminsta object-store`), its objects in the up's folder. */
+  private async objectStore(name: string, bucket: string): Promise<void> {
+    const port = this.frontPort('store');
+    this.add({
+      name,
+      role: 'object-store',
+      group: name,
+      command: process.execPath,
+      args: [GRAMINSTA_BIN, 'object-store'],
+      env: {
+        ...this.opts.env,
+        DATA_DIR: this.dataDir,
+        HOST,
+        PORT: String(port),
+        S3_BUCKET: bucket,
+        // Browsers on the web client's page send their uploads here.
+        CORS_ORIGINS: this.urls.web,
+      },
+      port,
+      readyPath: `/${bucket}?max-keys=0`,
+      restart: true,
+    });
+    await waitReady(readyz(port, `/${bucket}?max-keys=0`));
+  }
+
+  /** Stage 5's edge: nginx caching the object store's public keys on the cdn front. */
+  private async edge(name: string, bucket: string, purgePort: number): Promise<void> {
+    const prefix = join(this.dataDir, 'nginx', name);
+    await mkdir(prefix, { recursive: true });
+    const listenPort = this.frontPort('cdn');
+    const conf = renderEdge({
+      listenHost: HOST,
+      listenPort,
+      origin: `${HOST}:${this.frontPort('store')}`,
+      bucket,
+      purgeHost: HOST,
+      purgePort,
+      // Every process of the stage runs on this machine: loopback alone may purge.
+      purgeAllow: ['127.0.0.1'],
+    });
+    await writeNginxConf(prefix, conf);
+    this.add({
+      name,
+      role: 'edge',
+      group: name,
+      command: nginxBinary(),
+      args: nginxArgs(prefix, `${join(prefix, 'error.log')} warn`),
+      env: process.env,
+      port: listenPort,
+      readyPath: '/healthz',
+      restart: false,
+    });
+    await waitReady(`http://${HOST}:${listenPort}/healthz`);
   }
 
   private groupAddresses(group: string): string[] {
@@ -203,6 +276,7 @@ export class StageSupervisor {
       args: nginxArgs(prefix, `${join(prefix, 'error.log')} warn`),
       env: process.env,
       port: listenPort,
+      readyPath: '/healthz',
       restart: false,
     });
     await waitReady(`http://${HOST}:${listenPort}/healthz`);
@@ -222,7 +296,8 @@ export class StageSupervisor {
   rollingRestart(): Promise<void> {
     this.rolling ??= (async () => {
       try {
-        for (const child of this.children.filter((c) => c.spec.restart)) {
+        // The object store is not ours to roll: uploads in flight would fail while it is away.
+        for (const child of this.children.filter((c) => c.spec.restart && c.spec.role !== 'object-store')) {
           if (this.stopped) return;
           this.log(`[up] restarting ${child.spec.name}`);
           await child.restart();
@@ -248,12 +323,18 @@ export class StageSupervisor {
     return `${this.urls[via.listen]}${via.storage === group ? '/storage/' : '/healthz'}`;
   }
 
-  /** Stops balancers first (no new traffic), then app instances with a graceful drain. */
+  /**
+   * Stops the fronts first (balancers and edge: no new traffic), then app instances with a
+   * graceful drain, then the object store they were writing to.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
-    const balancers = this.children.filter((c) => c.spec.role === 'balancer');
-    const apps = this.children.filter((c) => c.spec.role !== 'balancer');
-    await Promise.all(balancers.map((c) => c.stop('SIGQUIT', 10_000)));
+    const isFront = (c: Supervised) => c.spec.role === 'balancer' || c.spec.role === 'edge';
+    const isStore = (c: Supervised) => c.spec.role === 'object-store';
+    const fronts = this.children.filter(isFront);
+    const apps = this.children.filter((c) => !isFront(c) && !isStore(c));
+    await Promise.all(fronts.map((c) => c.stop('SIGQUIT', 10_000)));
     await Promise.all(apps.map((c) => c.stop('SIGTERM', 30_000)));
+    await Promise.all(this.children.filter(isStore).map((c) => c.stop('SIGTERM', 10_000)));
   }
 }

@@ -14,8 +14,10 @@ export function contentSecurityPolicy(config: Config): string {
   const api = origin(config.PUBLIC_API_URL);
   const storage = origin(config.PUBLIC_STORAGE_URL) ?? api;
   const cdn = origin(config.CDN_URL);
+  // Stage 5: the page sends presigned uploads straight to the object store.
+  const objectStore = origin(config.S3_PUBLIC_ENDPOINT ?? config.S3_ENDPOINT);
   const extra = (list: (string | null)[]) => [...new Set(list.filter((x): x is string => !!x))].join(' ');
-  const connect = extra([api, api && wsOrigin(api), storage]);
+  const connect = extra([api, api && wsOrigin(api), storage, objectStore]);
   return [
     "default-src 'self'",
     "script-src 'self'",

@@ -145,4 +145,18 @@ describe('the content security policy', () => {
       'https://cdn.example',
     ]);
   });
+
+  it('lets the page send uploads straight to the object store at stage 5', () => {
+    const stage5 = contentSecurityPolicy(
+      loadConfig({
+        PUBLIC_API_URL: API,
+        CDN_URL: 'http://127.0.0.1:4003',
+        S3_ENDPOINT: 'http://10.0.0.9:9000',
+        S3_PUBLIC_ENDPOINT: 'http://127.0.0.1:4002/',
+      }),
+    );
+    const connect = stage5.split('; ').find((d) => d.startsWith('connect-src '))!;
+    expect(connect.split(' ')).toContain('http://127.0.0.1:4002');
+    expect(connect).not.toContain('10.0.0.9');
+  });
 });

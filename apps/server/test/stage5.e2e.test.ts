@@ -1,0 +1,275 @@
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { usingPostgres } from '@graminsta/core/testing/test-db';
+import { sendRawBytes } from '@graminsta/topology';
+import { startStage, type StageProcess } from '../src/testing/stage-process.ts';
+import {
+  launchChromium,
+  openPage,
+  saveFailureArtifacts,
+  unexpectedPageErrors,
+} from '../../web/test/browser.ts';
+import { ensureWebBuild } from '../../web/test/stage3-topology.ts';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A photo-sized JPEG of noise: about 5 MB, which no JSON request comes near. */
+async function fiveMegabyteJpeg(): Promise<Buffer> {
+  const [width, height] = [3000, 2000];
+  const pixels = randomBytes(width * height * 3);
+  return sharp(pixels, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 92 })
+    .toBuffer();
+}
+
+/** The bytes every API instance has received on its listener, from each one's /metrics. */
+async function apiReceivedBytes(stage: StageProcess): Promise<number> {
+  const apis = (await stage.topology()).processes.filter((p) => p.name.startsWith('api-'));
+  let sum = 0;
+  for (const p of apis) {
+    const text = await (await fetch(`http://127.0.0.1:${p.port}/metrics`)).text();
+    const line = /^graminsta_http_received_bytes_total (\d+)/m.exec(text);
+    if (!line) throw new Error(`${p.name} has no byte counter`);
+    sum += Number(line[1]);
+  }
+  return sum;
+}
+
+// Stage 5 runs on PostgreSQL (many processes, one database): the PostgreSQL pass runs it, once,
+// on one topology shared by every test here. They run in order.
+describe.skipIf(!usingPostgres())('stage 5', () => {
+  let stage: StageProcess;
+  let urls: { api: string; web: string; store?: string; cdn?: string };
+  let cdn: string;
+  let store: string;
+
+  let apiCalls = 0;
+  const api = async (method: string, path: string, token?: string, body?: unknown) => {
+    apiCalls++;
+    const res = await fetch(`${urls.api}/api/v1${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : null) as Json };
+  };
+
+  beforeAll(async () => {
+    // The web tier serves the built client.
+    ensureWebBuild();
+    stage = await startStage(5, ['--api', '2', '--web', '1', '--workers', '2']);
+    urls = (await stage.topology()).urls;
+    cdn = urls.cdn!;
+    store = urls.store!;
+  }, 240_000);
+  afterAll(async () => {
+    expect(await stage?.stop()).toBe(0);
+  }, 120_000);
+
+  it('runs the object store, the tiers, a worker tier and the edge, and no storage role', async () => {
+    const topology = await stage.topology();
+    expect(topology.processes.map((p) => p.name).sort()).toEqual([
+      'api-1',
+      'api-2',
+      'edge',
+      'lb-api',
+      'lb-web',
+      'object-store',
+      'web-1',
+      'worker-1',
+      'worker-2',
+    ]);
+    for (const p of topology.processes) expect(p.pid).toBeGreaterThan(0);
+    expect(Object.keys(topology.urls).sort()).toEqual(['api', 'cdn', 'store', 'web']);
+    // The store answers S3 on its front, the edge its health; neither is the API.
+    expect((await fetch(`${store}/graminsta?max-keys=0`)).status).toBe(200);
+    expect((await fetch(`${cdn}/healthz`)).status).toBe(200);
+    expect((await fetch(`${cdn}/api/v1/session`)).status).toBe(404);
+  });
+
+  it('takes a 5 MB photo straight to the store: the API receives only small JSON requests', async () => {
+    const signup = await api('POST', '/accounts', undefined, {
+      username: 'straight_up',
+      password: 'a stage five password',
+    });
+    expect(signup.status).toBe(201);
+    const token = signup.body.token as string;
+    const jpeg = await fiveMegabyteJpeg();
+    expect(jpeg.length).toBeGreaterThan(5_000_000);
+
+    const before = await apiReceivedBytes(stage);
+    const callsBefore = apiCalls;
+    const up = await api('POST', '/uploads', token, { contentType: 'image/jpeg', size: jpeg.length });
+    expect(up.status).toBe(201);
+    const target = up.body.upload as { method: string; url: string; fields: Record<string, string> };
+    expect(target.method).toBe('POST');
+    expect(new URL(target.url).origin).toBe(store);
+    const form = new FormData();
+    for (const [name, value] of Object.entries(target.fields)) form.append(name, value);
+    form.append('file', new Blob([new Uint8Array(jpeg)], { type: 'image/jpeg' }));
+    const sent = await fetch(target.url, { method: 'POST', body: form });
+    expect(sent.status).toBeLessThan(300);
+
+    // The original sits under uploads/ in the store; the edge never serves it.
+    const originalKey = target.fields.key!;
+    expect(originalKey.startsWith('uploads/')).toBe(true);
+    expect((await fetch(`${cdn}/${originalKey}`)).status).toBe(404);
+
+    const created = await api('POST', '/photos', token, {
+      uploadId: up.body.uploadId,
+      caption: 'straight up',
+    });
+    expect(created.status).toBe(202);
+    const id = created.body.id as string;
+    let photo: Json = created.body;
+    for (let i = 0; i < 240 && photo.status !== 'ready'; i++) {
+      await sleep(500);
+      photo = (await api('GET', `/photos/${id}`, token)).body;
+      expect(photo.status).not.toBe('failed');
+    }
+    expect(photo.status).toBe('ready');
+    const received = (await apiReceivedBytes(stage)) - before;
+    const calls = apiCalls - callsBefore;
+    // Two small JSON requests and the status polls, each well under 1 KiB: against 5 MB.
+    console.log(
+      `API instances received ${received} bytes in ${calls} requests for a ${jpeg.length}-byte photo`,
+    );
+    expect(received).toBeGreaterThan(0);
+    expect(received).toBeLessThan(calls * 1024);
+    expect(received).toBeLessThan(jpeg.length / 20);
+
+    // Variants come from the edge: a miss, then hits, with immutable caching.
+    const urlsOf = Object.values(photo.variants as Record<string, { url: string }>).map((v) => v.url);
+    expect(urlsOf.length).toBeGreaterThanOrEqual(4);
+    for (const url of urlsOf) {
+      expect(url.startsWith(`${cdn}/p/${id}/`)).toBe(true);
+      const first = await fetch(url);
+      expect(first.status).toBe(200);
+      await first.arrayBuffer();
+      expect(first.headers.get('x-cache-status')).toBe('MISS');
+      const second = await fetch(url);
+      const bytes = Buffer.from(await second.arrayBuffer());
+      expect(second.headers.get('x-cache-status')).toBe('HIT');
+      expect(second.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect(second.headers.get('content-type')).toMatch(/^image\/(webp|avif)$/);
+      expect(bytes.length).toBeGreaterThan(100);
+    }
+    // Processed: the original is gone from the store too.
+    expect((await fetch(`${store}/graminsta/${originalKey}`)).status).toBe(404);
+
+    // Deleted: every variant URL stops answering at the edge, though the edge had cached it.
+    expect((await api('DELETE', `/photos/${id}`, token)).status).toBe(200);
+    for (const url of urlsOf) {
+      let status = 0;
+      for (let i = 0; i < 50 && status !== 404; i++) {
+        if (i > 0) await sleep(100);
+        const res = await fetch(url);
+        await res.arrayBuffer();
+        status = res.status;
+      }
+      expect(status, url).toBe(404);
+    }
+  }, 180_000);
+
+  it('refuses hostile bytes at the edge and the object store, and both still answer', async () => {
+    // A file beside the store's folder: no path may read it.
+    await writeFile(join(stage.dataDir, 'secret.txt'), 'the-stage-secret');
+    const hostile = [
+      randomBytes(8192),
+      Buffer.from('GET /\u0000\u0001\u00ff HTTP/1.1\r\nHost: x\r\n\r\n', 'latin1'),
+      Buffer.from(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100_000)}\r\n\r\n`),
+      Buffer.from(`GET /${'c'.repeat(50_000)} HTTP/1.1\r\nHost: x\r\n\r\n`),
+      Buffer.from('GET /graminsta/..%2f..%2fsecret.txt HTTP/1.1\r\nHost: x\r\n\r\n'),
+      Buffer.from('GET /graminsta/../../secret.txt HTTP/1.1\r\nHost: x\r\n\r\n'),
+      Buffer.from('GET /..%2fsecret.txt HTTP/1.1\r\nHost: x\r\n\r\n'),
+      Buffer.from('GET /graminsta/%E0%A4%A%ED%A0%80 HTTP/1.1\r\nHost: x\r\n\r\n'),
+      Buffer.from(
+        `POST /graminsta HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=zz\r\nContent-Length: 40\r\n\r\n--zz\r\n${'\u00ff'.repeat(30)}`,
+        'latin1',
+      ),
+      Buffer.from(
+        `POST /graminsta HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data\r\nContent-Length: 5\r\n\r\n{{{{{`,
+      ),
+      Buffer.from(`PUT /graminsta/${'['.repeat(5000)} HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc`),
+      Buffer.from(
+        `GET /p/1/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\nzz\r\n`,
+      ),
+      Buffer.from([0xc3, 0x28, 0x0d, 0x0a, 0x0d, 0x0a]),
+    ];
+    const storePid = (await stage.topology()).processes.find((p) => p.name === 'object-store')!.pid;
+    for (const base of [cdn, store]) {
+      const { hostname, port } = new URL(base);
+      for (const bytes of hostile) {
+        const answer = await sendRawBytes(hostname, Number(port), bytes);
+        expect(answer, `${base} ${bytes.subarray(0, 30).toString('latin1')}`).not.toContain(
+          'the-stage-secret',
+        );
+      }
+    }
+    expect((await fetch(`${cdn}/healthz`)).status).toBe(200);
+    expect((await fetch(`${store}/graminsta?max-keys=0`)).status).toBe(200);
+    // Still the same store process: it did not crash and get restarted by the supervisor.
+    const after = (await stage.topology()).processes.find((p) => p.name === 'object-store')!;
+    expect([after.pid, after.restarts]).toEqual([storePid, 0]);
+  }, 120_000);
+  it('in Chromium: a photo shared from the web client goes to the object store and shows from the edge', async () => {
+    const browser = await launchChromium();
+    const p = await openPage(browser, 'stage5-desktop', { width: 1280, height: 900 });
+    const posts: string[] = [];
+    p.page.on('request', (req) => {
+      if (req.method() === 'POST') posts.push(new URL(req.url()).origin);
+    });
+    try {
+      const jpeg = await sharp({ create: { width: 1200, height: 900, channels: 3, background: '#2b4c7e' } })
+        .jpeg({ quality: 85 })
+        .toBuffer();
+      const file = join(stage.dataDir, 'harbour.jpg');
+      await writeFile(file, jpeg);
+      await p.page.goto(`${urls.web}/signup`);
+      await p.page.getByLabel('Username').fill('edge_viewer');
+      await p.page.getByLabel('Password').fill('correct horse battery');
+      await p.page.getByRole('button', { name: 'Sign up' }).click();
+      await p.page.getByRole('button', { name: 'Log out' }).waitFor();
+      await p.page.getByRole('link', { name: 'New post' }).click();
+      await p.page.getByLabel('Choose a photo').setInputFiles(file);
+      await p.page.getByLabel('Alt text').fill('A blue rectangle');
+      await p.page.getByRole('button', { name: 'Share' }).click();
+      await p.page.getByText('Your photo is ready.').waitFor({ timeout: 90_000 });
+      // The bytes went to the store, as a form POST from the page.
+      expect(posts).toContain(store);
+      await p.page.getByRole('link', { name: 'Home' }).click();
+      const img = p.page.getByTestId('photo-card').locator('img').first();
+      await img.waitFor();
+      const src = await img.evaluate(
+        (el: HTMLImageElement) =>
+          new Promise<string>((resolve, reject) => {
+            const done = () =>
+              el.naturalWidth > 0 ? resolve(el.currentSrc) : reject(new Error('image failed'));
+            if (el.complete) done();
+            el.addEventListener('load', done);
+            el.addEventListener('error', () => reject(new Error('image failed')));
+          }),
+      );
+      expect(src.startsWith(`${cdn}/p/`)).toBe(true);
+      // The browser's fetch filled the edge's cache.
+      const again = await fetch(src);
+      await again.arrayBuffer();
+      expect(again.headers.get('x-cache-status')).toBe('HIT');
+      expect(unexpectedPageErrors(p)).toEqual([]);
+    } catch (err) {
+      await saveFailureArtifacts('stage5', [p], { posts: posts.join('\n') });
+      throw err;
+    } finally {
+      await browser.close();
+    }
+  }, 180_000);
+});
