@@ -5,6 +5,7 @@ import {
   MemoryQueue,
   PostgresPubSub,
   PostgresQueue,
+  exponentialBackoff,
   loadOrCreateSecret,
   openDatabase,
   readPgliteTemplate,
@@ -74,9 +75,13 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
   const pubsub: PubSub = config.DATABASE_URL
     ? new PostgresPubSub({ url: config.DATABASE_URL })
     : new MemoryPubSub();
+  const retries = {
+    backoffMs: exponentialBackoff(config.QUEUE_RETRY_BASE_MS),
+    defaultAttempts: config.QUEUE_ATTEMPTS,
+  };
   const queue: JobQueue = config.DATABASE_URL
-    ? new PostgresQueue({ db: database.db, wakeup: pubsub })
-    : new MemoryQueue();
+    ? new PostgresQueue({ db: database.db, wakeup: pubsub, leaseMs: config.QUEUE_LEASE_MS, ...retries })
+    : new MemoryQueue(retries);
 
   const localStore = new LocalDiskBlobStore({
     dir: join(dataDir, 'blobs'),
