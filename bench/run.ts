@@ -5,7 +5,8 @@
  * instead (bench/load-driver.ts); `npm run bench -- stage4 …` drives stage 4 with 1, 2, 3 API
  * instances beside an nginx + hello-world ceiling (bench/stage4.ts); `npm run bench -- startup`
  * times stage 1's cold and warm start (bench/startup.ts); `npm run bench -- variants` measures
- * image bytes per variant, WebP against AVIF at matched SSIM (bench/variants.ts). See README.md.
+ * image bytes per variant, WebP against AVIF at matched SSIM (bench/variants.ts); `npm run bench --
+ * workers` times the upload pipeline with 1, 2 and 3 worker processes (bench/workers.ts). See README.md.
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -173,7 +174,9 @@ const run =
         ? import('./startup.ts').then((startup) => startup.main(rest))
         : command === 'variants'
           ? import('./variants.ts').then((variants) => variants.main(rest))
-          : main(command === 'api' ? rest : process.argv.slice(2));
+          : command === 'workers'
+            ? import('./workers.ts').then((workers) => workers.main(rest))
+            : main(command === 'api' ? rest : process.argv.slice(2));
 run.then(
   () => process.exit(0),
   (err: unknown) => {
