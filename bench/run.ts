@@ -7,7 +7,8 @@
  * times stage 1's cold and warm start (bench/startup.ts); `npm run bench -- variants` measures
  * image bytes per variant, WebP against AVIF at matched SSIM (bench/variants.ts); `npm run bench --
  * edge` serves variants through the stage-5 edge against nginx reading them from disk
- * (bench/edge.ts). See README.md.
+ * (bench/edge.ts); `npm run bench -- workers` times the upload pipeline with 1, 2 and 3 worker
+ * processes (bench/workers.ts). See README.md.
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -177,7 +178,9 @@ const run =
           ? import('./variants.ts').then((variants) => variants.main(rest))
           : command === 'edge'
             ? import('./edge.ts').then((edge) => edge.main(rest))
-            : main(command === 'api' ? rest : process.argv.slice(2));
+            : command === 'workers'
+              ? import('./workers.ts').then((workers) => workers.main(rest))
+              : main(command === 'api' ? rest : process.argv.slice(2));
 run.then(
   () => process.exit(0),
   (err: unknown) => {

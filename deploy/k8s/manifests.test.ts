@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ALL_ROLES, loadConfig, type Role } from '@graminsta/platform';
 import { describe, expect, it } from 'vitest';
-import { ROLE_TRAITS } from '@graminsta/topology';
 import {
   DATA_DIR,
   DRAIN_SECONDS,
@@ -9,6 +8,7 @@ import {
   ROLE_SPECS,
   SECRET_KEYS,
   SECRET_NAME,
+  DEFAULT_OPTIONS,
   buildManifests,
   type Manifest,
 } from './manifests.ts';
@@ -61,14 +61,12 @@ describe('every generated object', () => {
     );
   });
 
-  it('references only ConfigMaps and claims it creates', () => {
-    const claims = ofKind(manifests, 'PersistentVolumeClaim').map((c) => c.metadata?.name);
+  it('references only the ConfigMap it creates, and no volume claim (stage 5 keeps no files)', () => {
     for (const { pod } of podTemplates) {
       for (const c of pod.containers) {
         for (const from of c.envFrom ?? []) expect(from.configMapRef?.name).toBe(configMap!.metadata?.name);
       }
-      for (const v of pod.volumes ?? [])
-        if (v.persistentVolumeClaim) expect(claims).toContain(v.persistentVolumeClaim.claimName);
+      for (const v of pod.volumes ?? []) expect(v.persistentVolumeClaim).toBeUndefined();
     }
   });
 
@@ -80,11 +78,11 @@ describe('every generated object', () => {
 });
 
 describe('Deployments', () => {
-  it('run every role once, with the replicas of the plan', () => {
-    expect(deployments.map(roleOf).sort()).toEqual([...ALL_ROLES].sort());
+  it('run every role but storage once (the bucket replaces it at stage 5), with the replicas of the plan', () => {
+    expect(deployments.map(roleOf).sort()).toEqual(ALL_ROLES.filter((r) => r !== 'storage').sort());
     for (const d of deployments) expect(containerOf(d).args).toEqual(['start', '--roles', roleOf(d)]);
-    const desired = Object.fromEntries(ALL_ROLES.map((r) => [r, ROLE_SPECS[r].replicas]));
-    expect(desired).toEqual({ api: 3, web: 2, worker: 2, realtime: 2, storage: 1 });
+    const desired = Object.fromEntries(deployments.map((d) => [roleOf(d), specOf(d).replicas]));
+    expect(desired).toEqual({ api: 3, web: 2, worker: 1, realtime: 2 });
   });
 
   it('probe readiness on /readyz and liveness on /healthz at the port the server listens on', () => {
@@ -138,16 +136,37 @@ describe('Deployments', () => {
     }
   });
 
-  it('mount the shared blob volume at DATA_DIR where the blob store is used', () => {
+  it('give DATA_DIR a scratch folder per pod, never a shared volume', () => {
     expect(configMap!.data!.DATA_DIR).toBe(DATA_DIR);
-    for (const d of deployments) {
-      const mounts = containerOf(d).volumeMounts ?? [];
-      const wants = ROLE_TRAITS[roleOf(d) as Role].blobs;
-      expect(
-        mounts.some((m) => m.name === 'blobs' && m.mountPath === DATA_DIR),
-        d.metadata?.name,
-      ).toBe(wants);
+    for (const { name, pod } of podTemplates) {
+      const mount = containerOf({ spec: { template: { spec: pod } } } as never).volumeMounts?.find(
+        (m) => m.mountPath === DATA_DIR,
+      );
+      expect(pod.volumes?.find((v) => v.name === mount?.name)?.emptyDir, name).toBeDefined();
     }
+  });
+
+  it('hand API and workers the bucket and the CDN, with the S3 keys from the Secret only', () => {
+    expect(configMap!.data).toMatchObject({
+      S3_BUCKET: DEFAULT_OPTIONS.s3Bucket,
+      S3_REGION: DEFAULT_OPTIONS.s3Region,
+      CDN_URL: DEFAULT_OPTIONS.cdnUrl,
+    });
+    for (const role of ['api', 'worker']) {
+      const d = deployments.find((x) => roleOf(x) === role)!;
+      const refs = (containerOf(d).env ?? []).filter((e) => e.valueFrom?.secretKeyRef);
+      expect(refs.map((e) => e.name)).toEqual(
+        expect.arrayContaining(['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY']),
+      );
+    }
+    const purging = buildManifests({
+      cdnPurgeUrls: ['http://edge-a', 'http://edge-b'],
+      s3Endpoint: 'http://minio:9000',
+    });
+    expect(ofKind(purging, 'ConfigMap')[0]!.data).toMatchObject({
+      CDN_PURGE_URLS: 'http://edge-a,http://edge-b',
+      S3_ENDPOINT: 'http://minio:9000',
+    });
   });
 
   it('request and cap CPU and memory', () => {
@@ -167,7 +186,8 @@ describe('Deployments', () => {
     for (const d of deployments) {
       const spec = specOf(d);
       const pods =
-        (spec.autoscale?.maxReplicas ?? spec.replicas) + Number(d.spec?.strategy?.rollingUpdate?.maxSurge);
+        (spec.autoscale?.maxReplicas ?? spec.queueScale?.maxReplicas ?? spec.replicas) +
+        Number(d.spec?.strategy?.rollingUpdate?.maxSurge);
       const pool = Number(containerOf(d).env?.find((e) => e.name === 'DATABASE_POOL_SIZE')?.value);
       worst += pods * (pool + 1); // one more for the LISTEN connection of the pub/sub
     }
@@ -181,6 +201,8 @@ describe('Deployments', () => {
         ...configMap!.data,
         DATABASE_URL: 'postgres://graminsta:pw@postgres.example:5432/graminsta',
         SECRET: 'a'.repeat(64),
+        S3_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+        S3_SECRET_ACCESS_KEY: 'b'.repeat(40),
       };
       for (const e of c.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
       const roles = c.args?.[0] === 'start' ? c.args[2] : undefined;

@@ -1,4 +1,3 @@
-import { ROLES } from '@graminsta/topology';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
@@ -6,20 +5,11 @@ import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { INamespace } from 'kubernetes-models/v1/Namespace';
-import type { IPersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import type { IService } from 'kubernetes-models/v1/Service';
 import { SERVICE_ROLES, ingresses, service } from './network.ts';
 import { DEFAULT_OPTIONS, publicUrl, type ManifestOptions } from './options.ts';
-import {
-  APP,
-  BLOBS_CLAIM_NAME,
-  CONFIG_MAP_NAME,
-  DATA_DIR,
-  HTTP_PORT,
-  METRICS_PORT,
-  labels,
-} from './roles.ts';
-import { autoscaler, disruptionBudget } from './scaling.ts';
+import { APP, CONFIG_MAP_NAME, DATA_DIR, HTTP_PORT, METRICS_PORT, PRODUCTION_ROLES } from './roles.ts';
+import { autoscaler, disruptionBudget, queueScaler, type IScaledObject } from './scaling.ts';
 import { deployment, migrationJob } from './workloads.ts';
 
 export { DEFAULT_OPTIONS, type ManifestOptions } from './options.ts';
@@ -28,13 +18,13 @@ export * from './roles.ts';
 export type Manifest =
   | INamespace
   | IConfigMap
-  | IPersistentVolumeClaim
   | IJob
   | IDeployment
   | IService
   | IIngress
   | IHorizontalPodAutoscaler
-  | IPodDisruptionBudget;
+  | IPodDisruptionBudget
+  | IScaledObject;
 
 const partOf = { 'app.kubernetes.io/name': APP, 'app.kubernetes.io/part-of': APP };
 
@@ -72,23 +62,13 @@ function configMap(opts: ManifestOptions): IConfigMap {
       // Prometheus scrapes pod addresses from inside the cluster (private ranges), never the public.
       METRICS_PORT: String(METRICS_PORT),
       METRICS_ALLOW: 'loopback,uniquelocal',
-    },
-  };
-}
-
-/**
- * The stages 1–4 blob store: one folder shared by the api, worker and storage pods, so it must be
- * ReadWriteMany (NFS, EFS, Filestore, CephFS…). From stage 5 S3 replaces it.
- */
-function blobsClaim(opts: ManifestOptions): IPersistentVolumeClaim {
-  return {
-    apiVersion: 'v1',
-    kind: 'PersistentVolumeClaim',
-    metadata: { name: BLOBS_CLAIM_NAME, namespace: opts.namespace, labels: labels('storage') },
-    spec: {
-      accessModes: ['ReadWriteMany'],
-      ...(opts.blobsStorageClassName ? { storageClassName: opts.blobsStorageClassName } : {}),
-      resources: { requests: { storage: opts.blobsSize } },
+      // Stage 5: photos in the bucket, uploaded there straight from clients, served by the CDN.
+      S3_BUCKET: opts.s3Bucket,
+      S3_REGION: opts.s3Region,
+      ...(opts.s3Endpoint ? { S3_ENDPOINT: opts.s3Endpoint } : {}),
+      S3_FORCE_PATH_STYLE: String(opts.s3ForcePathStyle),
+      CDN_URL: opts.cdnUrl,
+      ...(opts.cdnPurgeUrls.length > 0 ? { CDN_PURGE_URLS: opts.cdnPurgeUrls.join(',') } : {}),
     },
   };
 }
@@ -100,12 +80,12 @@ export function buildManifests(overrides: Partial<ManifestOptions> = {}): Manife
   return [
     namespace(opts),
     configMap(opts),
-    blobsClaim(opts),
     migrationJob(opts),
-    ...ROLES.map((role) => deployment(role, opts)),
+    ...PRODUCTION_ROLES.map((role) => deployment(role, opts)),
     ...SERVICE_ROLES.map((role) => service(role, opts)),
     ...ingresses(opts),
-    ...present(ROLES.map((role) => autoscaler(role, opts))),
-    ...present(ROLES.map((role) => disruptionBudget(role, opts))),
+    ...present(PRODUCTION_ROLES.map((role) => autoscaler(role, opts))),
+    ...present(PRODUCTION_ROLES.map((role) => queueScaler(role, opts))),
+    ...present(PRODUCTION_ROLES.map((role) => disruptionBudget(role, opts))),
   ];
 }

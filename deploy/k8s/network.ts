@@ -1,13 +1,12 @@
-import { MAX_UPLOAD_BYTES } from '@graminsta/contracts';
 import type { Role } from '@graminsta/platform';
-import { ROLES, ROLE_TRAITS } from '@graminsta/topology';
+import { ROLE_TRAITS } from '@graminsta/topology';
 import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import type { IService } from 'kubernetes-models/v1/Service';
 import type { ManifestOptions } from './options.ts';
-import { HTTP_PORT_NAME, labels, roleName, selectorLabels } from './roles.ts';
+import { HTTP_PORT_NAME, PRODUCTION_ROLES, labels, roleName, selectorLabels } from './roles.ts';
 
 /** The roles behind a Service: those whose routes the ingress reaches. */
-export const SERVICE_ROLES = ROLES.filter((role) => ROLE_TRAITS[role].public);
+export const SERVICE_ROLES = PRODUCTION_ROLES.filter((role) => ROLE_TRAITS[role].public);
 export const SERVICE_PORT = 80;
 
 export function service(role: Role, opts: ManifestOptions): IService {
@@ -24,7 +23,6 @@ export function service(role: Role, opts: ManifestOptions): IService {
 }
 
 const NGINX = 'nginx.ingress.kubernetes.io';
-const MIB = 1024 * 1024;
 
 interface Route {
   path: string;
@@ -33,9 +31,9 @@ interface Route {
 }
 
 /**
- * One host, split in four Ingresses because ingress-nginx annotations apply to a whole Ingress:
- * uploads need a body limit above the largest photo, the socket needs long timeouts, and the
- * metrics every pod serves are for the in-cluster scraper only.
+ * One host, split in three Ingresses because ingress-nginx annotations apply to a whole Ingress:
+ * the socket needs long timeouts, and the metrics every pod serves are for the in-cluster scraper
+ * only. No photo byte passes here: clients upload to the bucket and fetch from the CDN.
  */
 export function ingresses(opts: ManifestOptions): IIngress[] {
   const ingress = (suffix: string, routes: Route[], annotations: Record<string, string>): IIngress => ({
@@ -75,12 +73,6 @@ export function ingresses(opts: ManifestOptions): IIngress[] {
       // The API refuses bodies over 64 KiB itself; photos never pass through it.
       { ...redirect, [`${NGINX}/proxy-body-size`]: '1m' },
     ),
-    ingress('storage', [{ path: '/storage', role: 'storage' }], {
-      ...redirect,
-      [`${NGINX}/proxy-body-size`]: `${Math.ceil(MAX_UPLOAD_BYTES / MIB) + 1}m`,
-      // Stream uploads to the storage role, which checks size and signature as the bytes arrive.
-      [`${NGINX}/proxy-request-buffering`]: 'off',
-    }),
     ingress('realtime', [{ path: '/ws', role: 'realtime' }], {
       ...redirect,
       // Sockets live for hours; the server pings every 30 s, so only a dead peer goes quiet.

@@ -8,9 +8,16 @@ export interface ManifestOptions {
   ingressClassName: string;
   /** TLS certificate Secret for the host (e.g. made by cert-manager); null serves plain HTTP. */
   tlsSecretName: string | null;
-  /** A ReadWriteMany storage class for the shared blob volume (null: the cluster default). */
-  blobsStorageClassName: string | null;
-  blobsSize: string;
+  /** The private bucket photos live in (deploy/README.md, "Object storage and CDN"). */
+  s3Bucket: string;
+  s3Region: string;
+  /** An S3-compatible endpoint other than AWS (MinIO, R2, GCS interop); null for AWS S3 itself. */
+  s3Endpoint: string | null;
+  s3ForcePathStyle: boolean;
+  /** The CDN in front of the bucket: photo URLs are `${cdnUrl}/${key}`. */
+  cdnUrl: string;
+  /** Bases the worker sends `PURGE ${base}/${key}` to when a photo is deleted (none: the CDN's own API). */
+  cdnPurgeUrls: string[];
 }
 
 export const DEFAULT_OPTIONS: ManifestOptions = {
@@ -19,8 +26,12 @@ export const DEFAULT_OPTIONS: ManifestOptions = {
   host: 'graminsta.example.com',
   ingressClassName: 'nginx',
   tlsSecretName: 'graminsta-tls',
-  blobsStorageClassName: null,
-  blobsSize: '50Gi',
+  s3Bucket: 'graminsta-photos',
+  s3Region: 'eu-west-1',
+  s3Endpoint: null,
+  s3ForcePathStyle: false,
+  cdnUrl: 'https://media.graminsta.example.com',
+  cdnPurgeUrls: [],
 };
 
 export function publicUrl(opts: ManifestOptions): string {

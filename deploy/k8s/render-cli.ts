@@ -12,7 +12,11 @@ const { values } = parseArgs({
     namespace: { type: 'string' },
     'ingress-class': { type: 'string' },
     'tls-secret': { type: 'string' },
-    'blobs-storage-class': { type: 'string' },
+    's3-bucket': { type: 'string' },
+    's3-region': { type: 'string' },
+    's3-endpoint': { type: 'string' },
+    'cdn-url': { type: 'string' },
+    'cdn-purge-urls': { type: 'string' },
     out: { type: 'string' },
   },
 });
@@ -24,7 +28,13 @@ if (values.namespace) overrides.namespace = values.namespace;
 if (values['ingress-class']) overrides.ingressClassName = values['ingress-class'];
 // An empty value turns TLS off: `--tls-secret=`.
 if (values['tls-secret'] !== undefined) overrides.tlsSecretName = values['tls-secret'] || null;
-if (values['blobs-storage-class']) overrides.blobsStorageClassName = values['blobs-storage-class'];
+if (values['s3-bucket']) overrides.s3Bucket = values['s3-bucket'];
+if (values['s3-region']) overrides.s3Region = values['s3-region'];
+// An S3-compatible store other than AWS usually wants path-style addressing.
+if (values['s3-endpoint'])
+  Object.assign(overrides, { s3Endpoint: values['s3-endpoint'], s3ForcePathStyle: true });
+if (values['cdn-url']) overrides.cdnUrl = values['cdn-url'];
+if (values['cdn-purge-urls']) overrides.cdnPurgeUrls = values['cdn-purge-urls'].split(',').filter(Boolean);
 
 const out = values.out ? resolve(values.out) : GENERATED_FILE;
 await mkdir(dirname(out), { recursive: true });

@@ -1,5 +1,6 @@
 import type { Role } from '@graminsta/platform';
 import { DRAIN_SECONDS } from '@graminsta/server';
+import { ROLES } from '@graminsta/topology';
 import type { IResourceRequirements } from 'kubernetes-models/v1/ResourceRequirements';
 
 export { DRAIN_SECONDS };
@@ -20,10 +21,14 @@ export const HTTP_PORT_NAME = 'http';
 export const RUN_AS_UID = 1000;
 export const DATA_DIR = '/var/lib/graminsta';
 export const CONFIG_MAP_NAME = 'graminsta-config';
-/** Made by the operator, never generated (see deploy/README.md): holds SECRET and DATABASE_URL. */
+/** Made by the operator, never generated (see deploy/README.md): the database, SECRET and the S3 keys. */
 export const SECRET_NAME = 'graminsta-secrets';
-export const SECRET_KEYS = ['DATABASE_URL', 'SECRET'] as const;
-export const BLOBS_CLAIM_NAME = 'graminsta-blobs';
+export const SECRET_KEYS = ['DATABASE_URL', 'SECRET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const;
+/** S3 keys may instead come from the pod's cloud identity (IRSA, Workload Identity): then left out. */
+export const OPTIONAL_SECRET_KEYS: ReadonlySet<string> = new Set([
+  'S3_ACCESS_KEY_ID',
+  'S3_SECRET_ACCESS_KEY',
+]);
 /** The PostgreSQL server's max_connections that the pools below are sized against. */
 export const POSTGRES_MAX_CONNECTIONS = 200;
 
@@ -38,6 +43,8 @@ export interface RoleSpec {
   /** DATABASE_POOL_SIZE for this role's pods. */
   poolSize: number;
   autoscale?: { maxReplicas: number; cpuUtilization: number };
+  /** Scaled by KEDA on the number of live jobs (due or running) per pod, instead of CPU. */
+  queueScale?: { maxReplicas: number; jobsPerPod: number };
   disruptionBudget: boolean;
 }
 
@@ -66,9 +73,12 @@ export const ROLE_SPECS: Record<Role, RoleSpec> = {
     disruptionBudget: true,
   },
   worker: {
-    replicas: 2,
+    // One pod always (housekeeping, a first photo without a cold start); more as jobs wait.
+    replicas: 1,
     resources: resources('500m', '512Mi', '2', '1536Mi'),
-    poolSize: 4,
+    poolSize: 3,
+    // WORKER_CONCURRENCY (2) running plus two waiting per pod: a queue deeper than that adds pods.
+    queueScale: { maxReplicas: 10, jobsPerPod: 4 },
     disruptionBudget: false,
   },
   realtime: {
@@ -77,6 +87,7 @@ export const ROLE_SPECS: Record<Role, RoleSpec> = {
     poolSize: 4,
     disruptionBudget: true,
   },
+  // Stages 1–4 only: at stage 5 the object store takes its place, and production runs no storage pod.
   storage: {
     replicas: 1,
     resources: resources('100m', '256Mi', '1', '512Mi'),
@@ -84,6 +95,9 @@ export const ROLE_SPECS: Record<Role, RoleSpec> = {
     disruptionBudget: false,
   },
 };
+
+/** The roles production runs: every one but `storage` (photos live in the S3 bucket, behind the CDN). */
+export const PRODUCTION_ROLES: readonly Role[] = ROLES.filter((role) => role !== 'storage');
 
 export const roleName = (role: Role | 'migrate') => `${APP}-${role}`;
 

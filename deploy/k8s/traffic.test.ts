@@ -1,7 +1,7 @@
-import { MAX_UPLOAD_BYTES } from '@graminsta/contracts';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIONS, buildManifests } from './manifests.ts';
 import { containerOf, deploymentsSelectedBy, ofKind, quantity, resolvePort, routeOf } from './queries.ts';
+import { QUEUE_DEPTH_QUERY } from './scaling.ts';
 
 const manifests = buildManifests();
 const deployments = ofKind(manifests, 'Deployment');
@@ -12,7 +12,7 @@ const NGINX = 'nginx.ingress.kubernetes.io';
 describe('Services', () => {
   it('each select the pods of exactly one Deployment, on a port those pods listen on', () => {
     expect(services.map((s) => s.metadata?.name).sort()).toEqual(
-      ['graminsta-api', 'graminsta-realtime', 'graminsta-storage', 'graminsta-web'].sort(),
+      ['graminsta-api', 'graminsta-realtime', 'graminsta-web'].sort(),
     );
     for (const s of services) {
       const selected = deploymentsSelectedBy(manifests, s.spec?.selector);
@@ -36,8 +36,8 @@ describe('Ingress', () => {
     expect(route('/apiary')).toBe('graminsta-web');
     expect(route('/api/v1/feed')).toBe('graminsta-api');
     expect(route('/api/openapi.json')).toBe('graminsta-api');
-    expect(route('/storage/uploads/u/1/abc')).toBe('graminsta-storage');
-    expect(route('/storage/blobs/p/1/abc.webp')).toBe('graminsta-storage');
+    // No storage role in production: photos go to the bucket and come from the CDN, not this host.
+    expect(services.map((s) => s.metadata?.name)).not.toContain('graminsta-storage');
     expect(route('/ws')).toBe('graminsta-realtime');
   });
 
@@ -77,13 +77,14 @@ describe('Ingress', () => {
     expect(plain.PUBLIC_API_URL).toBe(`http://${DEFAULT_OPTIONS.host}`);
   });
 
-  it('lets the largest photo through to storage, and keeps sockets open between pings', () => {
+  it('takes no photo bodies (they go to the bucket), and keeps sockets open between pings', () => {
     const annotationsFor = (path: string) =>
       ingresses.find((i) => i.spec?.rules?.some((r) => r.http?.paths.some((p) => p.path === path)))?.metadata
         ?.annotations ?? {};
-    const body = annotationsFor('/storage')[`${NGINX}/proxy-body-size`]!;
-    expect(quantity(body.replace(/m$/, 'Mi'))).toBeGreaterThan(MAX_UPLOAD_BYTES);
-    expect(annotationsFor('/storage')[`${NGINX}/proxy-request-buffering`]).toBe('off');
+    for (const ingress of ingresses) {
+      const body = ingress.metadata?.annotations?.[`${NGINX}/proxy-body-size`] ?? '1m';
+      expect(quantity(body.replace(/m$/, 'Mi')), ingress.metadata?.name).toBeLessThanOrEqual(1024 * 1024);
+    }
     const ws = annotationsFor('/ws');
     // The server pings every 30 s; nginx's default 60 s would already pass, an hour is ample.
     expect(Number(ws[`${NGINX}/proxy-read-timeout`])).toBeGreaterThanOrEqual(3600);
@@ -118,6 +119,29 @@ describe('HorizontalPodAutoscalers', () => {
       expect(target!.spec?.replicas).toBeUndefined();
       expect(quantity(containerOf(target!).resources?.requests?.cpu)).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('the worker ScaledObject (KEDA)', () => {
+  const scaled = ofKind(manifests, 'ScaledObject');
+
+  it('scales the worker Deployment on the queue depth, from one pod, reading DATABASE_URL from its container', () => {
+    expect(scaled.map((s) => s.spec.scaleTargetRef.name)).toEqual(['graminsta-worker']);
+    const [worker] = scaled;
+    const target = deployments.find((d) => d.metadata?.name === 'graminsta-worker')!;
+    expect(target.spec?.replicas).toBeUndefined();
+    expect(worker!.spec.minReplicaCount).toBe(1);
+    expect(worker!.spec.maxReplicaCount).toBeGreaterThan(1);
+    const [trigger] = worker!.spec.triggers;
+    expect(trigger).toMatchObject({ type: 'postgresql', metricType: 'AverageValue' });
+    expect(trigger!.metadata.query).toBe(QUEUE_DEPTH_QUERY);
+    expect(Number(trigger!.metadata.targetQueryValue)).toBeGreaterThan(0);
+    const env = containerOf(target).env?.find((e) => e.name === trigger!.metadata.connectionFromEnv);
+    expect(env?.valueFrom?.secretKeyRef?.key).toBe('DATABASE_URL');
+    // The worker is scaled by KEDA alone: no CPU autoscaler competes for it.
+    expect(
+      ofKind(manifests, 'HorizontalPodAutoscaler').map((h) => h.spec?.scaleTargetRef.name),
+    ).not.toContain('graminsta-worker');
   });
 });
 

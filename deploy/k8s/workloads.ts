@@ -1,5 +1,4 @@
 import type { Role } from '@graminsta/platform';
-import { ROLE_TRAITS } from '@graminsta/topology';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
 import type { IContainer } from 'kubernetes-models/v1/Container';
@@ -11,7 +10,6 @@ import type { IVolume } from 'kubernetes-models/v1/Volume';
 import type { IVolumeMount } from 'kubernetes-models/v1/VolumeMount';
 import type { ManifestOptions } from './options.ts';
 import {
-  BLOBS_CLAIM_NAME,
   CONFIG_MAP_NAME,
   DATA_DIR,
   HTTP_PORT,
@@ -20,6 +18,7 @@ import {
   ROLE_SPECS,
   RUN_AS_UID,
   SECRET_KEYS,
+  OPTIONAL_SECRET_KEYS,
   SECRET_NAME,
   TERMINATION_GRACE_SECONDS,
   labels,
@@ -48,7 +47,16 @@ function probes(): Pick<IContainer, 'startupProbe' | 'readinessProbe' | 'livenes
 
 function env(poolSize: number): IEnvVar[] {
   return [
-    ...SECRET_KEYS.map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: SECRET_NAME, key } } })),
+    ...SECRET_KEYS.map((key) => ({
+      name: key,
+      valueFrom: {
+        secretKeyRef: {
+          name: SECRET_NAME,
+          key,
+          ...(OPTIONAL_SECRET_KEYS.has(key) ? { optional: true } : {}),
+        },
+      },
+    })),
     { name: 'DATABASE_POOL_SIZE', value: String(poolSize) },
     // Answers as x-served-by, so a response names the pod that made it.
     { name: 'INSTANCE_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
@@ -59,10 +67,12 @@ function container(
   name: string,
   opts: ManifestOptions,
   args: string[],
-  spec: { http: boolean; resources: IResourceRequirements; poolSize: number; blobs: boolean },
+  spec: { http: boolean; resources: IResourceRequirements; poolSize: number },
 ): IContainer {
-  const mounts: IVolumeMount[] = [{ name: 'tmp', mountPath: '/tmp' }];
-  if (spec.blobs) mounts.push({ name: 'blobs', mountPath: DATA_DIR });
+  const mounts: IVolumeMount[] = [
+    { name: 'tmp', mountPath: '/tmp' },
+    { name: 'data', mountPath: DATA_DIR },
+  ];
   return {
     name,
     image: opts.image,
@@ -91,10 +101,13 @@ function container(
   };
 }
 
-function podSpec(containerSpec: IContainer, blobs: boolean): IPodSpec {
-  // tsx keeps its compile cache in the temp folder: the only write outside the data folder.
-  const volumes: IVolume[] = [{ name: 'tmp', emptyDir: { sizeLimit: '256Mi' } }];
-  if (blobs) volumes.push({ name: 'blobs', persistentVolumeClaim: { claimName: BLOBS_CLAIM_NAME } });
+function podSpec(containerSpec: IContainer): IPodSpec {
+  // tsx keeps its compile cache in the temp folder. DATA_DIR holds nothing lasting at stage 5
+  // (photos are in the bucket, SECRET in the Secret): a scratch folder per pod, no shared volume.
+  const volumes: IVolume[] = [
+    { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
+    { name: 'data', emptyDir: { sizeLimit: '256Mi' } },
+  ];
   return {
     automountServiceAccountToken: false,
     enableServiceLinks: false,
@@ -104,7 +117,6 @@ function podSpec(containerSpec: IContainer, blobs: boolean): IPodSpec {
       runAsUser: RUN_AS_UID,
       runAsGroup: RUN_AS_UID,
       seccompProfile: { type: 'RuntimeDefault' },
-      ...(blobs ? { fsGroup: RUN_AS_UID, fsGroupChangePolicy: 'OnRootMismatch' } : {}),
     },
     containers: [containerSpec],
     volumes,
@@ -113,12 +125,8 @@ function podSpec(containerSpec: IContainer, blobs: boolean): IPodSpec {
 
 export function deployment(role: Role, opts: ManifestOptions): IDeployment {
   const spec = ROLE_SPECS[role];
-  const { blobs } = ROLE_TRAITS[role];
   // Every role listens on HTTP: its own routes, or health and metrics at least.
-  const pod = podSpec(
-    container(role, opts, ['start', '--roles', role], { ...spec, http: true, blobs }),
-    blobs,
-  );
+  const pod = podSpec(container(role, opts, ['start', '--roles', role], { ...spec, http: true }));
   if (spec.replicas > 1) {
     pod.topologySpreadConstraints = [
       {
@@ -140,7 +148,7 @@ export function deployment(role: Role, opts: ManifestOptions): IDeployment {
     metadata: { name: roleName(role), namespace: opts.namespace, labels: labels(role) },
     spec: {
       // An autoscaled Deployment leaves replicas to its autoscaler, or every apply would reset them.
-      ...(spec.autoscale ? {} : { replicas: spec.replicas }),
+      ...(spec.autoscale || spec.queueScale ? {} : { replicas: spec.replicas }),
       revisionHistoryLimit: 5,
       selector: { matchLabels: selectorLabels(role) },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
@@ -159,11 +167,10 @@ export function deployment(role: Role, opts: ManifestOptions): IDeployment {
 export function migrationJob(opts: ManifestOptions): IJob {
   const spec = {
     http: false,
-    blobs: false,
     poolSize: 1,
     resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
   };
-  const pod = podSpec(container('migrate', opts, ['migrate'], spec), false);
+  const pod = podSpec(container('migrate', opts, ['migrate'], spec));
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',

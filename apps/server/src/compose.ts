@@ -6,6 +6,7 @@ import {
   PostgresPubSub,
   PostgresQueue,
   S3BlobStore,
+  exponentialBackoff,
   loadOrCreateSecret,
   openDatabase,
   readPgliteTemplate,
@@ -75,9 +76,13 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
   const pubsub: PubSub = config.DATABASE_URL
     ? new PostgresPubSub({ url: config.DATABASE_URL })
     : new MemoryPubSub();
+  const retries = {
+    backoffMs: exponentialBackoff(config.QUEUE_RETRY_BASE_MS),
+    defaultAttempts: config.QUEUE_ATTEMPTS,
+  };
   const queue: JobQueue = config.DATABASE_URL
-    ? new PostgresQueue({ db: database.db, wakeup: pubsub })
-    : new MemoryQueue();
+    ? new PostgresQueue({ db: database.db, wakeup: pubsub, leaseMs: config.QUEUE_LEASE_MS, ...retries })
+    : new MemoryQueue(retries);
 
   // Stage 5: object storage when S3_ENDPOINT is set; the storage role's folder otherwise.
   const s3 = config.S3_ENDPOINT

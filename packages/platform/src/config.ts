@@ -65,6 +65,14 @@ const EnvSchema = z.object({
     .int()
     .min(1)
     .default(100 * 1024 * 1024),
+  /** How long a claimed job stays a worker's (PostgreSQL queue): a killed worker's job runs again after it. */
+  QUEUE_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).default(60_000),
+  /** The first retry's delay after a failed job; each further retry doubles it (at most 5 minutes). */
+  QUEUE_RETRY_BASE_MS: z.coerce.number().int().min(10).max(300_000).default(1_000),
+  /** Tries of a job that names none (photo processing): after the last, its post is marked failed. */
+  QUEUE_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  /** Photo jobs one worker process runs at once. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /**
    * Addresses or CIDR ranges of the balancers in front of this process. X-Forwarded-For is
    * believed only from them; anyone else's header is ignored and the socket's address counts.

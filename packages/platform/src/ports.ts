@@ -126,6 +126,24 @@ export interface JobContext {
 /** The payload reaches the handler as stored: whoever registers it checks its shape. */
 export type JobHandler = (payload: Json, job: JobContext) => Promise<void>;
 
+/** Why a job was given up: its last error, or a lost worker (its lease lapsed on the last try). */
+export interface DeadJob {
+  id: string;
+  attempts: number;
+  error: unknown;
+}
+
+/**
+ * Runs once a job is given up, so what it was for can be closed (a post marked failed). It may run
+ * more than once for one job (a worker dying inside it): it must be idempotent.
+ */
+export type DeadJobHandler = (payload: Json, dead: DeadJob) => Promise<void>;
+
+export interface ProcessOptions {
+  concurrency?: number;
+  onDead?: DeadJobHandler;
+}
+
 /** Job names → payload types (core's jobs/jobs.ts is the one such table). */
 export type JobMap = Record<string, Json>;
 
@@ -133,7 +151,7 @@ export interface Queue<J extends JobMap = JobMap> {
   /** The payload type follows from the name: enqueuing a job with another job's payload fails to compile. */
   enqueue<N extends keyof J & string>(name: N, payload: J[N], opts?: JobOptions): Promise<void>;
   /** Starts consuming jobs of `name` in this process (worker role). */
-  process(name: keyof J & string, handler: JobHandler, opts?: { concurrency?: number }): void;
+  process(name: keyof J & string, handler: JobHandler, opts?: ProcessOptions): void;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { registerJobHandlers } from '@graminsta/core';
+import { failAbandonedPost, registerJobHandlers, type JobHandlers, type JobName } from '@graminsta/core';
+import type { JobContext } from '@graminsta/platform';
 import type { Composition } from '../compose.ts';
 import { HOUSEKEEPING_EVERY_MS, housekeeping, scheduleHousekeeping } from './housekeeping.ts';
 
@@ -12,26 +13,64 @@ export interface WorkerOptions {
   housekeepingEveryMs?: number;
 }
 
+/**
+ * One line per try, with the job and its outcome: how an operator (and the worker-tier tests) see
+ * which process ran what, and that no job ran twice.
+ */
+function logged<P>(
+  logger: Logger,
+  name: JobName,
+  handler: (payload: P, job: JobContext) => Promise<void>,
+): (payload: P, job: JobContext) => Promise<void> {
+  return async (payload, job) => {
+    const started = performance.now();
+    const fields = { job: name, jobId: job.id, attempt: job.attempt, payload };
+    try {
+      await handler(payload, job);
+      logger.info({ ...fields, ms: Math.round(performance.now() - started) }, 'job done');
+    } catch (err) {
+      logger.warn({ ...fields, err }, 'job failed');
+      throw err;
+    }
+  };
+}
+
 /** The `worker` role: a handler for every job type in core's table (jobs/jobs.ts). */
 export async function startWorker(
   comp: Composition,
   logger: Logger,
   opts: WorkerOptions = {},
 ): Promise<Worker> {
-  const { queue, services } = comp;
+  const { queue, services, config } = comp;
   const everyMs = opts.housekeepingEveryMs ?? HOUSEKEEPING_EVERY_MS;
+  const handlers: JobHandlers = {
+    'photo.process': ({ photoId }) => services.photos.processPhoto(photoId),
+    housekeeping: housekeeping(queue, services, logger, everyMs),
+  };
+  const failPost = failAbandonedPost({ db: comp.database.db, blobs: comp.blobs, events: services.events });
   registerJobHandlers(
     queue,
     {
-      'photo.process': ({ photoId }) => services.photos.processPhoto(photoId),
-      housekeeping: housekeeping(queue, services, logger, everyMs),
+      'photo.process': logged(logger, 'photo.process', handlers['photo.process']),
+      housekeeping: logged(logger, 'housekeeping', handlers.housekeeping),
     },
-    { 'photo.process': 2 },
+    {
+      concurrency: { 'photo.process': config.WORKER_CONCURRENCY },
+      onDead: {
+        // Tries spent, or the worker of the last one killed: the post fails, its originals go.
+        'photo.process': async (payload, dead) => {
+          logger.error(
+            { job: 'photo.process', payload, attempts: dead.attempts, err: dead.error },
+            'job given up',
+          );
+          await failPost(payload, dead);
+        },
+      },
+    },
   );
   // An in-process queue forgets its jobs when the process dies; the photo rows do not.
   const requeued = await services.photos.requeueStuck();
   if (requeued > 0) logger.info({ requeued }, 'requeued photos left in processing');
-
   await scheduleHousekeeping(queue, everyMs);
   return {
     async stop() {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Id } from '@graminsta/contracts';
-import type { JobContext, Queue } from '@graminsta/platform';
+import type { DeadJob, JobContext, Queue } from '@graminsta/platform';
 
 /**
  * THE list of job types: each name with the schema of its payload. Adding a job type is one entry
@@ -26,16 +26,26 @@ const schemas: { [N in JobName]: z.ZodType<Jobs[N]> } = JOB_PAYLOADS;
 
 export const JOB_NAMES = Object.keys(JOB_PAYLOADS) as JobName[];
 
+/** What closes a job type's work once its job is given up (tries spent, or its last worker lost). */
+export type DeadJobHandlers = { [N in JobName]?: (payload: Jobs[N], dead: DeadJob) => Promise<void> };
+
+export interface RegisterOptions {
+  concurrency?: Partial<Record<JobName, number>>;
+  onDead?: DeadJobHandlers;
+}
+
 /**
  * Registers the handler of every job type. A payload its schema refuses (a row written by hand,
- * or by an older release) fails the job with the schema's message and never reaches the handler.
+ * or by an older release) fails the job with the schema's message and never reaches the handler
+ * (nor its dead-job handler: nothing it names can be trusted).
  */
 export function registerJobHandlers(
   queue: JobQueue,
   handlers: JobHandlers,
-  concurrency: Partial<Record<JobName, number>> = {},
+  opts: RegisterOptions = {},
 ): void {
-  for (const name of JOB_NAMES) register(queue, name, handlers[name], concurrency[name]);
+  for (const name of JOB_NAMES)
+    register(queue, name, handlers[name], opts.concurrency?.[name], opts.onDead?.[name]);
 }
 
 function register<N extends JobName>(
@@ -43,7 +53,18 @@ function register<N extends JobName>(
   name: N,
   handler: JobHandlers[N],
   concurrency: number | undefined,
+  onDead: DeadJobHandlers[N],
 ): void {
   const schema = schemas[name];
-  queue.process(name, (payload, job) => handler(schema.parse(payload), job), { concurrency });
+  queue.process(name, (payload, job) => handler(schema.parse(payload), job), {
+    concurrency,
+    onDead:
+      onDead &&
+      (async (payload, dead) => {
+        const parsed = schema.safeParse(payload);
+        if (parsed.success) await onDead(parsed.data, dead);
+      }),
+  });
 }
+
+export { abandonedReason, failAbandonedPost, type AbandonedPostDeps } from './photo-dead-letter.ts';

@@ -13,3 +13,14 @@ export interface QueueErrorReport {
   final: boolean;
   error: unknown;
 }
+
+/** The error a dead-job handler gets when the worker of a job's last try stopped before it ended. */
+export class JobLostError extends Error {
+  constructor(attempts: number) {
+    super(`the worker running try ${attempts} stopped before it finished`);
+    this.name = 'JobLostError';
+  }
+}
+
+/** How often a given-up job is reaped (its dead-job handler tried again after a lapsed lease) before it is left alone. */
+export const DEAD_HANDLER_TRIES = 3;

@@ -37,14 +37,20 @@ export class JobRepository {
       where jobs.attempts >= jobs.max_attempts and (jobs.locked_until is null or jobs.locked_until < now())`);
   }
 
-  /** Leases up to `limit` due jobs; rows other workers hold are skipped, not waited for. */
-  async claim(name: string, limit: number, leaseMs: number): Promise<ClaimedJob[]> {
+  /**
+   * Leases up to `limit` due jobs; rows other workers hold are skipped, not waited for. Also leased:
+   * jobs whose worker died on their last try (lease lapsed, no tries left), to be reaped — their
+   * `attempts` then exceeds `max_attempts`, and `reapTries` bounds how often that is tried.
+   */
+  async claim(name: string, limit: number, leaseMs: number, reapTries: number): Promise<ClaimedJob[]> {
     return this.rows<ClaimedJob>(sql`
       update jobs j set attempts = j.attempts + 1, locked_until = now() + ${seconds(leaseMs)}
       from (
         select id from jobs
-        where name = ${name} and run_at <= now() and attempts < max_attempts
+        where name = ${name} and run_at <= now()
           and (locked_until is null or locked_until < now())
+          and (attempts < max_attempts
+            or (locked_until is not null and attempts < max_attempts + ${reapTries}))
         order by run_at, id
         limit ${limit}
         for update skip locked
@@ -62,6 +68,18 @@ export class JobRepository {
     await this.db.execute(sql`
       update jobs set locked_until = null, last_error = ${error}, run_at = now() + ${seconds(retryInMs)}
       where id = ${job.id}::bigint and attempts = ${job.attempts}`);
+  }
+
+  /** The last try failed: its error is kept while the lease still holds it, for the dead-job handler. */
+  async recordError(job: ClaimedJob, error: string): Promise<void> {
+    await this.db.execute(sql`
+      update jobs set last_error = ${error} where id = ${job.id}::bigint and attempts = ${job.attempts}`);
+  }
+
+  /** Given up and handled: kept as dead (no lease, never due again) until its jobId is enqueued anew. */
+  async bury(job: ClaimedJob): Promise<void> {
+    await this.db.execute(sql`
+      update jobs set locked_until = null where id = ${job.id}::bigint and attempts = ${job.attempts}`);
   }
 
   async renewLease(job: ClaimedJob, leaseMs: number): Promise<void> {

@@ -1,10 +1,12 @@
-import type { Json, JobHandler, JobOptions, Queue } from '../ports.ts';
+import type { DeadJobHandler, Json, JobHandler, JobOptions, ProcessOptions, Queue } from '../ports.ts';
 import { DEFAULT_ATTEMPTS, exponentialBackoff, type QueueErrorReport } from './backoff.ts';
 
 export interface MemoryQueueOptions {
   /** Delay before retrying after `attempt` failed tries. */
   backoffMs?: (attempt: number) => number;
   onError?: (report: QueueErrorReport) => void;
+  /** Tries of a job enqueued without `attempts`. */
+  defaultAttempts?: number;
 }
 
 interface Job {
@@ -19,6 +21,7 @@ interface Job {
 
 interface Worker {
   handler: JobHandler;
+  onDead: DeadJobHandler | undefined;
   concurrency: number;
   running: number;
 }
@@ -52,16 +55,21 @@ export class MemoryQueue implements Queue {
       key,
       payload: JSON.stringify(payload),
       attemptsMade: 0,
-      maxAttempts: Math.max(1, opts.attempts ?? DEFAULT_ATTEMPTS),
+      maxAttempts: Math.max(1, opts.attempts ?? this.opts.defaultAttempts ?? DEFAULT_ATTEMPTS),
       runAt: Date.now() + Math.max(0, opts.delayMs ?? 0),
     };
     this.push(job);
   }
 
-  process(name: string, handler: JobHandler, opts: { concurrency?: number } = {}): void {
+  process(name: string, handler: JobHandler, opts: ProcessOptions = {}): void {
     if (this.closed) throw new Error('queue is closed');
     if (this.workers.has(name)) throw new Error(`a handler for "${name}" is already registered`);
-    this.workers.set(name, { handler, concurrency: Math.max(1, opts.concurrency ?? 1), running: 0 });
+    this.workers.set(name, {
+      handler,
+      onDead: opts.onDead,
+      concurrency: Math.max(1, opts.concurrency ?? 1),
+      running: 0,
+    });
     this.pump(name);
   }
 
@@ -70,6 +78,15 @@ export class MemoryQueue implements Queue {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  /** No try is left: the dead-job handler closes what the job was for (a crash here is stage 1's requeue's). */
+  private async giveUp(worker: Worker, job: Job, attempts: number, error: unknown): Promise<void> {
+    try {
+      await worker.onDead?.(JSON.parse(job.payload) as Json, { id: job.id, attempts, error });
+    } catch (failure) {
+      this.opts.onError?.({ name: job.name, id: job.id, attempt: attempts, final: true, error: failure });
+    }
   }
 
   private push(job: Job): void {
@@ -122,6 +139,7 @@ export class MemoryQueue implements Queue {
         const final = attempt >= job.maxAttempts;
         this.opts.onError?.({ name: job.name, id: job.id, attempt, final, error });
         if (final) {
+          await this.giveUp(worker, job, attempt, error);
           if (job.key !== undefined) this.keys.delete(job.key);
         } else if (!this.closed) {
           this.push({ ...job, attemptsMade: attempt, runAt: Date.now() + this.backoff(attempt) });

@@ -8,6 +8,7 @@ import {
 } from '@graminsta/core/testing/test-db';
 import { PostgresPubSub } from '../pubsub/postgres.pubsub.ts';
 import type { Json } from '../ports.ts';
+import { DEAD_HANDLER_TRIES } from './backoff.ts';
 import { PostgresQueue, type PostgresQueueOptions } from './postgres.queue.ts';
 import { queueContract } from './queue.contract.ts';
 
@@ -113,6 +114,59 @@ describe('PostgresQueue', () => {
     releaseA();
     await a.close();
     expect(runs).toEqual(['A1', 'B2']);
+  });
+
+  it('reaps a job whose worker died on its last try: the dead-job handler runs, the job is not run again', async () => {
+    const name = unique('lost');
+    // A crashes inside the job's only try (stuck, no heartbeat): no retry is left for anyone.
+    const a = makeQueue({ leaseMs: 800, heartbeatMs: 0 });
+    let releaseA!: () => void;
+    const stuck = new Promise<void>((resolve) => (releaseA = resolve));
+    const runs: string[] = [];
+    a.process(name, async () => {
+      runs.push('A');
+      await stuck;
+    });
+    await a.enqueue(name, { photoId: '9' }, { attempts: 1 });
+    await vi.waitFor(() => expect(runs).toEqual(['A']), WAIT);
+
+    const b = makeQueue();
+    const dead: Array<[Json, number, string]> = [];
+    b.process(name, async () => void runs.push('B'), {
+      onDead: async (payload, d) => void dead.push([payload, d.attempts, (d.error as Error).name]),
+    });
+    await vi.waitFor(() => expect(dead).toEqual([[{ photoId: '9' }, 1, 'JobLostError']]), WAIT);
+    // Buried: kept, without a lease, never claimed again.
+    await vi.waitFor(async () => expect((await rowsOf(name))[0]?.locked_until).toBeNull(), WAIT);
+    await sleep(1200);
+    expect(runs).toEqual(['A']);
+    expect(dead).toHaveLength(1);
+    releaseA();
+    await a.close();
+  });
+
+  it('tries a failing dead-job handler again after its lease, a bounded number of times', async () => {
+    const name = unique('deadfail');
+    const q = makeQueue({ leaseMs: 600, heartbeatMs: 0 });
+    let calls = 0;
+    q.process(
+      name,
+      async () => {
+        throw new Error('always');
+      },
+      {
+        onDead: async () => {
+          calls++;
+          throw new Error('the database is away');
+        },
+      },
+    );
+    await q.enqueue(name, 1, { attempts: 1 });
+    // The handler's call after the last try, then DEAD_HANDLER_TRIES reaps, each after a lapsed lease.
+    await vi.waitFor(() => expect(calls).toBe(1 + DEAD_HANDLER_TRIES), { timeout: 15_000, interval: 50 });
+    await sleep(1500);
+    expect(calls).toBe(1 + DEAD_HANDLER_TRIES);
+    expect((await rowsOf(name))[0]?.last_error).toMatch(/always/);
   });
 
   it('renews the lease of a long job so no other worker takes it', async () => {

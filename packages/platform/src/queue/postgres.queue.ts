@@ -1,6 +1,20 @@
 import type { Db } from '../db.ts';
-import type { Json, JobHandler, JobOptions, PubSub, Queue } from '../ports.ts';
-import { DEFAULT_ATTEMPTS, exponentialBackoff, type QueueErrorReport } from './backoff.ts';
+import type {
+  DeadJobHandler,
+  Json,
+  JobHandler,
+  JobOptions,
+  ProcessOptions,
+  PubSub,
+  Queue,
+} from '../ports.ts';
+import {
+  DEAD_HANDLER_TRIES,
+  DEFAULT_ATTEMPTS,
+  JobLostError,
+  exponentialBackoff,
+  type QueueErrorReport,
+} from './backoff.ts';
 import { JobRepository, type ClaimedJob } from './job.repository.ts';
 
 export interface PostgresQueueOptions {
@@ -12,6 +26,8 @@ export interface PostgresQueueOptions {
   /** How often a running job's lease is renewed (default leaseMs / 3; 0 turns renewal off). */
   heartbeatMs?: number;
   backoffMs?: (attempt: number) => number;
+  /** Tries of a job enqueued without `attempts`. */
+  defaultAttempts?: number;
   /** When given, enqueue() wakes idle workers in every process at once instead of at their next poll. */
   wakeup?: PubSub;
   onError?: (report: QueueErrorReport | { error: unknown }) => void;
@@ -20,6 +36,7 @@ export interface PostgresQueueOptions {
 interface Worker {
   name: string;
   handler: JobHandler;
+  onDead: DeadJobHandler | undefined;
   concurrency: number;
   running: number;
   /** Set by wake(): the next sleep is skipped, so a wake-up between polls is not lost. */
@@ -56,7 +73,7 @@ export class PostgresQueue implements Queue {
 
   async enqueue(name: string, payload: Json, opts: JobOptions = {}): Promise<void> {
     if (this.closed) throw new Error('queue is closed');
-    const maxAttempts = Math.max(1, opts.attempts ?? DEFAULT_ATTEMPTS);
+    const maxAttempts = Math.max(1, opts.attempts ?? this.opts.defaultAttempts ?? DEFAULT_ATTEMPTS);
     const delayMs = Math.max(0, opts.delayMs ?? 0);
     await this.jobs.insert(name, opts.jobId ?? null, payload, maxAttempts, delayMs);
     if (delayMs > 0) return;
@@ -64,13 +81,14 @@ export class PostgresQueue implements Queue {
     if (this.opts.wakeup) await this.opts.wakeup.publish(WAKE_CHANNEL, name).catch(() => {});
   }
 
-  process(name: string, handler: JobHandler, opts: { concurrency?: number } = {}): void {
+  process(name: string, handler: JobHandler, opts: ProcessOptions = {}): void {
     if (this.closed) throw new Error('queue is closed');
     if (this.workers.has(name)) throw new Error(`a handler for "${name}" is already registered`);
     const concurrency = Math.max(1, opts.concurrency ?? 1);
     const worker: Worker = {
       name,
       handler,
+      onDead: opts.onDead,
       concurrency,
       running: 0,
       woken: false,
@@ -108,7 +126,7 @@ export class PostgresQueue implements Queue {
       const free = worker.concurrency - worker.running;
       if (free > 0) {
         try {
-          const jobs = await this.jobs.claim(worker.name, free, this.leaseMs);
+          const jobs = await this.jobs.claim(worker.name, free, this.leaseMs, DEAD_HANDLER_TRIES);
           claimed = jobs.length;
           for (const job of jobs) this.run(worker, job);
         } catch (error) {
@@ -136,12 +154,22 @@ export class PostgresQueue implements Queue {
     const heartbeat = this.heartbeatMs > 0 ? setInterval(renew, this.heartbeatMs) : undefined;
     const task = (async () => {
       try {
+        if (job.attempts > job.max_attempts) {
+          // Its last try's worker died: no try is left, only the dead-job handler.
+          await this.giveUp(worker, job, new JobLostError(job.max_attempts));
+          return;
+        }
         await worker.handler(job.payload, { id: job.id, attempt: job.attempts });
         await this.record(this.jobs.complete(job));
       } catch (error) {
         const final = job.attempts >= job.max_attempts;
         this.opts.onError?.({ name: worker.name, id: job.id, attempt: job.attempts, final, error });
-        await this.record(this.jobs.fail(job, errorText(error), final ? 0 : this.backoff(job.attempts)));
+        if (final) {
+          await this.record(this.jobs.recordError(job, errorText(error)));
+          await this.giveUp(worker, job, error);
+        } else {
+          await this.record(this.jobs.fail(job, errorText(error), this.backoff(job.attempts)));
+        }
       } finally {
         clearInterval(heartbeat);
         await renewing;
@@ -151,6 +179,23 @@ export class PostgresQueue implements Queue {
     })();
     this.running.add(task);
     void task.finally(() => this.running.delete(task));
+  }
+
+  /**
+   * Runs the dead-job handler under the job's lease, then buries the job. If the handler fails
+   * (or this process dies), the lease lapses and a claim reaps the job again, a bounded number of times.
+   */
+  private async giveUp(worker: Worker, job: ClaimedJob, error: unknown): Promise<void> {
+    if (worker.onDead) {
+      const dead = { id: job.id, attempts: Math.min(job.attempts, job.max_attempts), error };
+      try {
+        await worker.onDead(job.payload, dead);
+      } catch (failure) {
+        this.opts.onError?.({ error: failure });
+        return;
+      }
+    }
+    await this.record(this.jobs.bury(job));
   }
 
   /** A failed write after a claim loses nothing: the lease expires and the job runs again. */

@@ -72,6 +72,38 @@ export function queueContract(name: string, factory: () => Promise<Queue>, settl
       expect(attempts.sort()).toEqual([1, 1, 2, 2, 3]);
     });
 
+    it('hands a job that spent its attempts to the dead-job handler, once, with its payload and last error', async () => {
+      const dead: Array<[Json, number, string]> = [];
+      let runs = 0;
+      queue.process(
+        job,
+        async () => {
+          runs++;
+          throw new Error(`broken ${runs}`);
+        },
+        { onDead: async (payload, d) => void dead.push([payload, d.attempts, String(d.error)]) },
+      );
+      await queue.enqueue(job, { photoId: '7' }, { attempts: 2 });
+      await vi.waitFor(() => expect(dead).toHaveLength(1), WAIT);
+      await sleep(settleMs);
+      expect(runs).toBe(2);
+      expect(dead).toEqual([[{ photoId: '7' }, 2, 'Error: broken 2']]);
+    });
+
+    it('never calls the dead-job handler for a job that succeeds on a retry', async () => {
+      let dead = 0;
+      queue.process(
+        job,
+        async (_payload, ctx) => {
+          if (ctx.attempt < 2) throw new Error('transient');
+        },
+        { onDead: async () => void dead++ },
+      );
+      await queue.enqueue(job, 1, { attempts: 2 });
+      await sleep(settleMs * 2);
+      expect(dead).toBe(0);
+    });
+
     it('enqueues a job once while another with the same jobId is pending', async () => {
       const seen: Json[] = [];
       await queue.enqueue(job, 'first', { jobId: 'photo-1' });
