@@ -26,6 +26,28 @@ describe('the job table', () => {
     expect(String(failures[1])).toMatch(/slot/);
   });
 
+  it('hands a given-up job its parsed payload in the dead-job handler, and never a payload its schema refuses', async () => {
+    const raw: Queue = new MemoryQueue({ backoffMs: () => 1 });
+    const queue: JobQueue = raw;
+    const dead: Array<[string, number]> = [];
+    registerJobHandlers(
+      queue,
+      {
+        'photo.process': async () => {
+          throw new Error('the store is away');
+        },
+        housekeeping: async () => {},
+      },
+      { onDead: { 'photo.process': async ({ photoId }, d) => void dead.push([photoId, d.attempts]) } },
+    );
+    await queue.enqueue('photo.process', { photoId: '12' }, { attempts: 2 });
+    await raw.enqueue('photo.process', { photoId: 'not an id' }, { attempts: 1 });
+    await expect.poll(() => dead).toEqual([['12', 2]]);
+    await new Promise((r) => setTimeout(r, 100));
+    await queue.close();
+    expect(dead).toEqual([['12', 2]]);
+  });
+
   it('takes a handler for every job type, each typed by its own payload', () => {
     // Checked by the compiler: a missing handler, or one reading another job's payload, fails it.
     expectTypeOf<Parameters<JobHandlers['photo.process']>[0]>().toEqualTypeOf<{ photoId: string }>();
