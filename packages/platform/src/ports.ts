@@ -58,6 +58,14 @@ export class BlobChangedError extends Error {
   }
 }
 
+/** The store no longer holds a multipart upload (aborted, or expired by a lifecycle rule). */
+export class MultipartGoneError extends Error {
+  readonly code = 'multipart_gone';
+  constructor(readonly key: string) {
+    super(`the store holds no multipart upload for ${key}`);
+  }
+}
+
 /** One part of a multipart upload as the store holds it. */
 export interface StoredPart {
   partNumber: number;
@@ -80,7 +88,7 @@ export interface MultipartUploads {
     partNumbers: number[];
     expiresAt: Date;
   }): Promise<Array<{ partNumber: number; url: string }>>;
-  /** The parts received so far, in order. */
+  /** The parts received so far, in order; MultipartGoneError when the store has no such upload. */
   listParts(key: string, multipartId: string): Promise<StoredPart[]>;
   /** Joins the parts, in order, into the object under `key`. */
   complete(key: string, multipartId: string, parts: StoredPart[]): Promise<void>;

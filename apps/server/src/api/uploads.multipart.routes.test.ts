@@ -133,6 +133,18 @@ describe('MULTIPART uploads through the API', () => {
     const big = (await call('POST', '/uploads', alice, { contentType: 'image/jpeg', size: SIZE })).json();
     expect(big.upload.method).toBe('POST');
 
+    const gone = await start();
+    const { rows } = await rawQuery(
+      t.comp.database,
+      `select key, multipart_id from uploads where id = ${gone.uploadId}`,
+    );
+    // Aborted at the store behind the API's back (a lifecycle rule, an operator).
+    await t.comp.blobs.multipart!.abort(String(rows[0]!.key), String(rows[0]!.multipart_id));
+    expect((await unchangedBy(() => sign(gone.uploadId, [1]), 409)).json().error.message).toMatch(
+      /no longer/,
+    );
+    await unchangedBy(() => complete(gone.uploadId), 409);
+
     const up = await start();
     await rawQuery(t.comp.database, `update uploads set expires_at = now() - interval '1 minute'`);
     await unchangedBy(() => sign(up.uploadId, [1]), 409);

@@ -4,7 +4,13 @@ import {
   type SignPartsBody,
   type UploadParts,
 } from '@graminsta/contracts';
-import type { BlobStore, Db, MultipartUploads, StoredPart } from '@graminsta/platform';
+import {
+  MultipartGoneError,
+  type BlobStore,
+  type Db,
+  type MultipartUploads,
+  type StoredPart,
+} from '@graminsta/platform';
 import { AppError, notFound } from '../errors.ts';
 import { authorize } from '../policies/policy.ts';
 import { uploadOf } from '../policies/resources.ts';
@@ -45,7 +51,7 @@ export class MultipartFlow {
       partNumbers: numbers,
       expiresAt: upload.expiresAt,
     });
-    const received = (await store.listParts(upload.key, upload.multipartId!))
+    const received = (await partsOf(store, upload))
       .filter((p) => p.partNumber <= count)
       .map(({ partNumber, size }) => ({ partNumber, size }));
     return { parts, received, expiresAt: upload.expiresAt.toISOString() };
@@ -58,7 +64,7 @@ export class MultipartFlow {
       const stored = await this.deps.blobs.head(upload.key);
       if (stored) return { uploadId, size: stored.size };
     }
-    const parts = checkedParts(upload, await store.listParts(upload.key, upload.multipartId!));
+    const parts = checkedParts(upload, await partsOf(store, upload));
     await this.deps.db.transaction(async (tx) => {
       // Two completions racing: the conditional update lets exactly one through.
       if (!(await this.deps.uploads.markReceived(upload.key, new Date(), tx)))
@@ -99,4 +105,15 @@ function checkedParts(upload: UploadRow, stored: StoredPart[]): StoredPart[] {
     parts.push(part);
   }
   return parts;
+}
+
+/** The parts the store holds; an upload it no longer has (aborted elsewhere) is a 409, not a 500. */
+async function partsOf(store: MultipartUploads, upload: UploadRow): Promise<StoredPart[]> {
+  try {
+    return await store.listParts(upload.key, upload.multipartId!);
+  } catch (err) {
+    if (err instanceof MultipartGoneError)
+      throw new AppError('conflict', 'the store no longer holds this upload; start a new one');
+    throw err;
+  }
 }

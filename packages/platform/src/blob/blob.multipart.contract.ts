@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BlobChangedError, type BlobStore, type MultipartUploads } from '../ports.ts';
+import { BlobChangedError, MultipartGoneError, type BlobStore, type MultipartUploads } from '../ports.ts';
 
 // S3's smallest part but the last.
 const PART = 5 * 1024 * 1024;
@@ -64,7 +64,7 @@ export function multipartContract(name: string, factory: () => Promise<BlobStore
       await sendPart(part!.url, partBody(1, 100));
       await mp.abort(key, id);
       await mp.abort(key, id);
-      await expect(mp.listParts(key, id)).rejects.toThrow();
+      await expect(mp.listParts(key, id)).rejects.toBeInstanceOf(MultipartGoneError);
       await expect(mp.complete(key, id, [{ partNumber: 1, size: 100, etag: 'x' }])).rejects.toThrow();
       expect(await store.head(key)).toBeNull();
     });

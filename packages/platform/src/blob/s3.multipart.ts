@@ -8,7 +8,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { MultipartUploads, StoredPart } from '../ports.ts';
+import { MultipartGoneError, type MultipartUploads, type StoredPart } from '../ports.ts';
 import { assertSafeKey } from './upload-signature.ts';
 
 // S3 numbers parts 1…10000 and lists at most 1000 per page.
@@ -62,14 +62,18 @@ export class S3Multipart implements MultipartUploads {
     const parts: StoredPart[] = [];
     let marker: string | undefined;
     for (;;) {
-      const res = await this.client.send(
-        new ListPartsCommand({
-          Bucket: this.bucket,
-          Key: key,
-          UploadId: multipartId,
-          PartNumberMarker: marker,
-        }),
-      );
+      const res = await this.client
+        .send(
+          new ListPartsCommand({
+            Bucket: this.bucket,
+            Key: key,
+            UploadId: multipartId,
+            PartNumberMarker: marker,
+          }),
+        )
+        .catch((err: unknown) => {
+          throw isNoSuchUpload(err) ? new MultipartGoneError(key) : err;
+        });
       for (const p of res.Parts ?? []) {
         if (p.PartNumber === undefined) continue;
         parts.push({ partNumber: p.PartNumber, size: p.Size ?? 0, etag: (p.ETag ?? '').replace(/"/g, '') });
@@ -103,12 +107,14 @@ export class S3Multipart implements MultipartUploads {
         new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: multipartId }),
       );
     } catch (err) {
-      if (
-        err instanceof S3ServiceException &&
-        (err.name === 'NoSuchUpload' || err.$metadata.httpStatusCode === 404)
-      )
-        return;
+      if (isNoSuchUpload(err)) return;
       throw err;
     }
   }
+}
+
+function isNoSuchUpload(err: unknown): boolean {
+  return (
+    err instanceof S3ServiceException && (err.name === 'NoSuchUpload' || err.$metadata.httpStatusCode === 404)
+  );
 }
