@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { privateBucket } from './s3rver-private.ts';
 import { multipartExtras } from './s3rver-multipart.ts';
 
 /**
@@ -64,6 +65,8 @@ export async function startObjectStore(opts: ObjectStoreOptions): Promise<Object
   });
   // Ahead of s3rver's router, which would refuse these two requests.
   server.middleware.unshift(multipartExtras(opts.dir));
+  // Ahead of everything: anonymous requests get what a private bucket would give them.
+  server.middleware.unshift(privateBucket());
   const address = await server.run();
   const requests = { total: 0, byMethod: {} as Record<string, number> };
   server.httpServer.on('request', (req: { method?: string }) => {
