@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { processImage } from '@graminsta/core/media/image-pipeline';
 import { startObjectStore } from '@graminsta/platform/blob/object-store-server';
-import { IMMUTABLE, freePort, renderEdge, startNginx } from '@graminsta/topology';
+import { HTTP_PRELUDE, IMMUTABLE, freePort, renderEdge, startNginx } from '@graminsta/topology';
 import { measure, type Measurement } from './lib/load.ts';
 import { scenePhoto } from './lib/photo-scenes.ts';
 import { fixed, formatTable, machineInfo, writeJson } from './lib/report.ts';
@@ -60,13 +60,7 @@ worker_rlimit_nofile 16384;
 ${process.getuid?.() === 0 ? 'user root;' : ''}
 events { worker_connections 4096; }
 http {
-  access_log off;
-  client_body_temp_path client_body;
-  proxy_temp_path proxy;
-  fastcgi_temp_path fastcgi;
-  uwsgi_temp_path uwsgi;
-  scgi_temp_path scgi;
-  server_tokens off;
+${HTTP_PRELUDE}
   sendfile on;
   tcp_nopush on;
   keepalive_timeout 30s;

@@ -3,6 +3,8 @@
  * relative to nginx's prefix folder, and the pid file and error log come from its command line
  * (nginx.ts), so one config runs under any prefix.
  */
+import { HTTP_PRELUDE } from './nginx.ts';
+
 export interface BalancerConfig {
   listenHost: string;
   listenPort: number;
@@ -19,13 +21,7 @@ worker_processes 1;
 ${process.getuid?.() === 0 ? 'user root;' : ''}
 events { worker_connections 2048; }
 http {
-  access_log off;
-  client_body_temp_path client_body;
-  proxy_temp_path proxy;
-  fastcgi_temp_path fastcgi;
-  uwsgi_temp_path uwsgi;
-  scgi_temp_path scgi;
-  server_tokens off;
+${HTTP_PRELUDE}
   map $http_upgrade $connection_upgrade { default upgrade; '' close; }
 `;
 

@@ -3,6 +3,8 @@
  * Like the balancers' configs, paths are relative to nginx's prefix folder, and the pid file and
  * error log come from its command line (nginx.ts).
  */
+import { HTTP_PRELUDE } from './nginx.ts';
+
 export interface EdgeConfig {
   listenHost: string;
   listenPort: number;
@@ -74,13 +76,7 @@ worker_rlimit_nofile 16384;
 ${workerUser(c.user)}
 events { worker_connections 4096; }
 http {
-  access_log off;
-  client_body_temp_path client_body;
-  proxy_temp_path proxy;
-  fastcgi_temp_path fastcgi;
-  uwsgi_temp_path uwsgi;
-  scgi_temp_path scgi;
-  server_tokens off;
+${HTTP_PRELUDE}
   sendfile on;
   tcp_nopush on;
 

@@ -6,6 +6,18 @@ import { join } from 'node:path';
 import { stopProcess } from './child.ts';
 import { waitReady } from './ready.ts';
 
+/**
+ * The first lines of every http block rendered here: temporary folders relative to nginx's
+ * prefix folder (each run's own), no access log, no version in answers.
+ */
+export const HTTP_PRELUDE = `  access_log off;
+  client_body_temp_path client_body;
+  proxy_temp_path proxy;
+  fastcgi_temp_path fastcgi;
+  uwsgi_temp_path uwsgi;
+  scgi_temp_path scgi;
+  server_tokens off;`;
+
 /** The nginx binary: NGINX_BIN, or Debian's (scripts/install-system-deps.sh installs it); undefined when none. */
 export function findNginx(): string | undefined {
   return [process.env.NGINX_BIN, '/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => p && existsSync(p));
