@@ -20,6 +20,10 @@ const bobProfile: Profile = {
   followingCount: 0,
   photoCount: 2,
   followedByMe: false,
+  private: false,
+  requestedByMe: false,
+  blockedByMe: false,
+  mutedByMe: false,
   createdAt: '2026-01-01T00:00:00Z',
 };
 

@@ -16,6 +16,7 @@ import { PhotoPage } from './pages/photo-page.tsx';
 import { ProfilePage } from './pages/profile-page.tsx';
 import { SavedPage } from './pages/saved-page.tsx';
 import { SearchPage } from './pages/search-page.tsx';
+import { SettingsPage } from './pages/settings-page.tsx';
 import { RealtimeProvider } from './session/realtime.tsx';
 import { SessionProvider, useSession } from './session/session.tsx';
 
@@ -44,6 +45,11 @@ function HomePage() {
   return me ? <FeedPage /> : <ExplorePage />;
 }
 
+function Settings() {
+  const { me } = useSession();
+  return <RequireAuth what="change your settings">{me && <SettingsPage me={me} />}</RequireAuth>;
+}
+
 function EditProfile() {
   const { me } = useSession();
   return <RequireAuth what="edit your profile">{me && <EditProfilePage me={me} />}</RequireAuth>;
@@ -61,6 +67,7 @@ const ROUTES: Route[] = [
   ['/u/:username/following', ({ username }) => <FollowListPage username={username!} which="following" />],
   ['/p/:id', ({ id }) => <PhotoPage key={id} id={id!} />],
   ['/account/edit', () => <EditProfile />],
+  ['/settings', () => <Settings />],
   [
     '/upload',
     () => (

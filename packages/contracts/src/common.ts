@@ -35,9 +35,16 @@ export const ERROR_STATUS = {
   bad_request: 400,
   unauthenticated: 401,
   forbidden: 403,
+  /** A private account's photos, followers or following, asked for by a non-follower. */
+  private: 403,
+  /** A suspended account signing in. */
+  suspended: 403,
   not_found: 404,
   conflict: 409,
   username_taken: 409,
+  email_taken: 409,
+  /** An export past its expiry, a mailed link already used or expired. */
+  gone: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

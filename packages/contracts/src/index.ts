@@ -3,6 +3,7 @@ export * from './common.ts';
 export * from './users.ts';
 export * from './photos.ts';
 export * from './social.ts';
+export * from './safety.ts';
 export * from './realtime.ts';
 export * from './limits.ts';
 export * from './endpoints.ts';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id } from './common.ts';
+import { ReportStatus } from './safety.ts';
 import { text } from './text.ts';
 import { UserSummary } from './users.ts';
 
@@ -18,10 +19,29 @@ export const CreateCommentBody = z.object({
 
 export const CommentParams = z.object({ id: Id });
 
-export const FollowState = z.object({ following: z.boolean(), followerCount: z.number().int() });
+export const FollowState = z.object({
+  following: z.boolean(),
+  /** `requested` while a private account's owner has not yet accepted. */
+  state: z.enum(['following', 'requested', 'none']),
+  followerCount: z.number().int(),
+});
 export type FollowState = z.infer<typeof FollowState>;
 
-export const NotificationType = z.enum(['follow', 'like', 'comment', 'mention']);
+export const NOTIFICATION_TYPES = [
+  'follow',
+  'like',
+  'comment',
+  'mention',
+  /** Someone asks to follow your private account. */
+  'follow_request',
+  /** A private account accepted your request. */
+  'follow_accept',
+  /** A moderator resolved a report you sent. */
+  'report_resolved',
+  /** Your account export is ready to download. */
+  'export_ready',
+] as const;
+export const NotificationType = z.enum(NOTIFICATION_TYPES);
 export type NotificationType = z.infer<typeof NotificationType>;
 
 export const Notification = z.object({
@@ -30,6 +50,10 @@ export const Notification = z.object({
   actor: UserSummary,
   photo: z.object({ id: Id, thumbUrl: z.string().nullable() }).nullable(),
   comment: z.object({ id: Id, body: z.string() }).nullable(),
+  /** report_resolved: the report and what was decided. */
+  report: z.object({ id: Id, status: ReportStatus }).nullable(),
+  /** export_ready: where the zip is downloaded (signed in), and until when. */
+  export: z.object({ id: Id, url: z.string(), expiresAt: z.string() }).nullable(),
   read: z.boolean(),
   createdAt: z.string(),
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id } from './common.ts';
+import { Email, Role } from './safety.ts';
 import { text } from './text.ts';
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9_.]{3,30}$/;
@@ -31,17 +32,29 @@ export const Profile = UserSummary.extend({
   photoCount: z.number().int(),
   /** Whether the signed-in caller follows this account; false when signed out. */
   followedByMe: z.boolean(),
+  /** Posts, followers and following are shown to accepted followers only. */
+  private: z.boolean(),
+  /** The caller asked to follow this private account and the owner has not decided yet. */
+  requestedByMe: z.boolean(),
+  blockedByMe: z.boolean(),
+  mutedByMe: z.boolean(),
   createdAt: z.string(),
 });
 export type Profile = z.infer<typeof Profile>;
 
-export const Me = Profile;
-export type Me = Profile;
+export const Me = Profile.extend({
+  email: z.string().nullable(),
+  emailVerified: z.boolean(),
+  role: Role,
+});
+export type Me = z.infer<typeof Me>;
 
 export const SignUpBody = z.object({
   username: Username,
   password: Password,
   displayName: DisplayName.optional(),
+  /** Where a verification link, and later password resets, are mailed. */
+  email: Email.optional(),
 });
 export type SignUpBody = z.infer<typeof SignUpBody>;
 
@@ -64,6 +77,8 @@ export const PatchMeBody = z
     bio: Bio.optional(),
     /** One of your own ready photos becomes the avatar; null removes it. */
     avatarPhotoId: Id.nullable().optional(),
+    /** Making an account public accepts every pending follow request. */
+    private: z.boolean().optional(),
   })
   .strict();
 export type PatchMeBody = z.infer<typeof PatchMeBody>;

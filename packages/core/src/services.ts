@@ -16,6 +16,7 @@ import type {
   PatchPhotoBody,
   Photo,
   Profile,
+  Me,
   SessionResponse,
   SignUpBody,
   LogInBody,
@@ -46,8 +47,8 @@ export interface AccountService {
   logOut(token: string): Promise<void>;
   /** The signed-in user's id for a token, or null when unknown, expired or revoked. */
   authenticate(token: string): Promise<string | null>;
-  getMe(userId: string): Promise<Profile>;
-  updateMe(userId: string, patch: PatchMeBody): Promise<Profile>;
+  getMe(userId: string): Promise<Me>;
+  updateMe(userId: string, patch: PatchMeBody): Promise<Me>;
   /** Housekeeping: deletes expired sessions and old rate-limit windows. */
   pruneExpired(): Promise<{ sessions: number; rateLimits: number }>;
 }

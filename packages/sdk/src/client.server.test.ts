@@ -92,10 +92,12 @@ describe('GraminstaClient against a running API', () => {
 
     expect(await fan.follow({ params: { username: 'sdk_owner' } })).toEqual({
       following: true,
+      state: 'following',
       followerCount: 1,
     });
     expect(await fan.follow({ params: { username: 'sdk_owner' } })).toEqual({
       following: true,
+      state: 'following',
       followerCount: 1,
     });
     expect((await fan.searchUsers({ query: { q: 'sdk_o' } })).items.map((u) => u.username)).toContain(

@@ -34,7 +34,7 @@ describe('GraminstaClient', () => {
   it('calls the contract paths with the bearer token, cookies and JSON bodies', async () => {
     const { fetch, sent } = fakeFetch(
       { status: 200, body: { items: [], nextCursor: null } },
-      { status: 200, body: { following: true, followerCount: 3 } },
+      { status: 200, body: { following: true, state: 'following', followerCount: 3 } },
       { status: 200, body: { id: '1' } },
     );
     const client = new GraminstaClient({
@@ -47,7 +47,7 @@ describe('GraminstaClient', () => {
     const state = await client.follow({ params: { username: 'ann.b' } });
     await client.updateMe({ body: { bio: 'hi' } });
 
-    expect(state).toEqual({ following: true, followerCount: 3 });
+    expect(state).toEqual({ following: true, state: 'following', followerCount: 3 });
     expect(sent.map((s) => `${s.method} ${s.url}`)).toEqual([
       'GET https://api.example/api/v1/feed?cursor=abc&limit=10',
       'PUT https://api.example/api/v1/users/ann.b/follow',

@@ -145,6 +145,11 @@ export function Nav() {
         <div className="nav-account">
           <InstallButton />
           <ThemeSwitch />
+          {me && (
+            <Link to="/settings" aria-current={here('/settings') ? 'page' : undefined}>
+              Settings
+            </Link>
+          )}
           {me ? (
             <button
               type="button"

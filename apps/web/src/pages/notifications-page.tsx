@@ -18,6 +18,16 @@ function describe(n: Notification): string {
       return 'commented:';
     case 'mention':
       return n.comment ? 'mentioned you in a comment:' : 'mentioned you in a post.';
+    case 'follow_request':
+      return 'asked to follow you.';
+    case 'follow_accept':
+      return 'accepted your follow request.';
+    case 'report_resolved':
+      return n.report?.status === 'dismissed'
+        ? 'reviewed your report and found no rule broken.'
+        : 'acted on your report: the content is gone.';
+    case 'export_ready':
+      return 'Your account export is ready to download.';
   }
 }
 

@@ -16,6 +16,13 @@ export const meAnn: Me = {
   followingCount: 1,
   photoCount: 0,
   followedByMe: false,
+  private: false,
+  requestedByMe: false,
+  blockedByMe: false,
+  mutedByMe: false,
+  email: null,
+  emailVerified: false,
+  role: 'user',
   createdAt: '2026-01-01T00:00:00Z',
 };
 

@@ -3,7 +3,7 @@ import {
   SignUpBody,
   type LogInBody,
   type PatchMeBody,
-  type Profile,
+  type Me,
   type SessionResponse,
 } from '@graminsta/contracts';
 import type { BlobStore, Db } from '@graminsta/platform';
@@ -12,7 +12,7 @@ import { can } from '../policies/policy.ts';
 import { photoOf } from '../policies/resources.ts';
 import type { AccountService, RequestContext } from '../services.ts';
 import { isUniqueViolation } from '../shared/db-errors.ts';
-import { toProfile } from '../users/user.presenter.ts';
+import { toMe } from '../users/user.presenter.ts';
 import { UserRepository, type UserRow } from '../users/user.repository.ts';
 import { hashPassword, verifyPassword, DEFAULT_SCRYPT, type ScryptParams } from './password.ts';
 import type { LoginThrottle } from './login-throttle.ts';
@@ -63,7 +63,7 @@ export class AccountServiceImpl implements AccountService {
           { username: input.username, passwordHash, displayName: input.displayName?.trim() ?? '' },
           tx,
         );
-        return { user: toProfile(user, false), token: await this.startSession(user.id, tx) };
+        return { user: toMe(user), token: await this.startSession(user.id, tx) };
       });
     } catch (err) {
       // The unique index on lower(username) decides, so two racing sign-ups cannot both win.
@@ -80,12 +80,15 @@ export class AccountServiceImpl implements AccountService {
     const user = await this.users.findByUsername(input.username);
     // An unknown username costs the same scrypt work, so timing does not reveal which accounts exist.
     const ok = await verifyPassword(input.password, user?.passwordHash ?? (await this.getDummyHash()));
-    if (!user || !ok) {
+    // An account being deleted is already gone for its owner too.
+    if (!user || !ok || user.deletedAt !== null) {
       await throttle?.failed(input.username, ctx.ip);
       throw new AppError('unauthenticated', WRONG_CREDENTIALS);
     }
+    // Only the password's owner learns of a suspension: a guesser gets the answer above.
+    if (user.suspendedAt !== null) throw new AppError('suspended', 'this account is suspended');
     await throttle?.succeeded(input.username, ctx.ip);
-    return { user: toProfile(user, false), token: await this.startSession(user.id) };
+    return { user: toMe(user), token: await this.startSession(user.id) };
   }
 
   async logOut(token: string): Promise<void> {
@@ -97,11 +100,11 @@ export class AccountServiceImpl implements AccountService {
     return this.sessions.findUserId(hashToken(token), this.now());
   }
 
-  async getMe(userId: string): Promise<Profile> {
-    return toProfile(await this.requireUser(userId), false);
+  async getMe(userId: string): Promise<Me> {
+    return toMe(await this.requireUser(userId));
   }
 
-  async updateMe(userId: string, patch: PatchMeBody): Promise<Profile> {
+  async updateMe(userId: string, patch: PatchMeBody): Promise<Me> {
     const row = await this.deps.db.transaction(async (tx) => {
       const changes: Partial<Pick<UserRow, 'displayName' | 'bio' | 'avatarPhotoId' | 'avatarUrl'>> = {};
       if (patch.displayName !== undefined) changes.displayName = patch.displayName.trim();
@@ -120,7 +123,7 @@ export class AccountServiceImpl implements AccountService {
       return this.users.update(userId, changes, tx);
     });
     if (!row) throw notFound('user');
-    return toProfile(row, false);
+    return toMe(row);
   }
 
   /** Housekeeping for a periodic job: expired sessions and expired rate-limit counters. */

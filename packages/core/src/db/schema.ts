@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  boolean,
   customType,
   index,
   integer,
@@ -10,6 +11,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import { NOTIFICATION_TYPES, REPORT_STATUSES, REPORT_TARGET_TYPES } from '@graminsta/contracts';
 
 /**
  * 64-bit time-ordered ids made by the database function graminsta_next_id(shard):
@@ -42,9 +44,23 @@ export const users = pgTable(
     followerCount: integer('follower_count').notNull().default(0),
     followingCount: integer('following_count').notNull().default(0),
     photoCount: integer('photo_count').notNull().default(0),
+    /** Posts, followers and following are shown to accepted followers only. */
+    private: boolean('private').notNull().default(false),
+    role: text('role', { enum: ['user', 'moderator'] })
+      .notNull()
+      .default('user'),
+    /** Set by a moderator: the account cannot sign in and its content is gone from every list. */
+    suspendedAt: ts('suspended_at'),
+    /** Set when the owner asks for deletion: hidden and signed out at once, removed by a job. */
+    deletedAt: ts('deleted_at'),
+    email: text('email'),
+    emailVerifiedAt: ts('email_verified_at'),
     createdAt: createdAt(),
   },
   (t) => [
+    uniqueIndex('users_email_lower_key')
+      .on(sql`lower(${t.email})`)
+      .where(sql`${t.email} is not null`),
     uniqueIndex('users_username_lower_key').on(sql`lower(${t.username})`),
     // Prefix search on usernames: text_pattern_ops lets LIKE 'abc%' use the index.
     index('users_username_prefix_idx').on(sql`lower(${t.username}) text_pattern_ops`),
@@ -59,6 +75,10 @@ export const sessions = pgTable(
     tokenHash: text('token_hash').notNull(),
     createdAt: createdAt(),
     expiresAt: ts('expires_at').notNull(),
+    /** Touched at most once a minute by authenticated requests: the devices list shows it. */
+    lastUsedAt: ts('last_used_at').notNull().defaultNow(),
+    /** The client that signed in (its User-Agent, cut short), for the devices list. */
+    client: text('client').notNull().default(''),
   },
   (t) => [uniqueIndex('sessions_token_hash_key').on(t.tokenHash), index('sessions_user_idx').on(t.userId)],
 );
@@ -215,10 +235,12 @@ export const notifications = pgTable(
   {
     id: pk(),
     userId: id('user_id').notNull(),
-    type: text('type', { enum: ['follow', 'like', 'comment', 'mention'] }).notNull(),
+    type: text('type', { enum: NOTIFICATION_TYPES }).notNull(),
     actorId: id('actor_id').notNull(),
     photoId: id('photo_id'),
     commentId: id('comment_id'),
+    /** The report (report_resolved) or export (export_ready) the notification is about. */
+    subjectId: id('subject_id'),
     readAt: ts('read_at'),
     createdAt: createdAt(),
   },
@@ -280,4 +302,123 @@ export const idempotencyKeys = pgTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
+);
+
+/** A request to follow a private account, until its owner accepts (a follows row) or declines. */
+export const followRequests = pgTable(
+  'follow_requests',
+  {
+    requesterId: id('requester_id').notNull(),
+    targetId: id('target_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.targetId, t.requesterId] }),
+    index('follow_requests_requester_idx').on(t.requesterId),
+  ],
+);
+
+/** `blockerId` blocked `blockedId`: neither sees the other, and the blocked cannot reach the blocker. */
+export const blocks = pgTable(
+  'blocks',
+  {
+    blockerId: id('blocker_id').notNull(),
+    blockedId: id('blocked_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.blockerId, t.blockedId] }),
+    index('blocks_blocked_idx').on(t.blockedId, t.blockerId),
+  ],
+);
+
+/** `muterId` muted `mutedId`: hidden from the muter's feed and notifications only. */
+export const mutes = pgTable(
+  'mutes',
+  {
+    muterId: id('muter_id').notNull(),
+    mutedId: id('muted_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.muterId, t.mutedId] }), index('mutes_muted_idx').on(t.mutedId)],
+);
+
+/** A user's report of a photo, comment or account, open until a moderator resolves it. */
+export const reports = pgTable(
+  'reports',
+  {
+    id: pk(),
+    reporterId: id('reporter_id').notNull(),
+    targetType: text('target_type', { enum: REPORT_TARGET_TYPES }).notNull(),
+    targetId: id('target_id').notNull(),
+    /** The account the reported content belongs to (the user itself, for a user report). */
+    targetOwnerId: id('target_owner_id').notNull(),
+    reason: text('reason').notNull(),
+    status: text('status', { enum: REPORT_STATUSES }).notNull().default('open'),
+    resolvedAt: ts('resolved_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('reports_open_idx')
+      .on(t.id)
+      .where(sql`${t.status} = 'open'`),
+    index('reports_reporter_idx').on(t.reporterId),
+    index('reports_target_idx').on(t.targetType, t.targetId),
+  ],
+);
+
+/** The moderation log: every action, who took it and why. Kept when the content is gone. */
+export const moderationActions = pgTable(
+  'moderation_actions',
+  {
+    id: pk(),
+    reportId: id('report_id'),
+    moderatorId: id('moderator_id').notNull(),
+    action: text('action', { enum: ['dismiss', 'remove', 'suspend'] }).notNull(),
+    targetType: text('target_type', { enum: REPORT_TARGET_TYPES }).notNull(),
+    targetId: id('target_id').notNull(),
+    reason: text('reason').notNull().default(''),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('moderation_actions_report_idx').on(t.reportId),
+    index('moderation_actions_target_idx').on(t.targetId),
+  ],
+);
+
+/**
+ * Single-use tokens mailed to a user (address verification, password reset): only their SHA-256
+ * is kept; `usedAt` is set by the one request that spends it.
+ */
+export const emailTokens = pgTable(
+  'email_tokens',
+  {
+    id: pk(),
+    userId: id('user_id').notNull(),
+    purpose: text('purpose', { enum: ['verify', 'reset'] }).notNull(),
+    tokenHash: text('token_hash').notNull(),
+    /** The address the token was sent to: verifying it verifies that address only. */
+    email: text('email').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    usedAt: ts('used_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('email_tokens_hash_key').on(t.tokenHash), index('email_tokens_user_idx').on(t.userId)],
+);
+
+/** An account export: prepared by a job into a zip under `key`, downloadable until `expiresAt`. */
+export const accountExports = pgTable(
+  'account_exports',
+  {
+    id: pk(),
+    userId: id('user_id').notNull(),
+    status: text('status', { enum: ['pending', 'ready', 'failed'] })
+      .notNull()
+      .default('pending'),
+    key: text('key'),
+    size: integer('size'),
+    expiresAt: ts('expires_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('account_exports_user_idx').on(t.userId, t.id.desc())],
 );

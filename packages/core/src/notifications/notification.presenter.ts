@@ -11,6 +11,9 @@ export function toNotification(row: NotificationRow, publicUrl: (key: string) =>
     // A photo still being processed (or gone) has no thumbnail yet; the id alone still links to it.
     photo: row.photoId ? { id: row.photoId, thumbUrl: thumbKey ? publicUrl(thumbKey) : null } : null,
     comment: row.commentId && row.commentBody !== null ? { id: row.commentId, body: row.commentBody } : null,
+    // Filled in by the report and export features from the notification's subject.
+    report: null,
+    export: null,
     read: row.readAt !== null,
     createdAt: row.createdAt.toISOString(),
   };

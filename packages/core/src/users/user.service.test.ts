@@ -67,11 +67,27 @@ describe('UserService', () => {
 
   it('follows and unfollows idempotently with exact counters', async () => {
     const [ann, ben] = await addUsers('ann', 'ben');
-    expect(await service.follow(ben!.id, 'ann')).toEqual({ following: true, followerCount: 1 });
-    expect(await service.follow(ben!.id, 'ann')).toEqual({ following: true, followerCount: 1 });
+    expect(await service.follow(ben!.id, 'ann')).toEqual({
+      following: true,
+      state: 'following',
+      followerCount: 1,
+    });
+    expect(await service.follow(ben!.id, 'ann')).toEqual({
+      following: true,
+      state: 'following',
+      followerCount: 1,
+    });
     expect(await counters(ben!.id)).toMatchObject({ followingCount: 1, followingRows: 1 });
-    expect(await service.unfollow(ben!.id, 'ann')).toEqual({ following: false, followerCount: 0 });
-    expect(await service.unfollow(ben!.id, 'ann')).toEqual({ following: false, followerCount: 0 });
+    expect(await service.unfollow(ben!.id, 'ann')).toEqual({
+      following: false,
+      state: 'none',
+      followerCount: 0,
+    });
+    expect(await service.unfollow(ben!.id, 'ann')).toEqual({
+      following: false,
+      state: 'none',
+      followerCount: 0,
+    });
     expect(await counters(ann!.id)).toEqual({
       followerCount: 0,
       followingCount: 0,

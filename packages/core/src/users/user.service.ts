@@ -4,7 +4,7 @@ import { AppError, notFound } from '../errors.ts';
 import type { Notifier, UserService } from '../services.ts';
 import { decodeCursor, encodeCursor, pageOf } from '../shared/pagination.ts';
 import { FollowRepository, type FollowListRow, type FollowPosition } from './follow.repository.ts';
-import { toProfile, toUserSummary } from './user.presenter.ts';
+import { NO_RELATION, toProfile, toUserSummary } from './user.presenter.ts';
 import { UserRepository, type UserRow } from './user.repository.ts';
 
 export interface UserServiceDeps {
@@ -29,7 +29,7 @@ export class UserServiceImpl implements UserService {
     const user = await this.requireUser(username);
     const followedByMe =
       viewerId !== null && viewerId !== user.id && (await this.follows.isFollowing(viewerId, user.id));
-    return toProfile(user, followedByMe);
+    return toProfile(user, { ...NO_RELATION, followedByMe });
   }
 
   followers(username: string, page: PageQuery): Promise<Page<UserSummary>> {
@@ -56,7 +56,7 @@ export class UserServiceImpl implements UserService {
       return { followerCount: count, notificationId: id };
     });
     if (notificationId) await this.announce(notificationId);
-    return { following: true, followerCount };
+    return { following: true, state: 'following', followerCount };
   }
 
   async unfollow(viewerId: string, username: string): Promise<FollowState> {
@@ -69,7 +69,7 @@ export class UserServiceImpl implements UserService {
       await this.deps.notifier.retract(tx, { recipientId: target.id, actorId: viewerId, type: 'follow' });
       return this.follows.adjustCounts(viewerId, target.id, -1, tx);
     });
-    return { following: false, followerCount };
+    return { following: false, state: 'none', followerCount };
   }
 
   async search(q: string, page: PageQuery): Promise<Page<UserSummary>> {

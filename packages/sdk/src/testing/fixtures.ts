@@ -58,6 +58,8 @@ export function notification(id: string, extra: Partial<Notification> = {}): Not
     actor: bob,
     photo: null,
     comment: null,
+    report: null,
+    export: null,
     read: false,
     createdAt: '2026-01-01T00:00:00Z',
     ...extra,

@@ -1,0 +1,17 @@
+import type { Me } from '@graminsta/contracts';
+import { Link } from '../lib/router.tsx';
+
+/**
+ * The account's settings, one section per concern (privacy, e-mail, password, devices, export,
+ * deletion), each its own component under pages/settings/.
+ */
+export function SettingsPage({ me }: { me: Me }) {
+  return (
+    <section className="settings" aria-labelledby="settings-title">
+      <h1 id="settings-title">Settings</h1>
+      <p>
+        Signed in as <strong>{me.username}</strong>. <Link to="/account/edit">Edit your profile</Link>
+      </p>
+    </section>
+  );
+}
