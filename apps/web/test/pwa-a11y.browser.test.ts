@@ -63,6 +63,7 @@ export const PAGES: PageVisit[] = [
   { pattern: '/upload', name: 'upload', path: () => '/upload', as: 'ana' },
   { pattern: '/notifications', name: 'notifications', path: () => '/notifications', as: 'ana' },
   { pattern: '/saved', name: 'saved', path: () => '/saved', as: 'ben' },
+  { pattern: '/settings', name: 'settings', path: () => '/settings', as: 'ana' },
   { pattern: '/p/:id', name: 'carousel', path: (w) => `/p/${w.carouselId}`, as: 'ana' },
   { pattern: null, name: 'not-found', path: () => '/no/such/page', as: 'anon' },
 ];
