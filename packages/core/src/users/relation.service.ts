@@ -93,6 +93,17 @@ export class RelationServiceImpl implements RelationService {
         await this.follows.adjustCounts(follower, followee, -1, tx);
         await this.deps.notifier.retract(tx, { recipientId: followee, actorId: follower, type: 'follow' });
       }
+      // Acceptances between them go too: neither should find the other in their notifications.
+      await this.deps.notifier.retract(tx, {
+        recipientId: target.id,
+        actorId: blockerId,
+        type: 'follow_accept',
+      });
+      await this.deps.notifier.retract(tx, {
+        recipientId: blockerId,
+        actorId: target.id,
+        type: 'follow_accept',
+      });
       for (const r of await this.relations.deleteRequestsBetween(blockerId, target.id, tx)) {
         await this.deps.notifier.retract(tx, {
           recipientId: r.targetId,
