@@ -17,6 +17,7 @@ import { ProfilePage } from './pages/profile-page.tsx';
 import { SavedPage } from './pages/saved-page.tsx';
 import { SearchPage } from './pages/search-page.tsx';
 import { SettingsPage } from './pages/settings-page.tsx';
+import { RequestsPage } from './pages/requests-page.tsx';
 import { RealtimeProvider } from './session/realtime.tsx';
 import { SessionProvider, useSession } from './session/session.tsx';
 
@@ -91,6 +92,14 @@ const ROUTES: Route[] = [
     () => (
       <RequireAuth what="see your notifications">
         <NotificationsPage />
+      </RequireAuth>
+    ),
+  ],
+  [
+    '/requests',
+    () => (
+      <RequireAuth what="see your follow requests">
+        <RequestsPage />
       </RequireAuth>
     ),
   ],

@@ -13,6 +13,7 @@ import { RateLimits } from './limits/rate-limits.ts';
 import type { Services } from './services.ts';
 import { CommentServiceImpl } from './social/comment.service.ts';
 import { UserServiceImpl } from './users/user.service.ts';
+import { RelationServiceImpl } from './users/relation.service.ts';
 
 export interface CoreDeps {
   db: Db;
@@ -39,7 +40,7 @@ export function createServices(deps: CoreDeps): Services {
   const notifier = new NotifierImpl({ db, blobs, events, onError: deps.onBackgroundError });
   return {
     idempotency: new IdempotencyService({ db }),
-    accounts: new AccountServiceImpl({ db, blobs, loginThrottle }),
+    accounts: new AccountServiceImpl({ db, blobs, loginThrottle, notifier }),
     users: new UserServiceImpl({ db, notifier, onBackgroundError: deps.onBackgroundError }),
     photos: new PhotoServiceImpl({
       db,
@@ -55,5 +56,6 @@ export function createServices(deps: CoreDeps): Services {
     notifications: new NotificationServiceImpl({ db, blobs }),
     events,
     limits: new RateLimits(limiterStore, deps.limits),
+    relations: new RelationServiceImpl({ db, notifier, onBackgroundError: deps.onBackgroundError }),
   };
 }

@@ -29,6 +29,9 @@ import type {
   CompletedUpload,
   SignPartsBody,
   UploadParts,
+  BlockState,
+  MuteState,
+  FollowRequestDecision,
 } from '@graminsta/contracts';
 import type { Unsubscribe } from '@graminsta/platform';
 import type { Db } from '@graminsta/platform';
@@ -60,6 +63,19 @@ export interface UserService {
   follow(viewerId: string, username: string): Promise<FollowState>;
   unfollow(viewerId: string, username: string): Promise<FollowState>;
   search(q: string, page: PageQuery): Promise<Page<UserSummary>>;
+}
+
+/** Follow requests as their owner sees them, blocks and mutes (the write side). */
+export interface RelationService {
+  listFollowRequests(ownerId: string, page: PageQuery): Promise<Page<UserSummary>>;
+  /** The requester becomes a follower (counters in the same transaction) and is told. */
+  acceptFollowRequest(ownerId: string, username: string): Promise<FollowRequestDecision>;
+  declineFollowRequest(ownerId: string, username: string): Promise<FollowRequestDecision>;
+  /** Idempotent; ends follows and pending requests both ways. */
+  block(blockerId: string, username: string): Promise<BlockState>;
+  unblock(blockerId: string, username: string): Promise<BlockState>;
+  mute(muterId: string, username: string): Promise<MuteState>;
+  unmute(muterId: string, username: string): Promise<MuteState>;
 }
 
 export interface PhotoService {
@@ -172,4 +188,5 @@ export interface Services {
   events: EventService;
   /** Per-account and per-address budgets of the limited actions, shared by every instance. */
   limits: RateLimits;
+  relations: RelationService;
 }

@@ -312,6 +312,22 @@ describe('GraminstaClient against a running API', () => {
       tag: () => b.tag({ params: { tag: 'tabletest' } }),
       notifications: () => a.notifications(),
       markNotificationsRead: () => a.markNotificationsRead(),
+      listFollowRequests: () => a.listFollowRequests(),
+      acceptFollowRequest: async () => {
+        await a.updateMe({ body: { private: true } });
+        const c = as((await client().signUp({ body: { username: 'tbl_c', password } })).token);
+        await c.follow({ params: { username: 'tbl_a' } });
+        return a.acceptFollowRequest({ params: { username: 'tbl_c' } });
+      },
+      declineFollowRequest: async () => {
+        const d = as((await client().signUp({ body: { username: 'tbl_d', password } })).token);
+        await d.follow({ params: { username: 'tbl_a' } });
+        return a.declineFollowRequest({ params: { username: 'tbl_d' } });
+      },
+      block: () => a.block({ params: { username: 'tbl_d' } }),
+      unblock: () => a.unblock({ params: { username: 'tbl_d' } }),
+      mute: () => a.mute({ params: { username: 'tbl_b' } }),
+      unmute: () => a.unmute({ params: { username: 'tbl_b' } }),
     };
     for (const name of Object.keys(endpoints) as EndpointName[]) {
       const e = endpoints[name];

@@ -82,6 +82,7 @@ export function NotificationsPage() {
                 {n.actor.username}
               </Link>{' '}
               {describe(n)} {n.comment && <span className="comment-body">{n.comment.body}</span>}{' '}
+              {n.type === 'follow_request' && <Link to="/requests">Review follow requests</Link>}{' '}
               <time className="muted small" dateTime={n.createdAt}>
                 {timeAgo(n.createdAt)}
               </time>

@@ -4,6 +4,7 @@ import { Avatar } from '../components/avatar.tsx';
 import { RichText } from '../components/caption.tsx';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { PhotoGrid } from '../components/photo-grid.tsx';
+import { ProfileMenu } from '../components/profile-menu.tsx';
 import { usePagedList } from '../lib/paged-list.ts';
 import { Link } from '../lib/router.tsx';
 import { useAsync } from '../lib/use-async.ts';
@@ -14,14 +15,21 @@ export function FollowButton({ profile, onChange }: { profile: Profile; onChange
   const { client } = useSession();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  // A pending request is withdrawn by the same click that would unfollow.
+  const engaged = profile.followedByMe || profile.requestedByMe;
   const toggle = async () => {
     setBusy(true);
     setError(null);
     try {
-      const state = profile.followedByMe
+      const state = engaged
         ? await client.unfollow({ params: { username: profile.username } })
         : await client.follow({ params: { username: profile.username } });
-      onChange({ ...profile, followedByMe: state.following, followerCount: state.followerCount });
+      onChange({
+        ...profile,
+        followedByMe: state.following,
+        requestedByMe: state.state === 'requested',
+        followerCount: state.followerCount,
+      });
     } catch (err) {
       setError(err);
     } finally {
@@ -32,12 +40,12 @@ export function FollowButton({ profile, onChange }: { profile: Profile; onChange
     <>
       <button
         type="button"
-        className={profile.followedByMe ? 'button secondary' : 'button'}
-        aria-pressed={profile.followedByMe}
+        className={engaged ? 'button secondary' : 'button'}
+        aria-pressed={engaged}
         disabled={busy}
         onClick={() => void toggle()}
       >
-        {profile.followedByMe ? 'Following' : 'Follow'}
+        {profile.followedByMe ? 'Following' : profile.requestedByMe ? 'Requested' : 'Follow'}
       </button>
       <ErrorMessage error={error} />
     </>
@@ -88,7 +96,12 @@ export function ProfilePage({ username }: { username: string }) {
                 Edit profile
               </Link>
             ) : (
-              me && <FollowButton profile={p} onChange={profile.setData} />
+              me && (
+                <>
+                  {!p.blockedByMe && <FollowButton profile={p} onChange={profile.setData} />}
+                  <ProfileMenu profile={p} onChange={profile.setData} />
+                </>
+              )
             )}
           </div>
           <ul className="counts" aria-label="Counts">
@@ -109,7 +122,11 @@ export function ProfilePage({ username }: { username: string }) {
         </div>
       </header>
       <h2 className="visually-hidden">Photos</h2>
-      <PhotoGrid list={photos} empty={own ? 'Share your first photo with “New post”.' : 'No photos yet.'} />
+      {p.private && !own && !p.followedByMe ? (
+        <p className="empty">This account is private. Follow it to see its photos.</p>
+      ) : (
+        <PhotoGrid list={photos} empty={own ? 'Share your first photo with “New post”.' : 'No photos yet.'} />
+      )}
     </section>
   );
 }

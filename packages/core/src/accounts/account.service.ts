@@ -10,8 +10,9 @@ import type { BlobStore, Db } from '@graminsta/platform';
 import { AppError, notFound } from '../errors.ts';
 import { can } from '../policies/policy.ts';
 import { photoOf } from '../policies/resources.ts';
-import type { AccountService, RequestContext } from '../services.ts';
+import type { AccountService, Notifier, RequestContext } from '../services.ts';
 import { isUniqueViolation } from '../shared/db-errors.ts';
+import { acceptAllPending } from '../users/relation.service.ts';
 import { toMe } from '../users/user.presenter.ts';
 import { UserRepository, type UserRow } from '../users/user.repository.ts';
 import { hashPassword, verifyPassword, DEFAULT_SCRYPT, type ScryptParams } from './password.ts';
@@ -27,6 +28,8 @@ export interface AccountServiceDeps {
   loginThrottle?: LoginThrottle | null;
   scrypt?: ScryptParams;
   now?: () => Date;
+  /** Tells requesters their requests were accepted when the account turns public. */
+  notifier?: Notifier;
 }
 
 export const DEFAULT_SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
@@ -105,10 +108,14 @@ export class AccountServiceImpl implements AccountService {
   }
 
   async updateMe(userId: string, patch: PatchMeBody): Promise<Me> {
+    let accepted: string[] = [];
     const row = await this.deps.db.transaction(async (tx) => {
-      const changes: Partial<Pick<UserRow, 'displayName' | 'bio' | 'avatarPhotoId' | 'avatarUrl'>> = {};
+      const changes: Partial<
+        Pick<UserRow, 'displayName' | 'bio' | 'avatarPhotoId' | 'avatarUrl' | 'private'>
+      > = {};
       if (patch.displayName !== undefined) changes.displayName = patch.displayName.trim();
       if (patch.bio !== undefined) changes.bio = patch.bio;
+      if (patch.private !== undefined) changes.private = patch.private;
       if (patch.avatarPhotoId === null) Object.assign(changes, { avatarPhotoId: null, avatarUrl: null });
       if (patch.avatarPhotoId) {
         const photo = await this.users.lockAvatarPhoto(patch.avatarPhotoId, tx);
@@ -120,9 +127,16 @@ export class AccountServiceImpl implements AccountService {
           avatarUrl: this.deps.blobs.publicUrl(thumbKey),
         });
       }
-      return this.users.update(userId, changes, tx);
+      const updated = await this.users.update(userId, changes, tx);
+      // A public account has no one waiting: every pending request is accepted with the switch.
+      if (updated && patch.private === false) {
+        accepted = await acceptAllPending(userId, this.deps.notifier ?? null, tx);
+        return this.users.findById(userId, tx);
+      }
+      return updated;
     });
     if (!row) throw notFound('user');
+    for (const id of accepted) await this.deps.notifier?.announce(id);
     return toMe(row);
   }
 

@@ -44,7 +44,7 @@ export class UserRepository {
 
   async update(
     id: string,
-    patch: Partial<Pick<UserRow, 'displayName' | 'bio' | 'avatarPhotoId' | 'avatarUrl'>>,
+    patch: Partial<Pick<UserRow, 'displayName' | 'bio' | 'avatarPhotoId' | 'avatarUrl' | 'private'>>,
     tx: Db = this.db,
   ): Promise<UserRow | null> {
     if (Object.keys(patch).length === 0) return this.findById(id, tx);

@@ -4,6 +4,8 @@ import { AppError, notFound } from '../errors.ts';
 import type { Notifier, UserService } from '../services.ts';
 import { decodeCursor, encodeCursor, pageOf } from '../shared/pagination.ts';
 import { FollowRepository, type FollowListRow, type FollowPosition } from './follow.repository.ts';
+import { assertMayFollow } from './relation.rules.ts';
+import { RelationshipRepository } from './relationship.repository.ts';
 import { NO_RELATION, toProfile, toUserSummary } from './user.presenter.ts';
 import { UserRepository, type UserRow } from './user.repository.ts';
 
@@ -19,10 +21,12 @@ const SEARCH_CURSOR = /^[a-z0-9_.]{1,30}$/;
 export class UserServiceImpl implements UserService {
   private readonly users: UserRepository;
   private readonly follows: FollowRepository;
+  private readonly relations: RelationshipRepository;
 
   constructor(private readonly deps: UserServiceDeps) {
     this.users = new UserRepository(deps.db);
     this.follows = new FollowRepository(deps.db);
+    this.relations = new RelationshipRepository(deps.db);
   }
 
   async getProfile(username: string, viewerId: string | null): Promise<Profile> {
@@ -43,26 +47,57 @@ export class UserServiceImpl implements UserService {
   async follow(viewerId: string, username: string): Promise<FollowState> {
     const target = await this.requireUser(username);
     if (target.id === viewerId) throw new AppError('bad_request', 'you cannot follow yourself');
-    const { followerCount, notificationId } = await this.deps.db.transaction(async (tx) => {
-      if (!(await this.follows.insert(viewerId, target.id, tx))) {
-        return { followerCount: await this.currentFollowerCount(target.id, tx), notificationId: null };
+    const { state, followerCount, notificationId } = await this.deps.db.transaction(async (tx) => {
+      // Under the pair's row locks: a block, a switch to public or another follow cannot slip in between.
+      const { targetPrivate } = await this.relations.lockPair(viewerId, target.id, tx);
+      await assertMayFollow(this.relations, viewerId, target.id, tx);
+      if (await this.follows.isFollowing(viewerId, target.id, tx)) {
+        return {
+          state: 'following' as const,
+          followerCount: await this.currentFollowerCount(target.id, tx),
+          notificationId: null,
+        };
       }
+      if (targetPrivate) {
+        const fresh = await this.relations.insertRequest(viewerId, target.id, tx);
+        const id = fresh
+          ? await this.deps.notifier.record(tx, {
+              recipientId: target.id,
+              actorId: viewerId,
+              type: 'follow_request',
+            })
+          : null;
+        return {
+          state: 'requested' as const,
+          followerCount: await this.currentFollowerCount(target.id, tx),
+          notificationId: id,
+        };
+      }
+      await this.follows.insert(viewerId, target.id, tx);
       const count = await this.follows.adjustCounts(viewerId, target.id, 1, tx);
       const id = await this.deps.notifier.record(tx, {
         recipientId: target.id,
         actorId: viewerId,
         type: 'follow',
       });
-      return { followerCount: count, notificationId: id };
+      return { state: 'following' as const, followerCount: count, notificationId: id };
     });
     if (notificationId) await this.announce(notificationId);
-    return { following: true, state: 'following', followerCount };
+    return { following: state === 'following', state, followerCount };
   }
 
   async unfollow(viewerId: string, username: string): Promise<FollowState> {
     const target = await this.requireUser(username);
     if (target.id === viewerId) throw new AppError('bad_request', 'you cannot unfollow yourself');
     const followerCount = await this.deps.db.transaction(async (tx) => {
+      // Unfollowing also withdraws a request still pending, and the owner's notice of it.
+      if (await this.relations.deleteRequest(viewerId, target.id, tx)) {
+        await this.deps.notifier.retract(tx, {
+          recipientId: target.id,
+          actorId: viewerId,
+          type: 'follow_request',
+        });
+      }
       if (!(await this.follows.delete(viewerId, target.id, tx)))
         return this.currentFollowerCount(target.id, tx);
       // A follow that is taken back should not linger in the other user's notifications.

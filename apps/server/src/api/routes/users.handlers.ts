@@ -10,3 +10,17 @@ export const userHandlers = {
   unfollow: async ({ params, userId, services }) => services.users.unfollow(userId, params.username),
   searchUsers: async ({ query, services }) => services.users.search(query.q, query),
 } satisfies Partial<Handlers>;
+
+/** Follow requests (the owner's side), blocks and mutes. */
+export const relationHandlers = {
+  listFollowRequests: async ({ query, userId, services }) =>
+    services.relations.listFollowRequests(userId, query),
+  acceptFollowRequest: async ({ params, userId, services }) =>
+    services.relations.acceptFollowRequest(userId, params.username),
+  declineFollowRequest: async ({ params, userId, services }) =>
+    services.relations.declineFollowRequest(userId, params.username),
+  block: async ({ params, userId, services }) => services.relations.block(userId, params.username),
+  unblock: async ({ params, userId, services }) => services.relations.unblock(userId, params.username),
+  mute: async ({ params, userId, services }) => services.relations.mute(userId, params.username),
+  unmute: async ({ params, userId, services }) => services.relations.unmute(userId, params.username),
+} satisfies Partial<Handlers>;
