@@ -13,6 +13,9 @@ import { RateLimits } from './limits/rate-limits.ts';
 import type { Services } from './services.ts';
 import { CommentServiceImpl } from './social/comment.service.ts';
 import { UserServiceImpl } from './users/user.service.ts';
+import { AccountDataServiceImpl } from './account-data/account-data.service.ts';
+import { DeletionService } from './account-data/deletion.service.ts';
+import { ExportService } from './account-data/export.service.ts';
 
 export interface CoreDeps {
   db: Db;
@@ -55,5 +58,9 @@ export function createServices(deps: CoreDeps): Services {
     notifications: new NotificationServiceImpl({ db, blobs }),
     events,
     limits: new RateLimits(limiterStore, deps.limits),
+    accountData: new AccountDataServiceImpl(
+      new ExportService({ db, blobs, queue, notifier }),
+      new DeletionService({ db, blobs, queue }),
+    ),
   };
 }

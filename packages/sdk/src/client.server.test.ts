@@ -312,6 +312,12 @@ describe('GraminstaClient against a running API', () => {
       tag: () => b.tag({ params: { tag: 'tabletest' } }),
       notifications: () => a.notifications(),
       markNotificationsRead: () => a.markNotificationsRead(),
+      requestExport: () => a.requestExport(),
+      latestExport: () => a.latestExport(),
+      deleteMe: async () =>
+        as((await client().signUp({ body: { username: 'tbl_gone', password } })).token).deleteMe({
+          body: { password },
+        }),
     };
     for (const name of Object.keys(endpoints) as EndpointName[]) {
       const e = endpoints[name];
