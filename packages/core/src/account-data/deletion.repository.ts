@@ -13,6 +13,7 @@ import {
   mutes,
   notifications,
   photos,
+  rateLimits,
   reports,
   saves,
   sessions,
@@ -153,6 +154,16 @@ export class DeletionRepository {
     const rows = await this.db
       .delete(table)
       .where(inCtids(table, eq(column, userId), limit))
+      .returning({ one: sql<number>`1` });
+    return rows.length;
+  }
+
+  /** The account's per-account rate-limit counters (keys end in `:account:<id>`). */
+  async deleteRateLimits(userId: string, limit: number): Promise<number> {
+    const mine = sql`${rateLimits.key} like ${`%:account:${userId}`}`;
+    const rows = await this.db
+      .delete(rateLimits)
+      .where(inCtids(rateLimits, mine, limit))
       .returning({ one: sql<number>`1` });
     return rows.length;
   }

@@ -8,12 +8,13 @@ type Variants = Record<string, { key: string; width: number; height: number }> |
 const POSTS_PER_READ = 100;
 
 /**
- * The item's best stored copy: the largest variant (the `full` WebP; uploaded originals are gone
- * once processed). Variants are written by the image pipeline, which strips every tag.
+ * The item's best stored copy: the widest variant (w2048, never enlarged, so the upload's own size
+ * up to that), WebP before AVIF; the square thumbnail is a crop and comes last. Uploaded originals
+ * are gone once processed, and every variant was written by the pipeline, which strips all tags.
  */
 export function largestVariant(variants: Variants): string | null {
-  const all = Object.values(variants ?? {});
-  all.sort((a, b) => b.width * b.height - a.width * a.height || webpFirst(a.key) - webpFirst(b.key));
+  const all = Object.entries(variants ?? {}).map(([name, v]) => ({ ...v, crop: name === 'thumb' ? 1 : 0 }));
+  all.sort((a, b) => a.crop - b.crop || b.width - a.width || webpFirst(a.key) - webpFirst(b.key));
   return all[0]?.key ?? null;
 }
 
