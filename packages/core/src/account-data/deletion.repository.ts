@@ -158,6 +158,16 @@ export class DeletionRepository {
     return rows.length;
   }
 
+  /** Other users' live events that name the account as their actor (kept a day for reconnects). */
+  async deleteEventsAbout(userId: string, limit: number): Promise<number> {
+    const about = sql`${userEvents.data} -> 'actor' ->> 'id' = ${userId}`;
+    const rows = await this.db
+      .delete(userEvents)
+      .where(inCtids(userEvents, about, limit))
+      .returning({ one: sql<number>`1` });
+    return rows.length;
+  }
+
   /** The account's per-account rate-limit counters (keys end in `:account:<id>`). */
   async deleteRateLimits(userId: string, limit: number): Promise<number> {
     const mine = sql`${rateLimits.key} like ${`%:account:${userId}`}`;

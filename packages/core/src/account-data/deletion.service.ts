@@ -81,6 +81,7 @@ export class DeletionService {
       for (const column of columns)
         await step(() => this.repo.deleteOwned(table, column, userId, this.batch));
     await step(() => this.repo.deleteRateLimits(userId, this.batch));
+    await step(() => this.repo.deleteEventsAbout(userId, this.batch));
     await step(() => this.deleteUploads(userId));
     await step(() => this.deleteExports(userId));
     await this.repo.deleteUser(userId);
