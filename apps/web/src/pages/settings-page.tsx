@@ -1,5 +1,6 @@
 import type { Me } from '@graminsta/contracts';
 import { Link } from '../lib/router.tsx';
+import { DataSection } from './settings/data-section.tsx';
 
 /**
  * The account's settings, one section per concern (privacy, e-mail, password, devices, export,
@@ -12,6 +13,7 @@ export function SettingsPage({ me }: { me: Me }) {
       <p>
         Signed in as <strong>{me.username}</strong>. <Link to="/account/edit">Edit your profile</Link>
       </p>
+      <DataSection />
     </section>
   );
 }
