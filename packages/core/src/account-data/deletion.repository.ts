@@ -212,7 +212,8 @@ export class DeletionRepository {
   }
 }
 
-// Tables without a single-column key are batched by their physical row ids.
+// Tables without a single-column key are batched by their physical row ids; `= any(array(…))`
+// makes a TID scan of the outer table, where `in (…)` may scan all of it once per batch.
 function inCtids(table: PgTable, where: SQL | undefined, limit: number): SQL {
-  return sql`ctid in (select ctid from ${table} where ${where} limit ${limit})`;
+  return sql`ctid = any(array(select ctid from ${table} where ${where} limit ${limit}))`;
 }
