@@ -115,7 +115,12 @@ describe.skipIf(!usingPostgres())('account deletion in a worker SIGKILLed midway
     ]);
     expect(await columnsHolding(tier, me!.id)).toEqual([]);
     expect(await columnsHolding(tier, postId)).toEqual([]);
-    const objects = await readdir(join(tier.dataDir, 'blobs', 'objects'), { recursive: true });
+    // Objects only: the disk store leaves its emptied folders behind, and they hold nothing.
+    const root = join(tier.dataDir, 'blobs', 'objects');
+    const objects = (await readdir(root, { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name));
+    expect(objects.length).toBeGreaterThan(0);
     expect(objects.filter((k) => k.includes(postId) || k.includes(me!.id))).toEqual([]);
     // The name is free again.
     expect((await TierClient.signUp(tier.api, 'leaver')).token).toBeTruthy();
