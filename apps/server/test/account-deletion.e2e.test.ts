@@ -33,6 +33,13 @@ async function columnsHolding(tier: WorkerTier, id: string): Promise<string[]> {
   return found;
 }
 
+/** The store's objects (files only: the disk store leaves emptied folders, which hold nothing). */
+async function storedObjects(tier: WorkerTier): Promise<string[]> {
+  const root = join(tier.dataDir, 'blobs', 'objects');
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
 /**
  * Account deletion run by real worker processes on PostgreSQL: the worker running the job is
  * SIGKILLed midway, and the job, taken over after its lease by the next worker, finishes it.
@@ -72,6 +79,8 @@ describe.skipIf(!usingPostgres())('account deletion in a worker SIGKILLed midway
       `insert into notifications (user_id, type, actor_id) select $1, 'follow', $2 from generate_series(1, ${MANY})`,
       [me!.id, other!.id],
     );
+    // The post's variants are in the store (the check at the end looks in the right place).
+    expect((await storedObjects(tier)).filter((k) => k.includes(postId)).length).toBeGreaterThan(0);
     // No worker while the deletion is asked for: the next one to start takes the job.
     await first.child.stop();
     tier.workers.splice(0);
@@ -115,13 +124,7 @@ describe.skipIf(!usingPostgres())('account deletion in a worker SIGKILLed midway
     ]);
     expect(await columnsHolding(tier, me!.id)).toEqual([]);
     expect(await columnsHolding(tier, postId)).toEqual([]);
-    // Objects only: the disk store leaves its emptied folders behind, and they hold nothing.
-    const root = join(tier.dataDir, 'blobs', 'objects');
-    const objects = (await readdir(root, { recursive: true, withFileTypes: true }))
-      .filter((e) => e.isFile())
-      .map((e) => join(e.parentPath, e.name));
-    expect(objects.length).toBeGreaterThan(0);
-    expect(objects.filter((k) => k.includes(postId) || k.includes(me!.id))).toEqual([]);
+    expect((await storedObjects(tier)).filter((k) => k.includes(postId) || k.includes(me!.id))).toEqual([]);
     // The name is free again.
     expect((await TierClient.signUp(tier.api, 'leaver')).token).toBeTruthy();
   }, 180_000);
