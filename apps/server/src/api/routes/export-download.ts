@@ -7,9 +7,11 @@ import { requireUser } from '../auth.ts';
  * GET /api/v1/me/exports/:id — the owner's zip, streamed. Outside the endpoint table, whose entries
  * answer JSON: this one answers bytes, to a link a signed-in browser follows (its cookie, or a token).
  */
+export const EXPORT_DOWNLOAD_PATH = '/api/v1/me/exports/:id';
+
 export function registerExportDownload(app: FastifyInstance, services: Services): void {
   app.get(
-    '/api/v1/me/exports/:id',
+    EXPORT_DOWNLOAD_PATH,
     { schema: { params: ExportParams }, config: { auth: 'required' } },
     async (request, reply) => {
       const { id } = request.params as ExportParams;
