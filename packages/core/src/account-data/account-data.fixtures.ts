@@ -1,5 +1,5 @@
 /** Test fixtures for exports and deletion: a photo world with every service they touch. */
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import sharp from 'sharp';
 import yauzl from 'yauzl';
 import type { Photo } from '@graminsta/contracts';
