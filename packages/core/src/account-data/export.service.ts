@@ -94,6 +94,8 @@ export class ExportService {
       return this.repo.notifyReady(row, tx);
     });
     if (notificationId) await this.deps.notifier.announce(notificationId);
+    // The row went while the zip was written (its account deleted): the zip must not outlive it.
+    else if (!(await this.repo.findById(row.id))) await this.deps.blobs.delete([key]);
   }
 
   /** The job was given up: the export fails, so its owner can ask again. */
