@@ -1,3 +1,4 @@
+import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountExports } from '../db/schema.ts';
@@ -10,7 +11,8 @@ import {
   unzip,
   type DataWorld,
 } from './account-data.fixtures.ts';
-import { EXPORT_TTL_MS } from './export.service.ts';
+import { EXPORT_TTL_MS, ExportService } from './export.service.ts';
+import { exportKey } from './export-zip.ts';
 
 describe('account export', () => {
   let w: DataWorld;
@@ -114,5 +116,20 @@ describe('account export', () => {
     expect(await w.db.select().from(accountExports)).toEqual([]);
     const { items } = await w.notifications.list(alice, { limit: 20 });
     expect(items.some((n) => n.type === 'export_ready')).toBe(false);
+  });
+
+  it('removes the zip of an export whose row went while it was written (its account being deleted)', async () => {
+    const asked = await w.exports.request(bob);
+    const key = exportKey(bob, asked.id);
+    const blobs = Object.assign(Object.create(w.blobs) as typeof w.blobs, {
+      putStream: async (...args: Parameters<typeof w.blobs.putStream>) => {
+        const size = await w.blobs.putStream(...args);
+        await w.db.delete(accountExports).where(eq(accountExports.id, asked.id));
+        return size;
+      },
+    });
+    const racing = new ExportService({ db: w.db, blobs, queue: w.queue, notifier: w.notifier });
+    await racing.build(asked.id);
+    expect(await w.blobs.head(key)).toBeNull();
   });
 });
