@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { Ok, PageQuery, page } from './common.ts';
 import type { LimitedAction } from './limits.ts';
+import { AccountDeletion, AccountExport, DeleteMeBody, LatestExport } from './account-data.ts';
 import {
   CompletedUpload,
   CreatePhotoBody,
@@ -575,6 +576,38 @@ export const endpoints = {
     params: UsernameParams,
     status: 200,
     response: MuteState,
+  // Account data: export and deletion
+  requestExport: endpoint({
+    method: 'POST',
+    path: `${V1}/me/export`,
+    operationId: 'postMeExport',
+    summary: 'Ask for a zip of your data (a pending request is answered again)',
+    tag: 'accounts',
+    auth: 'required',
+    status: 202,
+    response: AccountExport,
+  }),
+  latestExport: endpoint({
+    method: 'GET',
+    path: `${V1}/me/export`,
+    operationId: 'getMeExport',
+    summary: 'Your latest export, if any',
+    tag: 'accounts',
+    auth: 'required',
+    status: 200,
+    response: LatestExport,
+  }),
+  deleteMe: endpoint({
+    method: 'DELETE',
+    path: `${V1}/me`,
+    operationId: 'deleteMe',
+    summary: 'Delete your account and everything it owns',
+    tag: 'accounts',
+    auth: 'required',
+    rateLimit: 'login',
+    body: DeleteMeBody,
+    status: 202,
+    response: AccountDeletion,
   }),
 } as const satisfies Record<string, Endpoint>;
 

@@ -8,3 +8,4 @@ export * from './realtime.ts';
 export * from './limits.ts';
 export * from './endpoints.ts';
 export * from './relations.ts';
+export * from './account-data.ts';

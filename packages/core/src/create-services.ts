@@ -14,6 +14,9 @@ import type { Services } from './services.ts';
 import { CommentServiceImpl } from './social/comment.service.ts';
 import { UserServiceImpl } from './users/user.service.ts';
 import { RelationServiceImpl } from './users/relation.service.ts';
+import { AccountDataServiceImpl } from './account-data/account-data.service.ts';
+import { DeletionService } from './account-data/deletion.service.ts';
+import { ExportService } from './account-data/export.service.ts';
 
 export interface CoreDeps {
   db: Db;
@@ -57,5 +60,9 @@ export function createServices(deps: CoreDeps): Services {
     events,
     limits: new RateLimits(limiterStore, deps.limits),
     relations: new RelationServiceImpl({ db, notifier, onBackgroundError: deps.onBackgroundError }),
+    accountData: new AccountDataServiceImpl(
+      new ExportService({ db, blobs, queue, notifier }),
+      new DeletionService({ db, blobs, queue }),
+    ),
   };
 }

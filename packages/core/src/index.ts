@@ -35,3 +35,5 @@ export {
   TAKEOVER_AFTER_MS,
   type IdempotencyStart,
 } from './idempotency/idempotency.service.ts';
+export { deletionJob, type DeletionRunOptions } from './account-data/deletion.service.ts';
+export { EXPORT_TTL_MS, type ExportDownload } from './account-data/export.service.ts';

@@ -37,6 +37,9 @@ import type { Unsubscribe } from '@graminsta/platform';
 import type { Db } from '@graminsta/platform';
 import type { IdempotencyService } from './idempotency/idempotency.service.ts';
 import type { RateLimits } from './limits/rate-limits.ts';
+import type { AccountDeletion, AccountExport, LatestExport } from '@graminsta/contracts';
+import type { DeletionRunOptions } from './account-data/deletion.service.ts';
+import type { ExportDownload } from './account-data/export.service.ts';
 
 export interface RequestContext {
   /** Client address, for per-IP rate limits. */
@@ -177,6 +180,26 @@ export interface EventService {
   prune(): Promise<number>;
 }
 
+export interface AccountDataService {
+  /** A zip of the account's data is prepared by a job; a request while one is pending answers it. */
+  requestExport(userId: string): Promise<AccountExport>;
+  latestExport(userId: string): Promise<LatestExport>;
+  /** The owner's ready zip as a stream; not found for anybody else, gone once expired. */
+  downloadExport(userId: string, exportId: string): Promise<ExportDownload>;
+  /** Worker job: writes the zip, marks the export ready, notifies its owner. */
+  buildExport(exportId: string): Promise<void>;
+  /** The export job was given up. */
+  failExport(exportId: string): Promise<void>;
+  /** Housekeeping: removes expired zips and their rows. */
+  pruneExports(): Promise<number>;
+  /** Checks the password; hides the account and ends its sessions at once; books the deletion job. */
+  deleteAccount(userId: string, password: string): Promise<AccountDeletion>;
+  /** Worker job: removes every row and object of the account, in resumable batches. */
+  runDeletion(userId: string, opts?: DeletionRunOptions): Promise<void>;
+  /** Housekeeping: books the deletion job again for accounts not yet gone. */
+  resumeDeletions(): Promise<number>;
+}
+
 export interface Services {
   idempotency: IdempotencyService;
   accounts: AccountService;
@@ -189,4 +212,5 @@ export interface Services {
   /** Per-account and per-address budgets of the limited actions, shared by every instance. */
   limits: RateLimits;
   relations: RelationService;
+  accountData: AccountDataService;
 }

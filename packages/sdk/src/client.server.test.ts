@@ -328,6 +328,12 @@ describe('GraminstaClient against a running API', () => {
       unblock: () => a.unblock({ params: { username: 'tbl_d' } }),
       mute: () => a.mute({ params: { username: 'tbl_b' } }),
       unmute: () => a.unmute({ params: { username: 'tbl_b' } }),
+      requestExport: () => a.requestExport(),
+      latestExport: () => a.latestExport(),
+      deleteMe: async () =>
+        as((await client().signUp({ body: { username: 'tbl_gone', password } })).token).deleteMe({
+          body: { password },
+        }),
     };
     for (const name of Object.keys(endpoints) as EndpointName[]) {
       const e = endpoints[name];

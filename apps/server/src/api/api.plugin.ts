@@ -6,6 +6,7 @@ import './route-config.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { registerRateLimits } from './rate-limit.ts';
 import { registerEndpoints } from './routes/register.ts';
+import { registerExportDownload } from './routes/export-download.ts';
 
 export interface ApiOptions {
   services: Services;
@@ -28,5 +29,6 @@ export async function apiPlugin(app: FastifyInstance, opts: ApiOptions): Promise
   registerIdempotency(app, opts.services.idempotency);
   // Idempotency wraps the handler of each POST route as it is added, so the routes come after.
   registerEndpoints(app, { services: opts.services, secureCookies: opts.secureCookies });
+  registerExportDownload(app, opts.services);
   app.get('/api/openapi.json', { logLevel: 'warn', config: { auth: 'none' } }, async () => opts.openApi());
 }

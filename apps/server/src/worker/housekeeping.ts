@@ -21,7 +21,10 @@ export async function scheduleHousekeeping(
   );
 }
 
-/** A recurring job on the queue port: expired uploads (rows and bytes), old events, sessions, idempotency keys. */
+/**
+ * A recurring job on the queue port: expired uploads (rows and bytes), old events, sessions,
+ * idempotency keys, expired exports, and account deletions left unfinished.
+ */
 export function housekeeping(
   queue: Pick<JobQueue, 'enqueue'>,
   services: Services,
@@ -31,12 +34,16 @@ export function housekeeping(
   return async ({ slot }) => {
     // The next run is booked first, so a failing sweep cannot end the chain.
     await scheduleHousekeeping(queue, everyMs, slot);
-    const [uploads] = await Promise.all([
+    const [uploads, , , , exports, deletions] = await Promise.all([
       services.photos.pruneExpiredUploads(),
       services.events.prune(),
       services.accounts.pruneExpired(),
       services.idempotency.prune(),
+      services.accountData.pruneExports(),
+      services.accountData.resumeDeletions(),
     ]);
     if (uploads > 0) logger.info({ uploads }, 'expired uploads removed');
+    if (exports > 0) logger.info({ exports }, 'expired exports removed');
+    if (deletions > 0) logger.info({ deletions }, 'unfinished account deletions booked again');
   };
 }

@@ -46,6 +46,8 @@ export async function startWorker(
   const handlers: JobHandlers = {
     'photo.process': ({ photoId }) => services.photos.processPhoto(photoId),
     housekeeping: housekeeping(queue, services, logger, everyMs),
+    'account.export': ({ exportId }) => services.accountData.buildExport(exportId),
+    'account.delete': ({ userId }) => services.accountData.runDeletion(userId),
   };
   const failPost = failAbandonedPost({ db: comp.database.db, blobs: comp.blobs, events: services.events });
   registerJobHandlers(
@@ -53,6 +55,8 @@ export async function startWorker(
     {
       'photo.process': logged(logger, 'photo.process', handlers['photo.process']),
       housekeeping: logged(logger, 'housekeeping', handlers.housekeeping),
+      'account.export': logged(logger, 'account.export', handlers['account.export']),
+      'account.delete': logged(logger, 'account.delete', handlers['account.delete']),
     },
     {
       concurrency: { 'photo.process': config.WORKER_CONCURRENCY },
@@ -64,6 +68,21 @@ export async function startWorker(
             'job given up',
           );
           await failPost(payload, dead);
+        },
+        'account.export': async ({ exportId }, dead) => {
+          logger.error(
+            { job: 'account.export', exportId, attempts: dead.attempts, err: dead.error },
+            'job given up',
+          );
+          await services.accountData.failExport(exportId);
+        },
+        // A deletion is never abandoned: housekeeping books it again while the account's rows remain.
+        'account.delete': async ({ userId }, dead) => {
+          logger.error(
+            { job: 'account.delete', userId, attempts: dead.attempts, err: dead.error },
+            'job given up',
+          );
+          await services.accountData.resumeDeletions();
         },
       },
     },

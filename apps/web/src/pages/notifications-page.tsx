@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import type { Notification } from '@graminsta/contracts';
 import { Avatar } from '../components/avatar.tsx';
 import { LoadMore } from '../components/load-more.tsx';
+import { exportHref } from '../lib/export-link.ts';
 import { usePagedList } from '../lib/paged-list.ts';
 import { Link } from '../lib/router.tsx';
 import { timeAgo } from '../lib/time.ts';
@@ -83,6 +84,7 @@ export function NotificationsPage() {
               </Link>{' '}
               {describe(n)} {n.comment && <span className="comment-body">{n.comment.body}</span>}{' '}
               {n.type === 'follow_request' && <Link to="/requests">Review follow requests</Link>}{' '}
+              {n.export && <a href={exportHref(n.export.url)}>Download your data</a>}{' '}
               <time className="muted small" dateTime={n.createdAt}>
                 {timeAgo(n.createdAt)}
               </time>

@@ -1,6 +1,7 @@
 import type { Me } from '@graminsta/contracts';
 import { Link } from '../lib/router.tsx';
 import { PrivacySection } from './settings/privacy-section.tsx';
+import { DataSection } from './settings/data-section.tsx';
 
 /**
  * The account's settings, one section per concern (privacy, e-mail, password, devices, export,
@@ -14,6 +15,7 @@ export function SettingsPage({ me }: { me: Me }) {
         Signed in as <strong>{me.username}</strong>. <Link to="/account/edit">Edit your profile</Link>
       </p>
       <PrivacySection me={me} />
+      <DataSection />
     </section>
   );
 }

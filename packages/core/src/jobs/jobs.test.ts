@@ -12,6 +12,8 @@ describe('the job table', () => {
     registerJobHandlers(queue, {
       'photo.process': async ({ photoId }) => void photos.push(photoId),
       housekeeping: async ({ slot }) => void slots.push(slot),
+      'account.export': async () => {},
+      'account.delete': async () => {},
     });
     await queue.enqueue('photo.process', { photoId: '12' });
     await queue.enqueue('housekeeping', { slot: 3 });
@@ -37,6 +39,8 @@ describe('the job table', () => {
           throw new Error('the store is away');
         },
         housekeeping: async () => {},
+        'account.export': async () => {},
+        'account.delete': async () => {},
       },
       { onDead: { 'photo.process': async ({ photoId }, d) => void dead.push([photoId, d.attempts]) } },
     );

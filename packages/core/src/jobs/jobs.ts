@@ -11,6 +11,10 @@ const JOB_PAYLOADS = {
   'photo.process': z.object({ photoId: Id }),
   /** The sweep of one time slot, which books the next (apps/server/src/worker/housekeeping.ts). */
   housekeeping: z.object({ slot: z.number().int().min(0) }),
+  /** An account export to write into its zip (account-data/export.service.ts). */
+  'account.export': z.object({ exportId: Id }),
+  /** An account to remove with everything it owns, in resumable batches (account-data/deletion.service.ts). */
+  'account.delete': z.object({ userId: Id }),
 };
 
 export type Jobs = { [N in keyof typeof JOB_PAYLOADS]: z.infer<(typeof JOB_PAYLOADS)[N]> };

@@ -1,4 +1,4 @@
-import type { Notification } from '@graminsta/contracts';
+import { exportDownloadPath, type Notification } from '@graminsta/contracts';
 import { toUserSummary } from '../users/user.presenter.ts';
 import type { NotificationRow } from './notification.repository.ts';
 
@@ -13,7 +13,14 @@ export function toNotification(row: NotificationRow, publicUrl: (key: string) =>
     comment: row.commentId && row.commentBody !== null ? { id: row.commentId, body: row.commentBody } : null,
     // Filled in by the report and export features from the notification's subject.
     report: null,
-    export: null,
+    export:
+      row.type === 'export_ready' && row.subjectId && row.exportExpiresAt
+        ? {
+            id: row.subjectId,
+            url: exportDownloadPath(row.subjectId),
+            expiresAt: row.exportExpiresAt.toISOString(),
+          }
+        : null,
     read: row.readAt !== null,
     createdAt: row.createdAt.toISOString(),
   };

@@ -1,7 +1,7 @@
 import { and, count, desc, eq, inArray, isNull, lt, lte, ne, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Db } from '@graminsta/platform';
-import { comments, notifications, photoMedia, users } from '../db/schema.ts';
+import { accountExports, comments, notifications, photoMedia, users } from '../db/schema.ts';
 import type { NotificationInput } from '../services.ts';
 import { summaryColumns } from '../users/user.repository.ts';
 
@@ -19,6 +19,8 @@ const listColumns = {
   actor: summaryColumns,
   photoVariants: cover.variants,
   commentBody: comments.body,
+  subjectId: notifications.subjectId,
+  exportExpiresAt: accountExports.expiresAt,
 };
 
 export class NotificationRepository {
@@ -140,13 +142,20 @@ export class NotificationRepository {
   }
 
   private select(where: SQL | undefined) {
-    return this.db
-      .select(listColumns)
-      .from(notifications)
-      .innerJoin(users, eq(users.id, notifications.actorId))
-      .leftJoin(cover, and(eq(cover.photoId, notifications.photoId), eq(cover.position, 0)))
-      .leftJoin(comments, eq(comments.id, notifications.commentId))
-      .where(where);
+    return (
+      this.db
+        .select(listColumns)
+        .from(notifications)
+        .innerJoin(users, eq(users.id, notifications.actorId))
+        .leftJoin(cover, and(eq(cover.photoId, notifications.photoId), eq(cover.position, 0)))
+        .leftJoin(comments, eq(comments.id, notifications.commentId))
+        // export_ready: the export it announces (gone once expired, and the notification with it).
+        .leftJoin(
+          accountExports,
+          and(eq(notifications.type, 'export_ready'), eq(accountExports.id, notifications.subjectId)),
+        )
+        .where(where)
+    );
   }
 }
 

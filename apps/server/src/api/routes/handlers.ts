@@ -1,4 +1,5 @@
 import { accountHandlers } from './accounts.handlers.ts';
+import { accountDataHandlers } from './account-data.handlers.ts';
 import { feedHandlers } from './feed.handlers.ts';
 import type { Handlers } from './handler.ts';
 import { photoHandlers } from './photos.handlers.ts';
@@ -11,4 +12,5 @@ export const handlers: Handlers = {
   ...photoHandlers,
   ...feedHandlers,
   ...relationHandlers,
+  ...accountDataHandlers,
 };
