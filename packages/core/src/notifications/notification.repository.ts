@@ -1,7 +1,7 @@
 import { and, count, desc, eq, inArray, isNull, lt, lte, ne, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Db } from '@graminsta/platform';
-import { comments, notifications, photoMedia, users } from '../db/schema.ts';
+import { comments, notifications, photoMedia, reports, users } from '../db/schema.ts';
 import type { NotificationInput } from '../services.ts';
 import { summaryColumns } from '../users/user.repository.ts';
 
@@ -19,6 +19,8 @@ const listColumns = {
   actor: summaryColumns,
   photoVariants: cover.variants,
   commentBody: comments.body,
+  reportId: reports.id,
+  reportStatus: reports.status,
 };
 
 export class NotificationRepository {
@@ -33,6 +35,7 @@ export class NotificationRepository {
         type: input.type,
         photoId: input.photoId ?? null,
         commentId: input.commentId ?? null,
+        subjectId: input.subjectId ?? null,
       })
       .returning({ id: notifications.id });
     return row!.id;
@@ -146,6 +149,10 @@ export class NotificationRepository {
       .innerJoin(users, eq(users.id, notifications.actorId))
       .leftJoin(cover, and(eq(cover.photoId, notifications.photoId), eq(cover.position, 0)))
       .leftJoin(comments, eq(comments.id, notifications.commentId))
+      .leftJoin(
+        reports,
+        and(eq(reports.id, notifications.subjectId), eq(notifications.type, 'report_resolved')),
+      )
       .where(where);
   }
 }
