@@ -14,7 +14,6 @@ const summaryOf = <U extends typeof reporter | typeof owner>(u: U) => ({
   displayName: u.displayName,
   avatarUrl: u.avatarUrl,
 });
-const sameTargetOpen = alias(reports, 'same_target');
 
 /** Reports: what users file and what moderators close. The only SQL on the reports table. */
 export class ReportRepository {
@@ -88,10 +87,9 @@ export class ReportRepository {
         report: reports,
         reporter: summaryOf(reporter),
         targetOwner: summaryOf(owner),
-        openReports: sql<number>`(select count(*) from ${sameTargetOpen}
-          where ${sameTargetOpen.targetType} = ${reports.targetType}
-            and ${sameTargetOpen.targetId} = ${reports.targetId}
-            and ${sameTargetOpen.status} = 'open')`.mapWith(Number),
+        openReports: sql<number>`(select count(*) from ${reports} s
+          where s.target_type = ${reports.targetType} and s.target_id = ${reports.targetId}
+            and s.status = 'open')`.mapWith(Number),
       })
       .from(reports)
       .innerJoin(reporter, eq(reporter.id, reports.reporterId))
