@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import type { ReportItem } from '@graminsta/contracts';
+import type { Me, ReportItem } from '@graminsta/contracts';
 import { Nav } from '../components/nav.tsx';
 import {
   FakeIntersectionObserver,
@@ -21,7 +21,7 @@ beforeEach(() => {
 });
 afterEach(cleanup);
 
-const moderator = { ...meAnn, role: 'moderator' as const };
+const moderator: Me = { ...meAnn, role: 'moderator' };
 const carol = { id: '300', username: 'carol', displayName: 'Carol', avatarUrl: null };
 
 function item(id: string, extra: Partial<ReportItem>): ReportItem {
@@ -60,7 +60,7 @@ const QUEUE: ReportItem[] = [
   }),
 ];
 
-function setup(me = moderator) {
+function setup(me: Me = moderator) {
   const { client, calls } = testClient((call: Call) => {
     if (call.path === '/api/v1/admin/reports') return { status: 200, body: { items: QUEUE, nextCursor: null } };
     if (call.path.startsWith('/api/v1/admin/reports/')) {
