@@ -51,8 +51,11 @@ describe.skipIf(process.env.TEST_DATABASE === 'postgres')('a report handled in t
     // The poster works through the SDK: this test is about the report, not the composer.
     const poster = new GraminstaClient({
       baseUrl: server.url,
-      token: (await new GraminstaClient({ baseUrl: server.url }).signUp({ body: { username: 'pia_posts', password: PASSWORD } }))
-        .token,
+      token: (
+        await new GraminstaClient({ baseUrl: server.url }).signUp({
+          body: { username: 'pia_posts', password: PASSWORD },
+        })
+      ).token,
     });
     const bytes = await sharp({ create: { width: 800, height: 600, channels: 3, background: '#bb3e03' } })
       .jpeg()

@@ -312,7 +312,8 @@ describe('GraminstaClient against a running API', () => {
       tag: () => b.tag({ params: { tag: 'tabletest' } }),
       notifications: () => a.notifications(),
       markNotificationsRead: () => a.markNotificationsRead(),
-      createReport: () => b.createReport({ body: { target: { type: 'photo', id }, reason: 'from the table' } }),
+      createReport: () =>
+        b.createReport({ body: { target: { type: 'photo', id }, reason: 'from the table' } }),
       listReports: async () => {
         await t.comp.services.moderation.setRole('tbl_a', 'moderator');
         return a.listReports();

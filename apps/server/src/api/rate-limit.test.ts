@@ -26,7 +26,8 @@ describe('rate limits on the limited routes', () => {
   let t: TestApp;
   beforeAll(async () => {
     const actions: Partial<Record<LimitedAction, ActionLimit>> = {};
-    for (const name of ['upload', 'photo', 'comment', 'like', 'follow', 'report'] as const) actions[name] = tight(1, 2);
+    for (const name of ['upload', 'photo', 'comment', 'like', 'follow', 'report'] as const)
+      actions[name] = tight(1, 2);
     t = await createTestApp({}, { limits: { actions } });
   });
   afterEach(() => t.testDb.reset());

@@ -45,7 +45,11 @@ describe('reports and the moderation queue over HTTP', () => {
   it('takes a report to resolution: 201, the queue, remove, 409 on a second resolve', async () => {
     const filed = await report(reporter, '  looks like a scam  ');
     expect(filed.statusCode).toBe(201);
-    expect(filed.json()).toMatchObject({ target: { type: 'photo', id: photoId }, reason: 'looks like a scam', status: 'open' });
+    expect(filed.json()).toMatchObject({
+      target: { type: 'photo', id: photoId },
+      reason: 'looks like a scam',
+      status: 'open',
+    });
     // Filing it again answers the same open report (201: the contract's one success status).
     const again = await report(reporter, 'still');
     expect(again.statusCode).toBe(201);
@@ -72,12 +76,16 @@ describe('reports and the moderation queue over HTTP', () => {
     expect((await call('GET', `/photos/${photoId}`, reporter)).statusCode).toBe(404);
     expect((await call('GET', '/admin/reports', mod)).json().items).toEqual([]);
     const notes = (await call('GET', '/notifications', reporter)).json().items;
-    expect(notes).toMatchObject([{ type: 'report_resolved', report: { id: filed.json().id, status: 'removed' } }]);
+    expect(notes).toMatchObject([
+      { type: 'report_resolved', report: { id: filed.json().id, status: 'removed' } },
+    ]);
 
     const twice = await call('POST', `/admin/reports/${filed.json().id}/resolve`, mod, { action: 'dismiss' });
     expect(twice.statusCode).toBe(409);
     expect(twice.json().error.code).toBe('conflict');
-    expect((await call('POST', '/admin/reports/12345/resolve', mod, { action: 'dismiss' })).statusCode).toBe(404);
+    expect((await call('POST', '/admin/reports/12345/resolve', mod, { action: 'dismiss' })).statusCode).toBe(
+      404,
+    );
   });
 
   it('suspends: the account is signed out at once and cannot log in again', async () => {
@@ -86,7 +94,10 @@ describe('reports and the moderation queue over HTTP', () => {
     const res = await call('POST', `/admin/reports/${filed.id}/resolve`, mod, { action: 'suspend' });
     expect(res.statusCode).toBe(200);
     expect((await call('GET', '/me', owner)).statusCode).toBe(401);
-    const logIn = await call('POST', '/sessions', undefined, { username: 'owner', password: 'correct horse battery' });
+    const logIn = await call('POST', '/sessions', undefined, {
+      username: 'owner',
+      password: 'correct horse battery',
+    });
     expect(logIn.statusCode).toBe(403);
     expect(logIn.json().error.code).toBe('suspended');
   });
@@ -94,9 +105,14 @@ describe('reports and the moderation queue over HTTP', () => {
   it('answers 401 signed out, 403 to non-moderators, and changes nothing', async () => {
     const filed = (await report(reporter)).json();
     const before = await t.snapshot();
-    expect((await call('POST', '/reports', undefined, { target: { type: 'photo', id: photoId }, reason: 'x' })).statusCode).toBe(401);
+    expect(
+      (await call('POST', '/reports', undefined, { target: { type: 'photo', id: photoId }, reason: 'x' }))
+        .statusCode,
+    ).toBe(401);
     expect((await call('GET', '/admin/reports')).statusCode).toBe(401);
-    expect((await call('POST', `/admin/reports/${filed.id}/resolve`, undefined, { action: 'remove' })).statusCode).toBe(401);
+    expect(
+      (await call('POST', `/admin/reports/${filed.id}/resolve`, undefined, { action: 'remove' })).statusCode,
+    ).toBe(401);
     for (const token of [reporter, owner]) {
       const list = await call('GET', '/admin/reports', token);
       expect(list.statusCode).toBe(403);
@@ -129,13 +145,23 @@ describe('reports and the moderation queue over HTTP', () => {
     const own = await report(owner);
     expect(own.statusCode).toBe(400);
     expect(own.json().error.code).toBe('bad_request');
-    expect((await call('POST', '/reports', mod, { target: { type: 'user', id: '12345' }, reason: 'x' })).statusCode).toBe(404);
+    expect(
+      (await call('POST', '/reports', mod, { target: { type: 'user', id: '12345' }, reason: 'x' }))
+        .statusCode,
+    ).toBe(404);
 
-    for (const payload of [{}, { action: 'ban' }, { action: 'dismiss', reason: 'x'.repeat(501) }, { action: 'dismiss', reason: 'a\u0007' }]) {
+    for (const payload of [
+      {},
+      { action: 'ban' },
+      { action: 'dismiss', reason: 'x'.repeat(501) },
+      { action: 'dismiss', reason: 'a\u0007' },
+    ]) {
       const res = await call('POST', `/admin/reports/${filed.id}/resolve`, mod, payload);
       expect(res.statusCode, JSON.stringify(payload)).toBe(400);
     }
-    expect((await call('POST', '/admin/reports/abc/resolve', mod, { action: 'dismiss' })).statusCode).toBe(400);
+    expect((await call('POST', '/admin/reports/abc/resolve', mod, { action: 'dismiss' })).statusCode).toBe(
+      400,
+    );
     for (const query of ['status=bogus', 'cursor=not-an-id', 'limit=0', 'limit=51']) {
       expect((await call('GET', `/admin/reports?${query}`, mod)).statusCode, query).toBe(400);
     }

@@ -55,9 +55,12 @@ export async function setRoleMessage(
 ): Promise<string> {
   try {
     const user = await comp.services.moderation.setRole(username, role);
-    return role === 'moderator' ? `${user.username} is now a moderator.` : `${user.username} is no longer a moderator.`;
+    return role === 'moderator'
+      ? `${user.username} is now a moderator.`
+      : `${user.username} is no longer a moderator.`;
   } catch (err) {
-    if (err instanceof AppError && err.code === 'not_found') throw new ConfigError(`no account named "${username}"`);
+    if (err instanceof AppError && err.code === 'not_found')
+      throw new ConfigError(`no account named "${username}"`);
     throw err;
   }
 }

@@ -61,7 +61,11 @@ describe('control socket', () => {
   });
 
   it('sets a role', async () => {
-    const answer = await sendControl(control.path, { command: 'role', username: 'ada', role: 'moderator' }, () => {});
+    const answer = await sendControl(
+      control.path,
+      { command: 'role', username: 'ada', role: 'moderator' },
+      () => {},
+    );
     expect(answer).toBe('ada is moderator');
     expect(roles).toEqual(['ada:moderator']);
   });

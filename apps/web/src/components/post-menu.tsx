@@ -41,7 +41,9 @@ export function PostMenu({ photo }: { photo: Pick<Photo, 'id' | 'owner'> }) {
           </li>
         </ul>
       )}
-      {reporting && <ReportDialog target={{ type: 'photo', id: photo.id }} onClose={() => setReporting(false)} />}
+      {reporting && (
+        <ReportDialog target={{ type: 'photo', id: photo.id }} onClose={() => setReporting(false)} />
+      )}
     </div>
   );
 }

@@ -44,7 +44,9 @@ export function ReportDialog(props: { target: { type: ReportTargetType; id: stri
       </h2>
       {sent ? (
         <>
-          <p role="status">Thank you. A moderator will look at this {noun}, and you will be told what they decide.</p>
+          <p role="status">
+            Thank you. A moderator will look at this {noun}, and you will be told what they decide.
+          </p>
           <button type="button" onClick={props.onClose}>
             Close
           </button>

@@ -41,7 +41,11 @@ export function ReportedContent({ report }: { report: ReportItem }) {
             </p>
           </blockquote>
           <p className="muted small">Under this post:</p>
-          {content.photo ? <ReportedPost photo={content.photo} /> : <p className="muted">The post is gone.</p>}
+          {content.photo ? (
+            <ReportedPost photo={content.photo} />
+          ) : (
+            <p className="muted">The post is gone.</p>
+          )}
         </>
       );
     case 'user':

@@ -41,8 +41,16 @@ function item(id: string, extra: Partial<ReportItem>): ReportItem {
 }
 
 const QUEUE: ReportItem[] = [
-  item('1', { content: { type: 'photo', photo: post('5', 1, { caption: 'cheap followers here' }) }, openReports: 2 }),
-  item('2', { reporter: ann, reason: 'same post', content: { type: 'photo', photo: post('5', 1) }, openReports: 2 }),
+  item('1', {
+    content: { type: 'photo', photo: post('5', 1, { caption: 'cheap followers here' }) },
+    openReports: 2,
+  }),
+  item('2', {
+    reporter: ann,
+    reason: 'same post',
+    content: { type: 'photo', photo: post('5', 1) },
+    openReports: 2,
+  }),
   item('3', {
     target: { type: 'comment', id: '77' },
     content: {
@@ -55,14 +63,23 @@ const QUEUE: ReportItem[] = [
     target: { type: 'user', id: bob.id },
     content: {
       type: 'user',
-      user: { ...bob, bio: 'totally real', private: true, suspended: false, photoCount: 3, followerCount: 1, createdAt: '2026-01-01T00:00:00Z' },
+      user: {
+        ...bob,
+        bio: 'totally real',
+        private: true,
+        suspended: false,
+        photoCount: 3,
+        followerCount: 1,
+        createdAt: '2026-01-01T00:00:00Z',
+      },
     },
   }),
 ];
 
 function setup(me: Me = moderator) {
   const { client, calls } = testClient((call: Call) => {
-    if (call.path === '/api/v1/admin/reports') return { status: 200, body: { items: QUEUE, nextCursor: null } };
+    if (call.path === '/api/v1/admin/reports')
+      return { status: 200, body: { items: QUEUE, nextCursor: null } };
     if (call.path.startsWith('/api/v1/admin/reports/')) {
       return { status: 200, body: { ...QUEUE[0], status: 'removed' } };
     }

@@ -51,7 +51,9 @@ function QueueItem({ report, onResolved }: { report: ReportItem; onResolved(acti
     <li className="moderation-item" aria-labelledby={`${id}-h`} data-testid="report-item">
       <h2 id={`${id}-h`} className="report-title">
         {KIND[report.target.type]} by{' '}
-        <Link to={`/u/${encodeURIComponent(report.targetOwner.username)}`}>{report.targetOwner.username}</Link>
+        <Link to={`/u/${encodeURIComponent(report.targetOwner.username)}`}>
+          {report.targetOwner.username}
+        </Link>
       </h2>
       <p>
         Reported by <span className="username">{report.reporter.username}</span>{' '}
@@ -120,7 +122,9 @@ function Queue() {
           <QueueItem
             key={r.id}
             report={r}
-            onResolved={(action) => list.update((items) => items.filter((other) => !closedBy(r, action)(other)))}
+            onResolved={(action) =>
+              list.update((items) => items.filter((other) => !closedBy(r, action)(other)))
+            }
           />
         ))}
       </ul>

@@ -89,7 +89,14 @@ describe('ModerationService', () => {
     expect(done.resolvedAt).not.toBeNull();
     expect((await w.db.select().from(reports)).map((r) => r.status)).toEqual(['dismissed', 'dismissed']);
     expect(await log()).toMatchObject([
-      { reportId: onPhoto.id, moderatorId: mod, action: 'dismiss', targetType: 'photo', targetId: photo.id, reason: 'not spam' },
+      {
+        reportId: onPhoto.id,
+        moderatorId: mod,
+        action: 'dismiss',
+        targetType: 'photo',
+        targetId: photo.id,
+        reason: 'not spam',
+      },
     ]);
     expect(await resolvedNotes(bob)).toMatchObject([{ report: { id: onPhoto.id, status: 'dismissed' } }]);
     expect(await resolvedNotes(carol)).toHaveLength(1);
@@ -106,7 +113,9 @@ describe('ModerationService', () => {
   });
 
   it('removes a photo with its objects and counters through the deletion path', async () => {
-    const keys = Object.values(photo.variants!).map((v) => v.url.replace('http://storage.test/storage/blobs/', ''));
+    const keys = Object.values(photo.variants!).map((v) =>
+      v.url.replace('http://storage.test/storage/blobs/', ''),
+    );
     for (const key of keys) expect(await w.blobs.head(key)).not.toBeNull();
     await w.moderation.resolve(mod, onPhoto.id, { action: 'remove', reason: 'scam' });
     expect(await codeOf(w.photos.getPhoto(photo.id, alice.id))).toBe('not_found');
@@ -121,7 +130,10 @@ describe('ModerationService', () => {
   });
 
   it('removes a comment and corrects the comment count', async () => {
-    const report = await w.reports.create(bob, { target: { type: 'comment', id: comment.id }, reason: 'spam' });
+    const report = await w.reports.create(bob, {
+      target: { type: 'comment', id: comment.id },
+      reason: 'spam',
+    });
     expect((await w.photos.getPhoto(photo.id, bob)).commentCount).toBe(1);
     await w.moderation.resolve(mod, report.id, { action: 'remove' });
     expect((await w.photos.getPhoto(photo.id, bob)).commentCount).toBe(0);
@@ -133,7 +145,10 @@ describe('ModerationService', () => {
 
   it('suspends the owner: sessions end at once, log-in is refused, all their open reports close', async () => {
     const second = await w.accounts.logIn({ username: 'alice', password: PASSWORD }, { ip: '::1' });
-    const onComment = await w.reports.create(bob, { target: { type: 'comment', id: comment.id }, reason: 'x' });
+    const onComment = await w.reports.create(bob, {
+      target: { type: 'comment', id: comment.id },
+      reason: 'x',
+    });
     expect(await w.accounts.authenticate(alice.token)).toBe(alice.id);
     await w.moderation.resolve(mod, onComment.id, { action: 'suspend', reason: 'spam ring' });
     expect(await w.accounts.authenticate(alice.token)).toBeNull();
@@ -143,7 +158,11 @@ describe('ModerationService', () => {
       'suspended',
     );
     expect((await w.db.select().from(users).where(eq(users.id, alice.id)))[0]!.suspendedAt).not.toBeNull();
-    expect((await w.db.select().from(reports)).map((r) => r.status)).toEqual(['suspended', 'suspended', 'suspended']);
+    expect((await w.db.select().from(reports)).map((r) => r.status)).toEqual([
+      'suspended',
+      'suspended',
+      'suspended',
+    ]);
     expect(await log()).toMatchObject([{ action: 'suspend', targetType: 'comment', reason: 'spam ring' }]);
     expect((await resolvedNotes(bob)).map((n) => n.report?.status)).toEqual(['suspended', 'suspended']);
     // The other moderators' sessions are untouched.
@@ -152,7 +171,9 @@ describe('ModerationService', () => {
 
   it('treats `remove` of an account as a suspension, and never lets a moderator suspend themselves', async () => {
     const onUser = await w.reports.create(bob, { target: { type: 'user', id: alice.id }, reason: 'spammer' });
-    expect(await w.moderation.resolve(mod, onUser.id, { action: 'remove' })).toMatchObject({ status: 'suspended' });
+    expect(await w.moderation.resolve(mod, onUser.id, { action: 'remove' })).toMatchObject({
+      status: 'suspended',
+    });
     expect(await log()).toMatchObject([{ action: 'suspend', targetType: 'user', targetId: alice.id }]);
 
     const onMod = await w.reports.create(bob, { target: { type: 'user', id: mod }, reason: 'rude' });

@@ -49,7 +49,10 @@ export class ModerationServiceImpl implements ModerationService {
     await this.authorize(moderatorId, 'review');
     const rows = await this.reports.list(query.status, decodeIdCursor(query.cursor), query.limit + 1);
     const { items, nextCursor } = pageOf(rows, query.limit, (r) => r.report.id);
-    return { items: await presentQueue(items, { moderation: this.moderation, blobs: this.deps.blobs }), nextCursor };
+    return {
+      items: await presentQueue(items, { moderation: this.moderation, blobs: this.deps.blobs }),
+      nextCursor,
+    };
   }
 
   async resolve(moderatorId: string, reportId: string, body: ResolveReportBody): Promise<Report> {
@@ -58,7 +61,8 @@ export class ModerationServiceImpl implements ModerationService {
     if (!report) throw notFound('report');
     if (report.status !== 'open') throw alreadyResolved();
     // An account cannot be removed except by suspending it.
-    const action: ReportAction = body.action === 'remove' && report.targetType === 'user' ? 'suspend' : body.action;
+    const action: ReportAction =
+      body.action === 'remove' && report.targetType === 'user' ? 'suspend' : body.action;
     const now = this.deps.now?.() ?? new Date();
     const notificationIds: string[] = [];
 

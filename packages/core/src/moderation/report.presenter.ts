@@ -27,7 +27,8 @@ export async function presentQueue(
   rows: ReportListRow[],
   deps: { moderation: ModerationRepository; blobs: Pick<BlobStore, 'publicUrl'> },
 ): Promise<ReportItem[]> {
-  const idsOf = (type: string) => rows.filter((r) => r.report.targetType === type).map((r) => r.report.targetId);
+  const idsOf = (type: string) =>
+    rows.filter((r) => r.report.targetType === type).map((r) => r.report.targetId);
   const [comments, users] = await Promise.all([
     deps.moderation.comments(idsOf('comment')),
     deps.moderation.users(idsOf('user')),

@@ -31,7 +31,12 @@ export class ReportRepository {
   }
 
   /** The reporter's open report on a target, if any (reports_target_idx). */
-  async findOpen(reporterId: string, type: ReportTargetType, targetId: string, tx: Db): Promise<ReportRow | null> {
+  async findOpen(
+    reporterId: string,
+    type: ReportTargetType,
+    targetId: string,
+    tx: Db,
+  ): Promise<ReportRow | null> {
     const [row] = await tx
       .select()
       .from(reports)
@@ -47,7 +52,13 @@ export class ReportRepository {
   }
 
   async insert(
-    values: { reporterId: string; targetType: ReportTargetType; targetId: string; targetOwnerId: string; reason: string },
+    values: {
+      reporterId: string;
+      targetType: ReportTargetType;
+      targetId: string;
+      targetOwnerId: string;
+      reason: string;
+    },
     tx: Db,
   ): Promise<ReportRow> {
     const [row] = await tx.insert(reports).values(values).returning();
@@ -64,12 +75,19 @@ export class ReportRepository {
     return tx
       .update(reports)
       .set({ status, resolvedAt: now })
-      .where(and(eq(reports.targetType, target.type), eq(reports.targetId, target.id), eq(reports.status, 'open')))
+      .where(
+        and(eq(reports.targetType, target.type), eq(reports.targetId, target.id), eq(reports.status, 'open')),
+      )
       .returning();
   }
 
   /** Closes every open report on anything the account owns (its posts, comments and itself). */
-  async closeOwner(ownerId: string, status: Exclude<ReportStatus, 'open'>, now: Date, tx: Db): Promise<ReportRow[]> {
+  async closeOwner(
+    ownerId: string,
+    status: Exclude<ReportStatus, 'open'>,
+    now: Date,
+    tx: Db,
+  ): Promise<ReportRow[]> {
     return tx
       .update(reports)
       .set({ status, resolvedAt: now })

@@ -25,7 +25,10 @@ describe('ReportService', () => {
   const reportRows = async () => (await w.db.select({ n: count() }).from(reports))[0]!.n;
 
   it('files a report of a photo, a comment or an account, with the reason trimmed', async () => {
-    const report = await w.reports.create(bob, { target: { type: 'photo', id: photo.id }, reason: '  spam \n' });
+    const report = await w.reports.create(bob, {
+      target: { type: 'photo', id: photo.id },
+      reason: '  spam \n',
+    });
     expect(report).toMatchObject({
       target: { type: 'photo', id: photo.id },
       reason: 'spam',
@@ -63,31 +66,33 @@ describe('ReportService', () => {
 
   it('refuses own content with 400, and unknown or invisible targets with 404, storing nothing', async () => {
     const comment = await w.comments.create(bob, photo.id, 'mine');
-    expect(await codeOf(w.reports.create(alice, { target: { type: 'photo', id: photo.id }, reason: 'x' }))).toBe(
-      'bad_request',
-    );
-    expect(await codeOf(w.reports.create(bob, { target: { type: 'comment', id: comment.id }, reason: 'x' }))).toBe(
-      'bad_request',
-    );
+    expect(
+      await codeOf(w.reports.create(alice, { target: { type: 'photo', id: photo.id }, reason: 'x' })),
+    ).toBe('bad_request');
+    expect(
+      await codeOf(w.reports.create(bob, { target: { type: 'comment', id: comment.id }, reason: 'x' })),
+    ).toBe('bad_request');
     expect(await codeOf(w.reports.create(bob, { target: { type: 'user', id: bob }, reason: 'x' }))).toBe(
       'bad_request',
     );
     for (const type of ['photo', 'comment', 'user'] as const) {
-      expect(await codeOf(w.reports.create(bob, { target: { type, id: '12345' }, reason: 'x' }))).toBe('not_found');
+      expect(await codeOf(w.reports.create(bob, { target: { type, id: '12345' }, reason: 'x' }))).toBe(
+        'not_found',
+      );
     }
     // A photo still processing is its owner's alone: nobody else can report it.
     const pending = await uploadAndCreate(w, alice, await jpegBytes());
-    expect(await codeOf(w.reports.create(bob, { target: { type: 'photo', id: pending.id }, reason: 'x' }))).toBe(
-      'not_found',
-    );
+    expect(
+      await codeOf(w.reports.create(bob, { target: { type: 'photo', id: pending.id }, reason: 'x' })),
+    ).toBe('not_found');
     // A suspended account is gone from view.
     await w.db.update(users).set({ suspendedAt: new Date() }).where(eq(users.id, alice));
     expect(await codeOf(w.reports.create(bob, { target: { type: 'user', id: alice }, reason: 'x' }))).toBe(
       'not_found',
     );
-    expect(await codeOf(w.reports.create(bob, { target: { type: 'photo', id: photo.id }, reason: '   ' }))).toBe(
-      'validation_failed',
-    );
+    expect(
+      await codeOf(w.reports.create(bob, { target: { type: 'photo', id: photo.id }, reason: '   ' })),
+    ).toBe('validation_failed');
     expect(await reportRows()).toBe(0);
   });
 });

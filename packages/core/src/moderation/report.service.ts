@@ -29,14 +29,21 @@ export class ReportServiceImpl implements ReportService {
     const reason = body.reason.trim();
     if (reason.length === 0) throw new AppError('validation_failed', 'say why you report this');
     const ownerId = await this.ownerOfVisible(reporterId, body.target);
-    if (ownerId === reporterId) throw new AppError('bad_request', 'you cannot report your own account or content');
+    if (ownerId === reporterId)
+      throw new AppError('bad_request', 'you cannot report your own account or content');
     const row = await this.deps.db.transaction(async (tx) => {
       if (!(await this.reports.lockReporter(reporterId, tx))) throw notFound('user');
       // One open report per reporter and target: asking again answers the report already filed.
       const open = await this.reports.findOpen(reporterId, body.target.type, body.target.id, tx);
       if (open) return open;
       return this.reports.insert(
-        { reporterId, targetType: body.target.type, targetId: body.target.id, targetOwnerId: ownerId, reason },
+        {
+          reporterId,
+          targetType: body.target.type,
+          targetId: body.target.id,
+          targetOwnerId: ownerId,
+          reason,
+        },
         tx,
       );
     });

@@ -12,7 +12,10 @@ export function toNotification(row: NotificationRow, publicUrl: (key: string) =>
     photo: row.photoId ? { id: row.photoId, thumbUrl: thumbKey ? publicUrl(thumbKey) : null } : null,
     comment: row.commentId && row.commentBody !== null ? { id: row.commentId, body: row.commentBody } : null,
     // Filled in by the report and export features from the notification's subject.
-    report: row.reportId !== null && row.reportStatus !== null ? { id: row.reportId, status: row.reportStatus } : null,
+    report:
+      row.reportId !== null && row.reportStatus !== null
+        ? { id: row.reportId, status: row.reportStatus }
+        : null,
     export: null,
     read: row.readAt !== null,
     createdAt: row.createdAt.toISOString(),
