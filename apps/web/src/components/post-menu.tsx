@@ -1,16 +1,19 @@
 import { useId, useState } from 'react';
-import type { Photo } from '@graminsta/contracts';
+import type { Photo, ReportTargetType } from '@graminsta/contracts';
 import { useSession } from '../session/session.tsx';
 import { ReportDialog } from './report-dialog.tsx';
 import './moderation.css';
 
-/** A post's "More options": for now, reporting it (someone else's post, signed in). */
-export function PostMenu({ photo }: { photo: Pick<Photo, 'id' | 'owner'> }) {
+/**
+ * "More options" on something another account owns (signed in): for now, reporting it. A menu
+ * rather than a bare button, so further items (block, mute) join it.
+ */
+export function OptionsMenu(props: { target: { type: ReportTargetType; id: string }; ownerId: string }) {
   const { me } = useSession();
   const [open, setOpen] = useState(false);
   const [reporting, setReporting] = useState(false);
   const id = useId();
-  if (!me || me.id === photo.owner.id) return null;
+  if (!me || me.id === props.ownerId) return null;
   return (
     <div className="post-menu">
       <button
@@ -41,9 +44,12 @@ export function PostMenu({ photo }: { photo: Pick<Photo, 'id' | 'owner'> }) {
           </li>
         </ul>
       )}
-      {reporting && (
-        <ReportDialog target={{ type: 'photo', id: photo.id }} onClose={() => setReporting(false)} />
-      )}
+      {reporting && <ReportDialog target={props.target} onClose={() => setReporting(false)} />}
     </div>
   );
+}
+
+/** A post's "More options". */
+export function PostMenu({ photo }: { photo: Pick<Photo, 'id' | 'owner'> }) {
+  return <OptionsMenu target={{ type: 'photo', id: photo.id }} ownerId={photo.owner.id} />;
 }

@@ -5,6 +5,7 @@ import { Providers, ann, bob, meAnn, testClient, type Call } from '../testing/fa
 import { post } from '../testing/posts.ts';
 import { Comments } from './comments.tsx';
 import { PhotoCard } from './photo-card.tsx';
+import { OptionsMenu } from './post-menu.tsx';
 
 afterEach(cleanup);
 
@@ -72,6 +73,26 @@ describe('reporting from a post menu and a comment', () => {
       </Providers>,
     );
     expect(screen.queryByRole('button', { name: 'More options' })).toBeNull();
+  });
+
+  it("reports an account from its profile's menu", async () => {
+    const { client, calls } = testClient(answer);
+    render(
+      <Providers client={client} me={meAnn}>
+        <OptionsMenu target={{ type: 'user', id: bob.id }} ownerId={bob.id} />
+      </Providers>,
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'More options' }));
+    fireEvent.click(screen.getByRole('menuitem', { name: 'Report' }));
+    const dialog = screen.getByRole('dialog', { name: 'Report this account' });
+    fireEvent.change(within(dialog).getByLabelText(/Why should a moderator/), {
+      target: { value: 'impostor' },
+    });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Send report' }));
+    await within(dialog).findByRole('status');
+    expect(calls.filter((c) => c.path === '/api/v1/reports').map((c) => c.body)).toEqual([
+      { target: { type: 'user', id: bob.id }, reason: 'impostor' },
+    ]);
   });
 
   it("reports someone else's comment, never your own", async () => {

@@ -4,6 +4,7 @@ import { Avatar } from '../components/avatar.tsx';
 import { RichText } from '../components/caption.tsx';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { PhotoGrid } from '../components/photo-grid.tsx';
+import { OptionsMenu } from '../components/post-menu.tsx';
 import { usePagedList } from '../lib/paged-list.ts';
 import { Link } from '../lib/router.tsx';
 import { useAsync } from '../lib/use-async.ts';
@@ -90,6 +91,7 @@ export function ProfilePage({ username }: { username: string }) {
             ) : (
               me && <FollowButton profile={p} onChange={profile.setData} />
             )}
+            <OptionsMenu target={{ type: 'user', id: p.id }} ownerId={p.id} />
           </div>
           <ul className="counts" aria-label="Counts">
             <li>{plural(p.photoCount, 'post', 'posts')}</li>
