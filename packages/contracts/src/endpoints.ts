@@ -75,7 +75,7 @@ export interface Endpoint {
    * Error statuses this operation answers beyond those any operation of its kind can (those
    * follow from method, input, auth and rate limit), with why.
    */
-  errors?: Partial<Record<404 | 409, string>>;
+  errors?: Partial<Record<403 | 404 | 409, string>>;
 }
 
 const endpoint = <E extends Endpoint>(e: E): E => e;
@@ -521,6 +521,7 @@ export const endpoints = {
     query: ReportQuery,
     status: 200,
     response: ReportPage,
+    errors: { 403: 'the caller is not a moderator' },
   }),
   resolveReport: endpoint({
     method: 'POST',
@@ -533,7 +534,11 @@ export const endpoints = {
     body: ResolveReportBody,
     status: 200,
     response: Report,
-    errors: { 404: 'no such report', 409: 'the report is already resolved' },
+    errors: {
+      403: 'the caller is not a moderator',
+      404: 'no such report',
+      409: 'the report is already resolved',
+    },
   }),
 } as const satisfies Record<string, Endpoint>;
 
