@@ -16,13 +16,20 @@ const ACTIONS: Array<[ReportAction, string]> = [
   ['suspend', 'Suspend'],
 ];
 
-/** Which queued reports a decision closes: all on the target, or all on the owner's things for a suspension. */
+/** Which queued reports a decision closes: those on the target (and its comments), or on all the owner's things. */
 function closedBy(report: ReportItem, action: ReportAction) {
   const suspends = action === 'suspend' || (action === 'remove' && report.target.type === 'user');
+  // A removed post takes its comments, and the reports on them, along.
+  const underRemovedPost = (other: ReportItem) =>
+    action === 'remove' &&
+    report.target.type === 'photo' &&
+    other.content?.type === 'comment' &&
+    other.content.photo?.id === report.target.id;
   return (other: ReportItem) =>
     suspends
       ? other.targetOwner.id === report.targetOwner.id
-      : other.target.type === report.target.type && other.target.id === report.target.id;
+      : (other.target.type === report.target.type && other.target.id === report.target.id) ||
+        underRemovedPost(other);
 }
 
 function QueueItem({ report, onResolved }: { report: ReportItem; onResolved(action: ReportAction): void }) {

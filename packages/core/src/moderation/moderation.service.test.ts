@@ -113,6 +113,10 @@ describe('ModerationService', () => {
   });
 
   it('removes a photo with its objects and counters through the deletion path', async () => {
+    const onComment = await w.reports.create(carol, {
+      target: { type: 'comment', id: comment.id },
+      reason: 'x',
+    });
     const keys = Object.values(photo.variants!).map((v) =>
       v.url.replace('http://storage.test/storage/blobs/', ''),
     );
@@ -122,7 +126,14 @@ describe('ModerationService', () => {
     for (const key of keys) expect(await w.blobs.head(key)).toBeNull();
     const [owner] = await w.db.select().from(users).where(eq(users.id, alice.id));
     expect(owner).toMatchObject({ photoCount: 0, suspendedAt: null });
-    expect((await w.db.select().from(reports)).map((r) => r.status)).toEqual(['removed', 'removed']);
+    // The report on a comment under the post closes with it.
+    expect((await w.db.select().from(reports)).map((r) => r.status)).toEqual([
+      'removed',
+      'removed',
+      'removed',
+    ]);
+    expect((await reportOf(onComment.id)).resolvedAt).not.toBeNull();
+    expect(await resolvedNotes(carol)).toHaveLength(2);
     expect(await log()).toMatchObject([{ action: 'remove', targetType: 'photo', targetId: photo.id }]);
     // The post's own notifications go with it; the reporters' report_resolved ones stay.
     expect(await resolvedNotes(bob)).toMatchObject([{ report: { id: onPhoto.id, status: 'removed' } }]);

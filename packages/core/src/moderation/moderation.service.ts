@@ -80,6 +80,10 @@ export class ModerationServiceImpl implements ModerationService {
             );
       // Another moderator got there first: throwing rolls back whatever this action did.
       if (!closed.some((r) => r.id === report.id)) throw alreadyResolved();
+      // A removed post takes its comments along, and the reports on them close with it.
+      if (action === 'remove' && report.targetType === 'photo') {
+        closed.push(...(await this.reports.closeCommentsOf(report.targetId, 'removed', now, tx)));
+      }
       await this.moderation.logAction(
         {
           reportId: report.id,

@@ -1,8 +1,8 @@
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { ReportStatus, ReportTargetType } from '@graminsta/contracts';
 import type { Db } from '@graminsta/platform';
-import { reports, users } from '../db/schema.ts';
+import { comments, reports, users } from '../db/schema.ts';
 
 export type ReportRow = typeof reports.$inferSelect;
 
@@ -77,6 +77,29 @@ export class ReportRepository {
       .set({ status, resolvedAt: now })
       .where(
         and(eq(reports.targetType, target.type), eq(reports.targetId, target.id), eq(reports.status, 'open')),
+      )
+      .returning();
+  }
+
+  /** Closes the open reports on a post's comments: they go with the post. */
+  async closeCommentsOf(
+    photoId: string,
+    status: Exclude<ReportStatus, 'open'>,
+    now: Date,
+    tx: Db,
+  ): Promise<ReportRow[]> {
+    return tx
+      .update(reports)
+      .set({ status, resolvedAt: now })
+      .where(
+        and(
+          eq(reports.targetType, 'comment'),
+          eq(reports.status, 'open'),
+          inArray(
+            reports.targetId,
+            tx.select({ id: comments.id }).from(comments).where(eq(comments.photoId, photoId)),
+          ),
+        ),
       )
       .returning();
   }
