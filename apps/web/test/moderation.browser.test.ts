@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraminstaClient } from '@graminsta/sdk';
 import { runGraminsta, startStage1, type Stage1Process } from '@graminsta/server/testing/stage1-process';
 import {
+  expectAccessible,
   launchChromium,
   openPage,
   saveFailureArtifacts,
@@ -78,6 +79,7 @@ describe.skipIf(process.env.TEST_DATABASE === 'postgres')('a report handled in t
       await reporter.page.getByRole('menuitem', { name: 'Report' }).click();
       const dialog = reporter.page.getByRole('dialog', { name: 'Report this post' });
       await dialog.getByLabel('Why should a moderator look at it?').fill('Selling fake followers');
+      await expectAccessible(reporter.page, 'the report form on a post');
       await dialog.getByRole('button', { name: 'Send report' }).click();
       await dialog.getByText('A moderator will look at this post').waitFor();
 
@@ -98,6 +100,7 @@ describe.skipIf(process.env.TEST_DATABASE === 'postgres')('a report handled in t
         .poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth))
         .toBeGreaterThan(0);
 
+      await expectAccessible(mod.page, 'the moderation queue');
       await item.getByLabel('Your reason (kept in the moderation log)').fill('Spam for sale');
       await item.getByRole('button', { name: 'Remove' }).click();
       await mod.page.getByText('No open reports.').waitFor();

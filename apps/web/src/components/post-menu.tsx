@@ -21,7 +21,7 @@ export function OptionsMenu(props: { target: { type: ReportTargetType; id: strin
         className="link-button post-menu-button"
         aria-haspopup="menu"
         aria-expanded={open}
-        aria-controls={`${id}-menu`}
+        aria-controls={open ? `${id}-menu` : undefined}
         onClick={() => setOpen(!open)}
       >
         <span aria-hidden="true">⋯</span>
