@@ -53,6 +53,7 @@ export async function listenControl(
         try {
           return reply({ done: await handlers.setRole(request.username, request.role) });
         } catch (err) {
+          logger.warn({ err }, 'control role change failed');
           return reply({ error: (err as Error).message });
         }
       }
