@@ -13,6 +13,7 @@ Commands:
   seed [--users N]                                            create demo accounts, follows and photos
   up --stage N [--api N] [--web M] [--workers W] [--port P]   run a stage's whole topology on loopback
   object-store [--port N]                                     stage 5's S3-protocol store (s3rver) on loopback
+  admin grant|revoke <username>                               give or take back the moderator role
 
 Configuration comes from the environment (DATA_DIR, DATABASE_URL, PORT, ...); see ARCHITECTURE.md.`;
 
@@ -86,6 +87,11 @@ async function main(argv: string[]): Promise<number> {
       if (!Number.isInteger(users) || users < 1 || users > MAX_SEED_USERS)
         throw new ConfigError(`--users must be an integer from 1 to ${MAX_SEED_USERS}`);
       await runSeed(env, { users });
+      return 0;
+    }
+    case 'admin': {
+      const { parseAdminArgs, runAdmin } = await import('./cli/admin.ts');
+      await runAdmin(env, parseAdminArgs(positionals.slice(1)));
       return 0;
     }
     default:

@@ -10,6 +10,7 @@ import { EditProfilePage } from './pages/edit-profile-page.tsx';
 import { FeedPage } from './pages/feed-page.tsx';
 import { FollowListPage } from './pages/follow-list-page.tsx';
 import { ExplorePage, TagPage } from './pages/grid-pages.tsx';
+import { ModerationPage } from './pages/moderation-page.tsx';
 import { NotFoundPage } from './pages/not-found-page.tsx';
 import { NotificationsPage } from './pages/notifications-page.tsx';
 import { PhotoPage } from './pages/photo-page.tsx';
@@ -84,6 +85,14 @@ const ROUTES: Route[] = [
     () => (
       <RequireAuth what="see your saved posts">
         <SavedPage />
+      </RequireAuth>
+    ),
+  ],
+  [
+    '/moderation',
+    () => (
+      <RequireAuth what="moderate reports">
+        <ModerationPage />
       </RequireAuth>
     ),
   ],

@@ -65,6 +65,8 @@ export const PAGES: PageVisit[] = [
   { pattern: '/saved', name: 'saved', path: () => '/saved', as: 'ben' },
   { pattern: '/settings', name: 'settings', path: () => '/settings', as: 'ana' },
   { pattern: '/p/:id', name: 'carousel', path: (w) => `/p/${w.carouselId}`, as: 'ana' },
+  // A user who is no moderator is told so; the queue itself is audited in moderation.browser.test.ts.
+  { pattern: '/moderation', name: 'moderation-refused', path: () => '/moderation', as: 'ben' },
   { pattern: null, name: 'not-found', path: () => '/no/such/page', as: 'anon' },
 ];
 

@@ -27,6 +27,14 @@ import {
   UnreadCount,
 } from './social.ts';
 import {
+  CreateReportBody,
+  Report,
+  ReportPage,
+  ReportParams,
+  ReportQuery,
+  ResolveReportBody,
+} from './reports.ts';
+import {
   CurrentSession,
   LogInBody,
   Me,
@@ -55,7 +63,7 @@ export interface Endpoint {
   operationId: string;
   summary: string;
   /** The OpenAPI tag it is listed under. */
-  tag: 'accounts' | 'users' | 'photos' | 'feed' | 'notifications';
+  tag: 'accounts' | 'users' | 'photos' | 'feed' | 'notifications' | 'moderation';
   auth: Auth;
   /** The limit it counts against, per account and per client address. */
   rateLimit?: LimitedAction;
@@ -69,7 +77,7 @@ export interface Endpoint {
    * Error statuses this operation answers beyond those any operation of its kind can (those
    * follow from method, input, auth and rate limit), with why.
    */
-  errors?: Partial<Record<404 | 409, string>>;
+  errors?: Partial<Record<403 | 404 | 409, string>>;
 }
 
 const endpoint = <E extends Endpoint>(e: E): E => e;
@@ -608,6 +616,49 @@ export const endpoints = {
     body: DeleteMeBody,
     status: 202,
     response: AccountDeletion,
+
+  // Reports and moderation
+  createReport: endpoint({
+    method: 'POST',
+    path: `${V1}/reports`,
+    operationId: 'postReports',
+    summary: 'Report a photo, comment or account (again while open: the same report)',
+    tag: 'moderation',
+    auth: 'required',
+    rateLimit: 'report',
+    body: CreateReportBody,
+    status: 201,
+    response: Report,
+    errors: { 404: 'no such photo, comment or account that the caller can see' },
+  }),
+  listReports: endpoint({
+    method: 'GET',
+    path: `${V1}/admin/reports`,
+    operationId: 'getAdminReports',
+    summary: 'Moderation queue: reports with their content, oldest first (moderators)',
+    tag: 'moderation',
+    auth: 'required',
+    query: ReportQuery,
+    status: 200,
+    response: ReportPage,
+    errors: { 403: 'the caller is not a moderator' },
+  }),
+  resolveReport: endpoint({
+    method: 'POST',
+    path: `${V1}/admin/reports/:id/resolve`,
+    operationId: 'postAdminReportsByIdResolve',
+    summary: 'Dismiss, remove the content or suspend its owner (moderators)',
+    tag: 'moderation',
+    auth: 'required',
+    params: ReportParams,
+    body: ResolveReportBody,
+    status: 200,
+    response: Report,
+    errors: {
+      403: 'the caller is not a moderator',
+      404: 'no such report',
+      409: 'the report is already resolved',
+    },
   }),
 } as const satisfies Record<string, Endpoint>;
 

@@ -4,6 +4,7 @@ export * from './users.ts';
 export * from './photos.ts';
 export * from './social.ts';
 export * from './safety.ts';
+export * from './reports.ts';
 export * from './realtime.ts';
 export * from './limits.ts';
 export * from './endpoints.ts';

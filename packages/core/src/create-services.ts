@@ -2,6 +2,8 @@ import type { BlobStore, Db, PubSub } from '@graminsta/platform';
 import type { JobQueue } from './jobs/jobs.ts';
 import { AccountServiceImpl } from './accounts/account.service.ts';
 import { LoginThrottle } from './accounts/login-throttle.ts';
+import { ModerationServiceImpl } from './moderation/moderation.service.ts';
+import { ReportServiceImpl } from './moderation/report.service.ts';
 import { EventServiceImpl } from './events/event.service.ts';
 import { FeedServiceImpl } from './feed/feed.service.ts';
 import { NotificationServiceImpl, NotifierImpl } from './notifications/notification.service.ts';
@@ -41,6 +43,17 @@ export function createServices(deps: CoreDeps): Services {
   const limiterStore = deps.limiterStore ?? databaseLimiterStore(db);
   const loginThrottle = deps.limits && new LoginThrottle(limiterStore, deps.limits.login);
   const notifier = new NotifierImpl({ db, blobs, events, onError: deps.onBackgroundError });
+  const users = new UserServiceImpl({ db, notifier, onBackgroundError: deps.onBackgroundError });
+  const photos = new PhotoServiceImpl({
+    db,
+    blobs,
+    queue,
+    notifier,
+    events,
+    maxImagePixels: deps.maxImagePixels,
+    uploadQuotaBytes: deps.uploadQuotaBytes,
+  });
+  const comments = new CommentServiceImpl({ db, notifier });
   return {
     idempotency: new IdempotencyService({ db }),
     accounts: new AccountServiceImpl({ db, blobs, loginThrottle, notifier }),
@@ -55,6 +68,10 @@ export function createServices(deps: CoreDeps): Services {
       uploadQuotaBytes: deps.uploadQuotaBytes,
     }),
     comments: new CommentServiceImpl({ db, notifier }),
+    accounts: new AccountServiceImpl({ db, blobs, loginThrottle }),
+    users,
+    photos,
+    comments,
     feed: new FeedServiceImpl({ db, blobs }),
     notifications: new NotificationServiceImpl({ db, blobs }),
     events,
@@ -64,5 +81,7 @@ export function createServices(deps: CoreDeps): Services {
       new ExportService({ db, blobs, queue, notifier }),
       new DeletionService({ db, blobs, queue }),
     ),
+    reports: new ReportServiceImpl({ db, photos, users }),
+    moderation: new ModerationServiceImpl({ db, blobs, notifier, photos, comments }),
   };
 }

@@ -32,6 +32,12 @@ import type {
   BlockState,
   MuteState,
   FollowRequestDecision,
+  CreateReportBody,
+  Report,
+  ReportPage,
+  ReportQuery,
+  ResolveReportBody,
+  Role,
 } from '@graminsta/contracts';
 import type { Unsubscribe } from '@graminsta/platform';
 import type { Db } from '@graminsta/platform';
@@ -92,6 +98,8 @@ export interface PhotoService {
   /** The owner's edit: caption (tags and mentions follow it), alt texts, order of the items. */
   editPhoto(userId: string, photoId: string, patch: PatchPhotoBody): Promise<Photo>;
   deletePhoto(userId: string, photoId: string): Promise<void>;
+  /** A moderator's removal (no owner check): `inTransaction` commits with it, even when the post is gone. */
+  removePhoto(photoId: string, inTransaction: (tx: Db) => Promise<void>): Promise<void>;
   listByUser(username: string, viewerId: string | null, page: PageQuery): Promise<Page<Photo>>;
   like(userId: string, photoId: string): Promise<LikeState>;
   unlike(userId: string, photoId: string): Promise<LikeState>;
@@ -118,6 +126,8 @@ export interface CommentService {
   list(photoId: string, viewerId: string | null, page: PageQuery): Promise<Page<Comment>>;
   create(userId: string, photoId: string, body: string): Promise<Comment>;
   delete(userId: string, commentId: string): Promise<void>;
+  /** A moderator's removal (no author check): `inTransaction` commits with it, even when the comment is gone. */
+  remove(commentId: string, inTransaction: (tx: Db) => Promise<void>): Promise<void>;
 }
 
 export interface FeedService {
@@ -137,6 +147,8 @@ export interface NotificationInput {
   type: NotificationType;
   photoId?: string;
   commentId?: string;
+  /** The report (report_resolved) or export (export_ready) it is about. */
+  subjectId?: string;
 }
 
 export interface MentionInput {
@@ -198,6 +210,25 @@ export interface AccountDataService {
   runDeletion(userId: string, opts?: DeletionRunOptions): Promise<void>;
   /** Housekeeping: books the deletion job again for accounts not yet gone. */
   resumeDeletions(): Promise<number>;
+export interface ReportService {
+  /**
+   * Files a report of something the reporter can see (not found otherwise; bad_request for their
+   * own). While the reporter's earlier report of the same target is open, answers that one.
+   */
+  create(reporterId: string, body: CreateReportBody): Promise<Report>;
+}
+
+export interface ModerationService {
+  /** The queue, oldest first, each report with its content in context. Moderators only. */
+  list(moderatorId: string, query: ReportQuery): Promise<ReportPage>;
+  /**
+   * Dismisses, removes the content, or suspends its owner; closes every open report on the target
+   * (on the owner, for a suspension), logs the action and tells the reporters. Moderators only;
+   * conflict when the report is already closed.
+   */
+  resolve(moderatorId: string, reportId: string, body: ResolveReportBody): Promise<Report>;
+  /** `graminsta admin grant|revoke`: sets an account's role; not found when there is no such account. */
+  setRole(username: string, role: Role): Promise<{ id: string; username: string }>;
 }
 
 export interface Services {
@@ -213,4 +244,6 @@ export interface Services {
   limits: RateLimits;
   relations: RelationService;
   accountData: AccountDataService;
+  reports: ReportService;
+  moderation: ModerationService;
 }

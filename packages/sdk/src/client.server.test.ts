@@ -334,6 +334,17 @@ describe('GraminstaClient against a running API', () => {
         as((await client().signUp({ body: { username: 'tbl_gone', password } })).token).deleteMe({
           body: { password },
         }),
+      createReport: () =>
+        b.createReport({ body: { target: { type: 'photo', id }, reason: 'from the table' } }),
+      listReports: async () => {
+        await t.comp.services.moderation.setRole('tbl_a', 'moderator');
+        return a.listReports();
+      },
+      resolveReport: async () => {
+        // The report filed above is still open: filing it again answers it.
+        const report = await b.createReport({ body: { target: { type: 'photo', id }, reason: 'again' } });
+        return a.resolveReport({ params: { id: report.id }, body: { action: 'dismiss' } });
+      },
     };
     for (const name of Object.keys(endpoints) as EndpointName[]) {
       const e = endpoints[name];

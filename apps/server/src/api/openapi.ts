@@ -41,6 +41,7 @@ const TAG_DESCRIPTIONS: Record<Endpoint['tag'], string> = {
   photos: 'Uploads, photos, likes and comments',
   feed: 'Home feed, recent public photos and tags',
   notifications: 'Likes, comments and follows addressed to the caller',
+  moderation: "Reports of content and the moderators' queue",
 };
 
 // Either credential works; `{}` marks the caller as optional.

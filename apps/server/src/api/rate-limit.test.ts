@@ -26,7 +26,8 @@ describe('rate limits on the limited routes', () => {
   let t: TestApp;
   beforeAll(async () => {
     const actions: Partial<Record<LimitedAction, ActionLimit>> = {};
-    for (const name of ['upload', 'photo', 'comment', 'like', 'follow'] as const) actions[name] = tight(1, 2);
+    for (const name of ['upload', 'photo', 'comment', 'like', 'follow', 'report'] as const)
+      actions[name] = tight(1, 2);
     t = await createTestApp({}, { limits: { actions } });
   });
   afterEach(() => t.testDb.reset());
@@ -45,6 +46,7 @@ describe('rate limits on the limited routes', () => {
     ['like', 'DELETE', '/api/v1/photos/123/save'],
     ['follow', 'PUT', '/api/v1/users/somebody/follow'],
     ['follow', 'DELETE', '/api/v1/users/somebody/follow'],
+    ['report', 'POST', '/api/v1/reports', { target: { type: 'photo', id: '123' }, reason: 'spam' }],
   ];
 
   it.each(routes)(

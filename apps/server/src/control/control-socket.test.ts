@@ -24,6 +24,7 @@ describe('control socket', () => {
   let dir: string;
   let control: ControlSocket;
   const seeded: number[] = [];
+  const roles: string[] = [];
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'graminsta-control-'));
     control = await listenControl(
@@ -33,6 +34,10 @@ describe('control socket', () => {
           progress(`seeding ${users}`);
           seeded.push(users);
           return `seeded ${users}`;
+        },
+        async setRole(username, role) {
+          roles.push(`${username}:${role}`);
+          return `${username} is ${role}`;
         },
       },
       pino({ level: 'silent' }),
@@ -55,7 +60,19 @@ describe('control socket', () => {
     expect(lines).toEqual(['seeding 2']);
   });
 
+  it('sets a role', async () => {
+    const answer = await sendControl(
+      control.path,
+      { command: 'role', username: 'ada', role: 'moderator' },
+      () => {},
+    );
+    expect(answer).toBe('ada is moderator');
+    expect(roles).toEqual(['ada:moderator']);
+  });
+
   it.each([
+    ['a role for a name that is no username', '{"command":"role","username":"../x","role":"moderator"}\n'],
+    ['an unknown role', '{"command":"role","username":"ada","role":"root"}\n'],
     ['broken UTF-8', Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0x0a])],
     ['not JSON', 'seed please\n'],
     ['deeply nested JSON', `${'['.repeat(1000)}${']'.repeat(1000)}\n`],
@@ -65,10 +82,10 @@ describe('control socket', () => {
     ['extra fields', '{"command":"seed","users":1,"as":"root"}\n'],
     ['a request past the size limit', 'x'.repeat(CONTROL_MAX_REQUEST_BYTES + 10)],
   ])('closes the connection on %s, runs nothing, and keeps serving', async (_, bytes) => {
-    const before = seeded.length;
+    const before = seeded.length + roles.length;
     const answer = await rawExchange(control.path, bytes);
     expect(JSON.parse(answer.trim())).toHaveProperty('error');
-    expect(seeded.length).toBe(before);
+    expect(seeded.length + roles.length).toBe(before);
     expect(await sendControl(control.path, { command: 'seed', users: 1 }, () => {})).toBe('seeded 1');
   });
 

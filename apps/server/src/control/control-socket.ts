@@ -2,6 +2,7 @@ import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { Role, Username } from '@graminsta/contracts';
 
 /** The largest request line accepted; a seed request is a few dozen bytes. */
 export const CONTROL_MAX_REQUEST_BYTES = 4096;
@@ -9,10 +10,14 @@ export const CONTROL_MAX_REQUEST_BYTES = 4096;
 export const CONTROL_REQUEST_TIMEOUT_MS = 5_000;
 export const MAX_SEED_USERS = 10_000;
 
-export const ControlRequest = z.strictObject({
-  command: z.literal('seed'),
-  users: z.number().int().min(1).max(MAX_SEED_USERS),
-});
+export const ControlRequest = z.discriminatedUnion('command', [
+  z.strictObject({
+    command: z.literal('seed'),
+    users: z.number().int().min(1).max(MAX_SEED_USERS),
+  }),
+  // `graminsta admin grant|revoke <username>`: the moderator role.
+  z.strictObject({ command: z.literal('role'), username: Username, role: Role }),
+]);
 export type ControlRequest = z.infer<typeof ControlRequest>;
 
 /** One JSON object per line back to the client: progress lines, then one `done` or `error`. */
@@ -20,6 +25,7 @@ export type ControlReply = { progress: string } | { done: string } | { error: st
 
 export interface ControlHandlers {
   seed(users: number, progress: (line: string) => void): Promise<string>;
+  setRole(username: string, role: Role): Promise<string>;
 }
 
 export interface ControlSocket {
@@ -42,6 +48,15 @@ export async function listenControl(
   let busy = false;
   const server: Server = createServer((socket) => {
     serve(socket, async (request, reply) => {
+      if (request.command === 'role') {
+        // One quick update: no need to wait for a seed under way.
+        try {
+          return reply({ done: await handlers.setRole(request.username, request.role) });
+        } catch (err) {
+          logger.warn({ err }, 'control role change failed');
+          return reply({ error: (err as Error).message });
+        }
+      }
       if (busy)
         return reply({ error: 'a seed is already running in this server; try again when it is done' });
       busy = true;

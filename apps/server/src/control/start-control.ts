@@ -32,6 +32,10 @@ export async function startControl(comp: Composition, logger: Logger): Promise<C
           const { seedDemo } = await import('../cli/seed.ts'); // off the start path
           return seedDemo(comp, { users }, progress);
         },
+        async setRole(username, role) {
+          const { setRoleMessage } = await import('../cli/admin.ts');
+          return setRoleMessage(comp, username, role);
+        },
       },
       logger,
     );

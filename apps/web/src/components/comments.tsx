@@ -7,6 +7,7 @@ import { useSession } from '../session/session.tsx';
 import { RichText } from './caption.tsx';
 import { ErrorMessage } from './error-message.tsx';
 import { LoadMore } from './load-more.tsx';
+import { ReportDialog } from './report-dialog.tsx';
 
 /** Comments of a photo, oldest first; add your own, delete your own. */
 export function Comments({
@@ -24,6 +25,7 @@ export function Comments({
   const [body, setBody] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const [reporting, setReporting] = useState<string | null>(null);
   const id = useId();
 
   const submit = async (event: FormEvent) => {
@@ -80,7 +82,18 @@ export function Comments({
                   </button>
                 </>
               )}
+              {me && me.id !== c.author.id && (
+                <>
+                  {' · '}
+                  <button type="button" className="link-button small" onClick={() => setReporting(c.id)}>
+                    Report<span className="visually-hidden"> the comment by {c.author.username}</span>
+                  </button>
+                </>
+              )}
             </p>
+            {reporting === c.id && (
+              <ReportDialog target={{ type: 'comment', id: c.id }} onClose={() => setReporting(null)} />
+            )}
           </li>
         ))}
       </ul>

@@ -150,6 +150,11 @@ export function Nav() {
               Settings
             </Link>
           )}
+          {me?.role === 'moderator' && (
+            <Link to="/moderation" aria-current={here('/moderation') ? 'page' : undefined}>
+              Moderation
+            </Link>
+          )}
           {me ? (
             <button
               type="button"

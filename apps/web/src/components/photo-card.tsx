@@ -6,6 +6,7 @@ import { Caption } from './caption.tsx';
 import { Carousel } from './carousel.tsx';
 import { EditedMarker } from './edited-marker.tsx';
 import { LikeButton } from './like-button.tsx';
+import { PostMenu } from './post-menu.tsx';
 import { SaveButton } from './save-button.tsx';
 
 /** One post in the feed column: its photo, or its photos as a carousel. */
@@ -25,6 +26,7 @@ export function PhotoCard({ photo, signedIn }: { photo: Photo; signedIn: boolean
         <Link to={`/p/${photo.id}`} className="muted small">
           <time dateTime={photo.createdAt}>{timeAgo(photo.createdAt)}</time>
         </Link>
+        <PostMenu photo={photo} />
       </header>
       <Carousel
         photo={photo}

@@ -6,6 +6,7 @@ import { Comments } from '../components/comments.tsx';
 import { EditedMarker } from '../components/edited-marker.tsx';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { LikeButton } from '../components/like-button.tsx';
+import { PostMenu } from '../components/post-menu.tsx';
 import { SaveButton } from '../components/save-button.tsx';
 import { Link, useRouter } from '../lib/router.tsx';
 import { timeAgo } from '../lib/time.ts';
@@ -77,6 +78,7 @@ export function PhotoPage({ id }: { id: string }) {
               </button>
             </span>
           )}
+          <PostMenu photo={p} />
         </header>
         <ErrorMessage error={deleteError} />
         <h1 className="visually-hidden">Post by {p.owner.username}</h1>

@@ -58,6 +58,11 @@ export const DEFAULT_LIMITS: LimitSettings = {
       perAccount: { points: 30, durationSec: MINUTE },
       perAddress: { points: 90, durationSec: MINUTE },
     },
+    // A person reports a handful of things a day; a brigade should not flood the queue.
+    report: {
+      perAccount: { points: 20, durationSec: HOUR },
+      perAddress: { points: 60, durationSec: HOUR },
+    },
   },
   login: {
     failuresPerAddress: 100,

@@ -11,8 +11,10 @@ export function toNotification(row: NotificationRow, publicUrl: (key: string) =>
     // A photo still being processed (or gone) has no thumbnail yet; the id alone still links to it.
     photo: row.photoId ? { id: row.photoId, thumbUrl: thumbKey ? publicUrl(thumbKey) : null } : null,
     comment: row.commentId && row.commentBody !== null ? { id: row.commentId, body: row.commentBody } : null,
-    // Filled in by the report and export features from the notification's subject.
-    report: null,
+    report:
+      row.reportId !== null && row.reportStatus !== null
+        ? { id: row.reportId, status: row.reportStatus }
+        : null,
     export:
       row.type === 'export_ready' && row.subjectId && row.exportExpiresAt
         ? {

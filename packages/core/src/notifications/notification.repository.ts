@@ -1,7 +1,7 @@
 import { and, count, desc, eq, inArray, isNull, lt, lte, ne, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Db } from '@graminsta/platform';
-import { accountExports, comments, notifications, photoMedia, users } from '../db/schema.ts';
+import { accountExports, comments, notifications, photoMedia, reports, users } from '../db/schema.ts';
 import type { NotificationInput } from '../services.ts';
 import { summaryColumns } from '../users/user.repository.ts';
 
@@ -21,6 +21,8 @@ const listColumns = {
   commentBody: comments.body,
   subjectId: notifications.subjectId,
   exportExpiresAt: accountExports.expiresAt,
+  reportId: reports.id,
+  reportStatus: reports.status,
 };
 
 export class NotificationRepository {
@@ -35,6 +37,7 @@ export class NotificationRepository {
         type: input.type,
         photoId: input.photoId ?? null,
         commentId: input.commentId ?? null,
+        subjectId: input.subjectId ?? null,
       })
       .returning({ id: notifications.id });
     return row!.id;
@@ -153,6 +156,10 @@ export class NotificationRepository {
         .leftJoin(
           accountExports,
           and(eq(notifications.type, 'export_ready'), eq(accountExports.id, notifications.subjectId)),
+        )
+        .leftJoin(
+          reports,
+          and(eq(reports.id, notifications.subjectId), eq(notifications.type, 'report_resolved')),
         )
         .where(where)
     );

@@ -54,6 +54,8 @@ describe('notifications', () => {
         actor: { id: ben.id, username: 'ben', displayName: 'Ben', avatarUrl: null },
         photo: null,
         comment: null,
+        report: null,
+        export: null,
         read: false,
         createdAt: expect.any(String),
       },

@@ -30,7 +30,7 @@ import { UserRepository } from '../users/user.repository.ts';
 import { LikeService } from './like.service.ts';
 import { PhotoPresenter } from './photo.presenter.ts';
 import { PhotoProcessor, objectKeys } from './photo.processor.ts';
-import { PhotoRepository } from './photo.repository.ts';
+import { PhotoRepository, type PhotoRow } from './photo.repository.ts';
 import { SaveService } from './save.service.ts';
 import { extractTags } from './tags.ts';
 import { MultipartFlow, partCountOf } from './upload.multipart.ts';
@@ -268,15 +268,32 @@ export class PhotoServiceImpl implements PhotoService {
   }
 
   async deletePhoto(userId: string, photoId: string): Promise<void> {
-    const media = await this.deps.db.transaction(async (tx) => {
-      const photo = await this.photos.lock(photoId, tx);
+    await this.deletePost(photoId, async (photo) => {
       if (!photo) throw notFound('photo');
       authorize(userId, 'delete', photoOf(photo));
+    });
+  }
+
+  async removePhoto(photoId: string, inTransaction: (tx: Db) => Promise<void>): Promise<void> {
+    // A moderator's removal: no owner check, and a post already gone still lets its reports close.
+    await this.deletePost(photoId, (_photo, tx) => inTransaction(tx));
+  }
+
+  /** The one deletion path: `check` runs under the row lock and may refuse (or add to) the transaction. */
+  private async deletePost(
+    photoId: string,
+    check: (photo: PhotoRow | null, tx: Db) => Promise<void>,
+  ): Promise<void> {
+    const media = await this.deps.db.transaction(async (tx) => {
+      const photo = await this.photos.lock(photoId, tx);
+      await check(photo, tx);
+      if (!photo) return [];
       const items = await this.photos.mediaRows(photo.id, tx);
       await this.photos.deleteWithDependents(photo, tx);
       await this.uploads.deleteForPhoto(photo.ownerId, photo.id, tx);
       return items;
     });
+    if (media.length === 0) return;
     // Objects go after the commit: a failed transaction must not leave a post without its images.
     const keys = objectKeys(media);
     await this.deps.blobs.delete(keys);

@@ -3,6 +3,7 @@ import type { PhotoStatus } from '@graminsta/contracts';
 import { authorize, decide } from './policy.ts';
 import {
   commentOf,
+  moderationOf,
   photoOf,
   uploadOf,
   type Action,
@@ -72,6 +73,13 @@ const cases: Case[] = [
   ['ann', 'use', "Ann's upload", 'allowed', annsUpload],
   ['cy', 'use', "Ann's upload", 'not_found', annsUpload],
   ['anonymous', 'use', "Ann's upload", 'not_found', annsUpload],
+
+  // The moderation queue is for moderators; anyone else is told so (the queue's existence is no secret).
+  ['cy', 'review', 'queue, as a moderator', 'allowed', moderationOf({ role: 'moderator' })],
+  ['cy', 'resolve', 'queue, as a moderator', 'allowed', moderationOf({ role: 'moderator' })],
+  ['cy', 'review', 'queue, as a user', 'forbidden', moderationOf({ role: 'user' })],
+  ['cy', 'resolve', 'queue, as a user', 'forbidden', moderationOf({ role: 'user' })],
+  ['anonymous', 'review', 'queue, signed out', 'forbidden', moderationOf(null)],
 ];
 
 const outcome = (viewer: Viewer, action: Action<Resource>, resource: Resource): Outcome => {

@@ -3,6 +3,7 @@ import type {
   Action,
   Actions,
   CommentResource,
+  ModerationResource,
   Owner,
   PhotoResource,
   Resource,
@@ -74,12 +75,25 @@ function uploadPolicy(viewer: Viewer, action: Actions['upload'], upload: UploadR
   }
 }
 
+function moderationPolicy(
+  _viewer: Viewer,
+  action: Actions['moderation'],
+  queue: ModerationResource,
+): Decision {
+  switch (action) {
+    case 'review':
+    case 'resolve':
+      return queue.viewerRole === 'moderator' ? allow : refuse('only moderators may see and resolve reports');
+  }
+}
+
 type Policy<R extends Resource> = (viewer: Viewer, action: Action<R>, resource: R) => Decision;
 
 const policies: { [K in Resource['kind']]: Policy<Extract<Resource, { kind: K }>> } = {
   photo: photoPolicy,
   comment: commentPolicy,
   upload: uploadPolicy,
+  moderation: moderationPolicy,
 };
 
 /** The one place that says whether `viewer` may do `action` to `resource`, and how a refusal reads. */

@@ -1,4 +1,4 @@
-import type { PhotoStatus } from '@graminsta/contracts';
+import type { PhotoStatus, Role } from '@graminsta/contracts';
 
 /** The account asking: its id, or null for an anonymous caller. */
 export type Viewer = string | null;
@@ -30,7 +30,13 @@ export interface UploadResource {
   readonly owner: Owner;
 }
 
-export type Resource = PhotoResource | CommentResource | UploadResource;
+/** The moderation queue; the viewer's role is loaded with it, as a rule never queries. */
+export interface ModerationResource {
+  readonly kind: 'moderation';
+  readonly viewerRole: Role | null;
+}
+
+export type Resource = PhotoResource | CommentResource | UploadResource | ModerationResource;
 
 /** What may be done to each kind of resource. */
 export interface Actions {
@@ -38,6 +44,7 @@ export interface Actions {
   photo: 'view' | 'edit' | 'delete' | 'like' | 'comment' | 'save' | 'avatar';
   comment: 'delete';
   upload: 'use';
+  moderation: 'review' | 'resolve';
 }
 
 export type Action<R extends Resource> = Actions[R['kind']];
@@ -57,4 +64,9 @@ export const commentOf = (row: { authorId: string; photoOwnerId: string }): Comm
 export const uploadOf = (row: { ownerId: string }): UploadResource => ({
   kind: 'upload',
   owner: { id: row.ownerId },
+});
+
+export const moderationOf = (viewer: { role: Role } | null): ModerationResource => ({
+  kind: 'moderation',
+  viewerRole: viewer?.role ?? null,
 });

@@ -74,13 +74,28 @@ export class CommentServiceImpl implements CommentService {
     if (!found) throw notFound('comment');
     authorize(userId, 'delete', commentOf(found));
     await this.deps.db.transaction(async (tx) => {
-      // The photo row first, as deletePhoto locks it: taking the comment row first could deadlock with it.
-      await this.photos.lock(found.photoId, tx);
-      if (!(await this.comments.delete(found.id, tx))) throw notFound('comment');
-      await this.comments.adjustCount(found.photoId, -1, tx);
-      // The owner's comment notification and the mentions the comment sent go with it.
-      await this.deps.notifier.retractComment(tx, found);
+      if (!(await this.deleteRow(found, tx))) throw notFound('comment');
     });
+  }
+
+  async remove(commentId: string, inTransaction: (tx: Db) => Promise<void>): Promise<void> {
+    // A moderator's removal: no author check, and a comment already gone still lets its reports close.
+    const found = await this.comments.findById(commentId);
+    await this.deps.db.transaction(async (tx) => {
+      if (found) await this.deleteRow(found, tx);
+      await inTransaction(tx);
+    });
+  }
+
+  /** Deletes the comment with its count and notifications; false when it was already gone. */
+  private async deleteRow(found: CommentRow, tx: Db): Promise<boolean> {
+    // The photo row first, as deletePhoto locks it: taking the comment row first could deadlock with it.
+    await this.photos.lock(found.photoId, tx);
+    if (!(await this.comments.delete(found.id, tx))) return false;
+    await this.comments.adjustCount(found.photoId, -1, tx);
+    // The owner's comment notification and the mentions the comment sent go with it.
+    await this.deps.notifier.retractComment(tx, found);
+    return true;
   }
 }
 

@@ -2,6 +2,7 @@ import { accountHandlers } from './accounts.handlers.ts';
 import { accountDataHandlers } from './account-data.handlers.ts';
 import { feedHandlers } from './feed.handlers.ts';
 import type { Handlers } from './handler.ts';
+import { moderationHandlers } from './moderation.handlers.ts';
 import { photoHandlers } from './photos.handlers.ts';
 import { relationHandlers, userHandlers } from './users.handlers.ts';
 
@@ -13,4 +14,5 @@ export const handlers: Handlers = {
   ...feedHandlers,
   ...relationHandlers,
   ...accountDataHandlers,
+  ...moderationHandlers,
 };
