@@ -584,6 +584,7 @@ export const endpoints = {
     params: UsernameParams,
     status: 200,
     response: MuteState,
+  }),
   // Account data: export and deletion
   requestExport: endpoint({
     method: 'POST',
@@ -616,7 +617,7 @@ export const endpoints = {
     body: DeleteMeBody,
     status: 202,
     response: AccountDeletion,
-
+  }),
   // Reports and moderation
   createReport: endpoint({
     method: 'POST',

@@ -57,18 +57,6 @@ export function createServices(deps: CoreDeps): Services {
   return {
     idempotency: new IdempotencyService({ db }),
     accounts: new AccountServiceImpl({ db, blobs, loginThrottle, notifier }),
-    users: new UserServiceImpl({ db, notifier, onBackgroundError: deps.onBackgroundError }),
-    photos: new PhotoServiceImpl({
-      db,
-      blobs,
-      queue,
-      notifier,
-      events,
-      maxImagePixels: deps.maxImagePixels,
-      uploadQuotaBytes: deps.uploadQuotaBytes,
-    }),
-    comments: new CommentServiceImpl({ db, notifier }),
-    accounts: new AccountServiceImpl({ db, blobs, loginThrottle }),
     users,
     photos,
     comments,

@@ -210,6 +210,8 @@ export interface AccountDataService {
   runDeletion(userId: string, opts?: DeletionRunOptions): Promise<void>;
   /** Housekeeping: books the deletion job again for accounts not yet gone. */
   resumeDeletions(): Promise<number>;
+}
+
 export interface ReportService {
   /**
    * Files a report of something the reporter can see (not found otherwise; bad_request for their

@@ -2,15 +2,17 @@ import { useEffect, useRef, useState } from 'react';
 import type { Profile } from '@graminsta/contracts';
 import { useSession } from '../session/session.tsx';
 import { ErrorMessage } from './error-message.tsx';
+import { ReportDialog } from './report-dialog.tsx';
 
 /**
  * "More options" on someone else's profile: block or unblock (after a confirmation, since a block
- * ends follows both ways) and mute or unmute.
+ * ends follows both ways), mute or unmute, and report the account to the moderators.
  */
 export function ProfileMenu({ profile, onChange }: { profile: Profile; onChange(p: Profile): void }) {
   const { client } = useSession();
   const [open, setOpen] = useState(false);
   const [confirming, setConfirming] = useState(false);
+  const [reporting, setReporting] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const firstItem = useRef<HTMLButtonElement>(null);
@@ -88,6 +90,19 @@ export function ProfileMenu({ profile, onChange }: { profile: Profile; onChange(
               {profile.mutedByMe ? 'Unmute' : 'Mute'}
             </button>
           </li>
+          <li role="none">
+            <button
+              type="button"
+              role="menuitem"
+              className="danger"
+              onClick={() => {
+                setOpen(false);
+                setReporting(true);
+              }}
+            >
+              Report
+            </button>
+          </li>
         </ul>
       )}
       {confirming && (
@@ -110,6 +125,9 @@ export function ProfileMenu({ profile, onChange }: { profile: Profile; onChange(
             Cancel
           </button>
         </div>
+      )}
+      {reporting && (
+        <ReportDialog target={{ type: 'user', id: profile.id }} onClose={() => setReporting(false)} />
       )}
       <ErrorMessage error={error} />
     </div>

@@ -1,13 +1,28 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Profile } from '@graminsta/contracts';
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { Providers, ann, bob, meAnn, testClient, type Call } from '../testing/fakes.tsx';
 import { post } from '../testing/posts.ts';
 import { Comments } from './comments.tsx';
 import { PhotoCard } from './photo-card.tsx';
-import { OptionsMenu } from './post-menu.tsx';
+import { ProfileMenu } from './profile-menu.tsx';
 
 afterEach(cleanup);
+
+const bobProfile: Profile = {
+  ...bob,
+  bio: '',
+  followerCount: 0,
+  followingCount: 0,
+  photoCount: 0,
+  followedByMe: false,
+  private: false,
+  requestedByMe: false,
+  blockedByMe: false,
+  mutedByMe: false,
+  createdAt: '2026-01-01T00:00:00Z',
+};
 
 const answer = (call: Call) => {
   if (call.path === '/api/v1/reports') {
@@ -79,10 +94,10 @@ describe('reporting from a post menu and a comment', () => {
     const { client, calls } = testClient(answer);
     render(
       <Providers client={client} me={meAnn}>
-        <OptionsMenu target={{ type: 'user', id: bob.id }} ownerId={bob.id} />
+        <ProfileMenu profile={bobProfile} onChange={() => undefined} />
       </Providers>,
     );
-    fireEvent.click(screen.getByRole('button', { name: 'More options' }));
+    fireEvent.click(screen.getByRole('button', { name: 'More options for bob' }));
     fireEvent.click(screen.getByRole('menuitem', { name: 'Report' }));
     const dialog = screen.getByRole('dialog', { name: 'Report this account' });
     fireEvent.change(within(dialog).getByLabelText(/Why should a moderator/), {

@@ -5,7 +5,6 @@ import { RichText } from '../components/caption.tsx';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { PhotoGrid } from '../components/photo-grid.tsx';
 import { ProfileMenu } from '../components/profile-menu.tsx';
-import { OptionsMenu } from '../components/post-menu.tsx';
 import { usePagedList } from '../lib/paged-list.ts';
 import { Link } from '../lib/router.tsx';
 import { useAsync } from '../lib/use-async.ts';
@@ -104,7 +103,6 @@ export function ProfilePage({ username }: { username: string }) {
                 </>
               )
             )}
-            <OptionsMenu target={{ type: 'user', id: p.id }} ownerId={p.id} />
           </div>
           <ul className="counts" aria-label="Counts">
             <li>{plural(p.photoCount, 'post', 'posts')}</li>
