@@ -74,7 +74,10 @@ export class EventServiceImpl implements EventService {
     return events.filter(
       (e) =>
         e.type !== 'notification' ||
-        !(barred.has(e.data.actor.id) || (muted.has(e.data.actor.id) && MUTABLE_NOTIFICATIONS.has(e.data.type))),
+        !(
+          barred.has(e.data.actor.id) ||
+          (muted.has(e.data.actor.id) && MUTABLE_NOTIFICATIONS.has(e.data.type))
+        ),
     );
   }
 

@@ -18,7 +18,11 @@ describe('Notifier and the standing between actor and recipient', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     db = t.database.db;
-    notifier = new NotifierImpl({ db, blobs: { publicUrl: (k) => k }, events: { publish: () => Promise.reject(new Error('unused')) } });
+    notifier = new NotifierImpl({
+      db,
+      blobs: { publicUrl: (k) => k },
+      events: { publish: () => Promise.reject(new Error('unused')) },
+    });
   });
   afterAll(() => t.close());
   beforeEach(async () => {

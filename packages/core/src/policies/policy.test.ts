@@ -85,7 +85,13 @@ const cases: Case[] = [
   ['cy', 'view', "private Ann's photo", 'private', photo('ready', { private: true })],
   ['cy', 'like', "private Ann's photo", 'private', photo('ready', { private: true })],
   ['anonymous', 'view', "private Ann's photo", 'private', photo('ready', { private: true })],
-  ['cy', 'view', "private Ann's photo, Cy following", 'allowed', photo('ready', { private: true, viewerFollows: true })],
+  [
+    'cy',
+    'view',
+    "private Ann's photo, Cy following",
+    'allowed',
+    photo('ready', { private: true, viewerFollows: true }),
+  ],
   ['ann', 'view', 'her own private photo', 'allowed', photo('ready', { private: true })],
   // A block either way, or an account suspended or deleted: the photo does not exist.
   ['cy', 'view', 'photo of Ann, who blocked Cy', 'not_found', photo('ready', { blocksViewer: true })],
@@ -96,7 +102,13 @@ const cases: Case[] = [
   // Ann's account: the profile shows to all but whom she blocked; lists follow her posts' rules.
   ['cy', 'view', "private Ann's profile", 'allowed', annAccount({ private: true })],
   ['cy', 'followers', "private Ann's followers", 'private', annAccount({ private: true })],
-  ['cy', 'following', "private Ann's following, Cy following", 'allowed', annAccount({ private: true, viewerFollows: true })],
+  [
+    'cy',
+    'following',
+    "private Ann's following, Cy following",
+    'allowed',
+    annAccount({ private: true, viewerFollows: true }),
+  ],
   ['anonymous', 'photos', "private Ann's photos", 'private', annAccount({ private: true })],
   ['cy', 'view', 'profile of Ann, who blocked Cy', 'not_found', annAccount({ blocksViewer: true })],
   ['cy', 'view', 'profile of Ann, whom Cy blocked', 'allowed', annAccount({ blockedByViewer: true })],

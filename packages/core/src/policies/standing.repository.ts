@@ -28,7 +28,16 @@ export class StandingRepository {
       .select({ id: users.id, ...standingColumns(viewer) })
       .from(users)
       .where(eq(users.id, ownerId));
-    return row ?? { id: ownerId, private: false, active: false, viewerFollows: false, blocksViewer: false, blockedByViewer: false };
+    return (
+      row ?? {
+        id: ownerId,
+        private: false,
+        active: false,
+        viewerFollows: false,
+        blocksViewer: false,
+        blockedByViewer: false,
+      }
+    );
   }
 
   /** The account named `username` (any case), with everything a profile page says about the viewer. */
@@ -55,7 +64,12 @@ export class StandingRepository {
    * Whether `actorId` may reach `recipientId` with a notification: the actor is active, there is
    * no block either way, and (for the kinds a mute covers) the recipient has not muted the actor.
    */
-  async mayNotify(recipientId: string, actorId: string, muteApplies: boolean, tx: Db = this.db): Promise<boolean> {
+  async mayNotify(
+    recipientId: string,
+    actorId: string,
+    muteApplies: boolean,
+    tx: Db = this.db,
+  ): Promise<boolean> {
     const rows = await tx
       .select({ one: sql`1` })
       .from(users)

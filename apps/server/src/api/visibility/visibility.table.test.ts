@@ -70,7 +70,10 @@ const HEARD_FROM: Row = {
 async function get(t: TestApp, viewer: Member | null, url: string) {
   const headers = viewer ? { authorization: `Bearer ${viewer.token}` } : undefined;
   const res = await t.app.inject({ method: 'GET', url: `/api/v1${url}`, headers });
-  return { status: res.statusCode, body: res.json() as { items?: Array<Record<string, unknown>> } & Record<string, unknown> };
+  return {
+    status: res.statusCode,
+    body: res.json() as { items?: Array<Record<string, unknown>> } & Record<string, unknown>,
+  };
 }
 
 /** A single resource: its status says the cell. */
@@ -87,7 +90,10 @@ const single =
 
 /** A list: whether the account's item is in it. */
 const listed =
-  (url: (w: World, a: AccountWorld) => string, isIt: (item: Record<string, unknown>, a: AccountWorld) => boolean): Probe =>
+  (
+    url: (w: World, a: AccountWorld) => string,
+    isIt: (item: Record<string, unknown>, a: AccountWorld) => boolean,
+  ): Probe =>
   async ({ t, w, viewer, account }) => {
     const { status, body } = await get(t, viewer, url(w, account));
     if (status === 401) return 'U';
@@ -133,25 +139,47 @@ const table: Record<string, Entry> = {
       reads: 'profile',
       probe: single((_, a) => `/users/${a.username}`),
       // The blocker still sees the profile it blocked, to undo the block.
-      expect: { ...OWNERS_CONTENT, anonymous: 'VVHH', nonFollower: 'VVHH', moderator: 'VVHH', blocker: 'VVHH' },
+      expect: {
+        ...OWNERS_CONTENT,
+        anonymous: 'VVHH',
+        nonFollower: 'VVHH',
+        moderator: 'VVHH',
+        blocker: 'VVHH',
+      },
     },
   ],
-  listUserPhotos: [{ reads: 'posts', probe: single((_, a) => `/users/${a.username}/photos`), expect: OWNERS_CONTENT }],
-  listFollowers: [{ reads: 'followers', probe: single((_, a) => `/users/${a.username}/followers`), expect: OWNERS_CONTENT }],
-  listFollowing: [{ reads: 'following', probe: single((_, a) => `/users/${a.username}/following`), expect: OWNERS_CONTENT }],
+  listUserPhotos: [
+    { reads: 'posts', probe: single((_, a) => `/users/${a.username}/photos`), expect: OWNERS_CONTENT },
+  ],
+  listFollowers: [
+    { reads: 'followers', probe: single((_, a) => `/users/${a.username}/followers`), expect: OWNERS_CONTENT },
+  ],
+  listFollowing: [
+    { reads: 'following', probe: single((_, a) => `/users/${a.username}/following`), expect: OWNERS_CONTENT },
+  ],
   searchUsers: [
     {
       reads: 'profile in search',
-      probe: listed((_, a) => `/search/users?q=${a.username}`, (item, a) => item.id === a.id),
+      probe: listed(
+        (_, a) => `/search/users?q=${a.username}`,
+        (item, a) => item.id === a.id,
+      ),
       expect: PRESENT_TO_ALL,
     },
   ],
   getPhoto: [{ reads: 'post', probe: single((_, a) => `/photos/${a.postId}`), expect: OWNERS_CONTENT }],
   listComments: [
-    { reads: 'comments of the post', probe: single((_, a) => `/photos/${a.postId}/comments`), expect: OWNERS_CONTENT },
+    {
+      reads: 'comments of the post',
+      probe: single((_, a) => `/photos/${a.postId}/comments`),
+      expect: OWNERS_CONTENT,
+    },
     {
       reads: 'comment on a third party’s post',
-      probe: listed((w) => `/photos/${w.tomPostId}/comments`, (item, a) => item.id === a.commentId),
+      probe: listed(
+        (w) => `/photos/${w.tomPostId}/comments`,
+        (item, a) => item.id === a.commentId,
+      ),
       expect: PRESENT_TO_ALL,
     },
   ],
@@ -175,12 +203,19 @@ const table: Record<string, Entry> = {
   notifications: [
     {
       reads: 'notification from the account',
-      probe: listed(() => '/notifications', (item, a) => (item.actor as { id: string }).id === a.id),
+      probe: listed(
+        () => '/notifications',
+        (item, a) => (item.actor as { id: string }).id === a.id,
+      ),
       expect: HEARD_FROM,
     },
   ],
-  'socket: replay': [{ reads: 'notification event', probe: replayed, expect: { ...HEARD_FROM, anonymous: '----' } }],
-  'socket: live': [{ reads: 'notification event', probe: live, expect: { ...HEARD_FROM, anonymous: '----' } }],
+  'socket: replay': [
+    { reads: 'notification event', probe: replayed, expect: { ...HEARD_FROM, anonymous: '----' } },
+  ],
+  'socket: live': [
+    { reads: 'notification event', probe: live, expect: { ...HEARD_FROM, anonymous: '----' } },
+  ],
 };
 
 const cells = Object.entries(table).flatMap(([endpoint, entry]) =>
@@ -210,7 +245,11 @@ describe('the visibility table', () => {
     const reads = Object.entries(endpoints)
       .filter(([, e]) => e.method === 'GET')
       .map(([name]) => name);
-    expect(Object.keys(table).filter((k) => !k.startsWith('socket')).sort()).toEqual(reads.sort());
+    expect(
+      Object.keys(table)
+        .filter((k) => !k.startsWith('socket'))
+        .sort(),
+    ).toEqual(reads.sort());
   });
 
   it(`holds in each of its ${cells.length} cells`, async () => {
@@ -220,7 +259,8 @@ describe('the visibility table', () => {
     for (const c of cells) {
       const viewer = w.viewer(c.viewer as ViewerKind, c.account as AccountKind);
       const got = await c.probe({ t, w, viewer, account: w.accounts[c.account] });
-      if (got !== c.cell) wrong.push(`${c.endpoint} (${c.reads}), ${c.viewer} × ${c.account}: ${got}, expected ${c.cell}`);
+      if (got !== c.cell)
+        wrong.push(`${c.endpoint} (${c.reads}), ${c.viewer} × ${c.account}: ${got}, expected ${c.cell}`);
     }
     expect(wrong).toEqual([]);
   }, 300_000);

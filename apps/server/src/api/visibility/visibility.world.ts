@@ -86,7 +86,8 @@ export async function buildWorld(t: TestApp): Promise<World> {
   const tom = await member('tom');
   const tomPostId = await insertPost(db, { ownerId: tom.id, status: 'ready', caption: 'by tom' });
   const viewers = {} as World['viewers'];
-  for (const [kind, name] of Object.entries(VIEWER_NAMES)) viewers[kind as keyof typeof VIEWER_NAMES] = await member(name);
+  for (const [kind, name] of Object.entries(VIEWER_NAMES))
+    viewers[kind as keyof typeof VIEWER_NAMES] = await member(name);
   const accounts = {} as World['accounts'];
   for (const kind of ACCOUNTS) {
     const m = await member(ACCOUNT_NAMES[kind]);

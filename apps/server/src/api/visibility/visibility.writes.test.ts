@@ -19,7 +19,9 @@ describe('acting on content, by standing', () => {
       headers: { authorization: `Bearer ${viewer.token}` },
       payload,
     });
-    return res.statusCode === 403 ? `403 ${(res.json() as { error: { code: string } }).error.code}` : String(res.statusCode);
+    return res.statusCode === 403
+      ? `403 ${(res.json() as { error: { code: string } }).error.code}`
+      : String(res.statusCode);
   };
 
   it('lets a viewer like, comment on and save only posts it may see', async () => {
@@ -58,9 +60,17 @@ describe('acting on content, by standing', () => {
         })
       ).json() as Record<string, unknown>;
     const ann = w.accounts.public.username;
-    expect(await profile(w.viewers.muted, ann)).toMatchObject({ followedByMe: true, mutedByMe: true, blockedByMe: false });
+    expect(await profile(w.viewers.muted, ann)).toMatchObject({
+      followedByMe: true,
+      mutedByMe: true,
+      blockedByMe: false,
+    });
     expect(await profile(w.viewers.blocker, ann)).toMatchObject({ followedByMe: false, blockedByMe: true });
-    expect(await profile(w.accounts.public, ann)).toMatchObject({ followedByMe: false, blockedByMe: false, mutedByMe: false });
+    expect(await profile(w.accounts.public, ann)).toMatchObject({
+      followedByMe: false,
+      blockedByMe: false,
+      mutedByMe: false,
+    });
     const db = t.comp.database.db;
     const { standing } = await import('@graminsta/core/testing/standing');
     await standing(db).request(w.viewers.nonFollower.id, w.accounts.private.id);
