@@ -30,7 +30,11 @@ function heardFrom(recipientId: unknown): SQL {
     [...MUTABLE_NOTIFICATIONS].map((t) => sql`${t}`),
     sql`, `,
   );
-  return sql`(${presentTo(recipientId)} and not (${notifications.type} in (${mutable}) and ${muting(recipientId, users.id)}))`;
+  // A notification about a post the recipient may no longer see (its owner went private, blocked) goes too.
+  const seesPost = sql`exists (select 1 from ${photos} pv join ${users} "post_owner" on ${postOwner.id} = pv.owner_id
+    where pv.id = ${notifications.photoId} and ${visibleTo(recipientId, postOwner)})`;
+  return sql`(${presentTo(recipientId)} and not (${notifications.type} in (${mutable}) and ${muting(recipientId, users.id)})
+    and (${notifications.photoId} is null or ${seesPost}))`;
 }
 
 const listColumns = {

@@ -4,7 +4,7 @@ import { notifications, users } from '../db/schema.ts';
 import { insertPost } from '../testing/posts.ts';
 import { standing } from '../testing/standing.ts';
 import { createTestDatabase, type TestDatabase } from '../testing/test-db.ts';
-import { NotifierImpl } from './notification.service.ts';
+import { NotificationServiceImpl, NotifierImpl } from './notification.service.ts';
 
 /** Notifications are not recorded at all between accounts that blocked or muted each other. */
 describe('Notifier and the standing between actor and recipient', () => {
@@ -76,5 +76,23 @@ describe('Notifier and the standing between actor and recipient', () => {
     await set.follow(cy, ann);
     expect(await mention(ann, '@ben @cyd', hidden)).toHaveLength(1);
     expect(await recipientsOf()).toEqual([cy]);
+  });
+
+  it('lists no notification about a post the recipient may no longer see, nor from a muted actor', async () => {
+    const set = standing(db);
+    const service = new NotificationServiceImpl({ db, blobs: { publicUrl: (k) => k } });
+    const post = await insertPost(db, { ownerId: ann, status: 'ready' });
+    await mention(ann, 'look @ben', post);
+    await follow(ben, cy);
+    const listed = async () => {
+      const page = await service.list(ben, { limit: 20 });
+      return [page.items.map((n) => n.type), page.unreadCount];
+    };
+    expect(await listed()).toEqual([['follow', 'mention'], 2]);
+    await set.makePrivate(ann);
+    await set.mute(ben, cy);
+    expect(await listed()).toEqual([[], 0]);
+    await set.follow(ben, ann);
+    expect(await listed()).toEqual([['mention'], 1]);
   });
 });
