@@ -19,9 +19,10 @@ export class LikeService {
   }
 
   async like(userId: string, photoId: string): Promise<LikeState> {
-    const photo = await this.deps.photos.findById(photoId);
-    if (!photo) throw notFound('photo');
-    authorize(userId, 'like', photoOf(photo, await this.standing.owner(userId, photo.ownerId)));
+    const found = await this.standing.photo(photoId, userId);
+    if (!found) throw notFound('photo');
+    const { photo } = found;
+    authorize(userId, 'like', photoOf(photo, found.owner));
     const note = { recipientId: photo.ownerId, actorId: userId, type: 'like' as const, photoId: photo.id };
     const { likeCount, notificationId } = await this.deps.db.transaction(async (tx) => {
       // Only a really inserted row moves the counter, so repeats and races count once.

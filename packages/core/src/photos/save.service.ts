@@ -34,9 +34,10 @@ export class SaveService {
     // Only a ready post can have been saved, and a post never leaves ready: one the caller may not
     // save is not found, as for save (answering otherwise would tell that a hidden post exists).
     // A post that is gone took its saves with it.
-    const photo = await this.deps.photos.findById(photoId);
-    if (!photo) throw notFound('photo');
-    authorize(userId, 'save', photoOf(photo, await this.standing.owner(userId, photo.ownerId)));
+    const found = await this.standing.photo(photoId, userId);
+    if (!found) throw notFound('photo');
+    const { photo } = found;
+    authorize(userId, 'save', photoOf(photo, found.owner));
     await this.saves.delete(userId, photo.id);
     return { saved: false };
   }

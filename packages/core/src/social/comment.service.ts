@@ -30,9 +30,9 @@ export class CommentServiceImpl implements CommentService {
 
   async list(photoId: string, viewerId: string | null, page: PageQuery): Promise<Page<Comment>> {
     // Comments of a photo the viewer may not see are not found either.
-    const photo = await this.photos.findById(photoId);
-    if (!photo) throw notFound('photo');
-    authorize(viewerId, 'view', photoOf(photo, await this.standing.owner(viewerId, photo.ownerId)));
+    const found = await this.standing.photo(photoId, viewerId);
+    if (!found) throw notFound('photo');
+    authorize(viewerId, 'view', photoOf(found.photo, found.owner));
     const rows = await this.comments.list(photoId, viewerId, decodeIdCursor(page.cursor), page.limit + 1);
     const { items, nextCursor } = pageOf(rows, page.limit, (r) => r.comment.id);
     return { items: items.map(toComment), nextCursor };
@@ -44,9 +44,10 @@ export class CommentServiceImpl implements CommentService {
     if (text.length > MAX_COMMENT_LENGTH) {
       throw new AppError('validation_failed', `comment must be at most ${MAX_COMMENT_LENGTH} characters`);
     }
-    const photo = await this.photos.findById(photoId);
-    if (!photo) throw notFound('photo');
-    authorize(userId, 'comment', photoOf(photo, await this.standing.owner(userId, photo.ownerId)));
+    const found = await this.standing.photo(photoId, userId);
+    if (!found) throw notFound('photo');
+    const { photo } = found;
+    authorize(userId, 'comment', photoOf(photo, found.owner));
 
     const { comment, notificationIds } = await this.deps.db.transaction(async (tx) => {
       const row = await this.comments.insert(
