@@ -221,10 +221,10 @@ export class PhotoServiceImpl implements PhotoService {
   }
 
   async getPhoto(photoId: string, viewerId: string | null): Promise<Photo> {
-    const row = await this.photos.findWithOwner(photoId);
-    if (!row) throw notFound('photo');
-    authorize(viewerId, 'view', photoOf(row.photo, await this.standing.owner(viewerId, row.photo.ownerId)));
-    return this.presenter.presentOne(row, viewerId);
+    const found = await this.photos.findForViewer(photoId, viewerId);
+    if (!found) throw notFound('photo');
+    authorize(viewerId, 'view', photoOf(found.row.photo, found.standing));
+    return this.presenter.presentOne(found.row, viewerId);
   }
 
   async editPhoto(userId: string, photoId: string, patch: PatchPhotoBody): Promise<Photo> {
