@@ -31,10 +31,10 @@ function heardFrom(recipientId: unknown): SQL {
     sql`, `,
   );
   // A notification about a post the recipient may no longer see (its owner went private, blocked) goes too.
-  const seesPost = sql`exists (select 1 from ${photos} pv join ${users} "post_owner" on ${postOwner.id} = pv.owner_id
-    where pv.id = ${notifications.photoId} and ${visibleTo(recipientId, postOwner)})`;
+  const hiddenPost = sql`exists (select 1 from ${photos} pv join ${users} "post_owner" on ${postOwner.id} = pv.owner_id
+    where pv.id = ${notifications.photoId} and not ${visibleTo(recipientId, postOwner)})`;
   return sql`(${presentTo(recipientId)} and not (${notifications.type} in (${mutable}) and ${muting(recipientId, users.id)})
-    and (${notifications.photoId} is null or ${seesPost}))`;
+    and not ${hiddenPost})`;
 }
 
 const listColumns = {
