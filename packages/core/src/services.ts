@@ -67,11 +67,11 @@ export interface AccountService {
 
 export interface UserService {
   getProfile(username: string, viewerId: string | null): Promise<Profile>;
-  followers(username: string, page: PageQuery): Promise<Page<UserSummary>>;
-  following(username: string, page: PageQuery): Promise<Page<UserSummary>>;
+  followers(username: string, viewerId: string | null, page: PageQuery): Promise<Page<UserSummary>>;
+  following(username: string, viewerId: string | null, page: PageQuery): Promise<Page<UserSummary>>;
   follow(viewerId: string, username: string): Promise<FollowState>;
   unfollow(viewerId: string, username: string): Promise<FollowState>;
-  search(q: string, page: PageQuery): Promise<Page<UserSummary>>;
+  search(q: string, viewerId: string | null, page: PageQuery): Promise<Page<UserSummary>>;
 }
 
 /** Follow requests as their owner sees them, blocks and mutes (the write side). */

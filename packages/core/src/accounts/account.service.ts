@@ -9,7 +9,7 @@ import {
 import type { BlobStore, Db } from '@graminsta/platform';
 import { AppError, notFound } from '../errors.ts';
 import { can } from '../policies/policy.ts';
-import { photoOf } from '../policies/resources.ts';
+import { photoOf, strangerTo } from '../policies/resources.ts';
 import type { AccountService, Notifier, RequestContext } from '../services.ts';
 import { isUniqueViolation } from '../shared/db-errors.ts';
 import { acceptAllPending } from '../users/relation.service.ts';
@@ -120,7 +120,7 @@ export class AccountServiceImpl implements AccountService {
       if (patch.avatarPhotoId) {
         const photo = await this.users.lockAvatarPhoto(patch.avatarPhotoId, tx);
         const thumbKey = photo?.variants?.thumb?.key;
-        if (!photo || !can(userId, 'avatar', photoOf(photo)) || !thumbKey)
+        if (!photo || !can(userId, 'avatar', photoOf(photo, strangerTo(photo.ownerId))) || !thumbKey)
           throw new AppError('bad_request', 'the avatar must be one of your own ready photos');
         Object.assign(changes, {
           avatarPhotoId: patch.avatarPhotoId,

@@ -1,5 +1,7 @@
 import type { EventData, EventType, UserEvent } from '@graminsta/contracts';
 import type { Db, PubSub, Unsubscribe } from '@graminsta/platform';
+import { MUTABLE_NOTIFICATIONS } from '../policies/audience.sql.ts';
+import { StandingRepository } from '../policies/standing.repository.ts';
 import type { EventService } from '../services.ts';
 import { decodeIdCursor } from '../shared/pagination.ts';
 import { EventRepository, type EventRow } from './event.repository.ts';
@@ -12,6 +14,8 @@ export interface EventServiceDeps {
   /** Most events one catch-up returns; a client further behind reloads instead. */
   maxReplay?: number;
   now?: () => Date;
+  /** Where a live event that could not be checked is reported (it is dropped, not sent unchecked). */
+  onError?: (err: unknown) => void;
 }
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
@@ -20,12 +24,14 @@ export const userChannel = (userId: string) => `user:${userId}`;
 
 export class EventServiceImpl implements EventService {
   private readonly events: EventRepository;
+  private readonly standing: StandingRepository;
   private readonly retentionMs: number;
   private readonly maxReplay: number;
   private readonly now: () => Date;
 
   constructor(private readonly deps: EventServiceDeps) {
     this.events = new EventRepository(deps.db);
+    this.standing = new StandingRepository(deps.db);
     this.retentionMs = deps.retentionMs ?? DAY_MS;
     this.maxReplay = deps.maxReplay ?? 500;
     this.now = deps.now ?? (() => new Date());
@@ -41,11 +47,38 @@ export class EventServiceImpl implements EventService {
   async since(userId: string, lastEventId: string): Promise<UserEvent[]> {
     const afterId = decodeIdCursor(lastEventId);
     const rows = await this.events.after(userId, afterId, this.keptSince(), this.maxReplay);
-    return rows.map(toEvent);
+    return this.stillWelcome(userId, rows.map(toEvent));
   }
 
   subscribe(userId: string, onEvent: (event: UserEvent) => void): Promise<Unsubscribe> {
-    return this.deps.pubsub.subscribe(userChannel(userId), (message) => onEvent(trusted(message)));
+    // One check at a time, in arrival order: the socket drops an id lower than one it has sent.
+    let queue = Promise.resolve();
+    return this.deps.pubsub.subscribe(userChannel(userId), (message) => {
+      const event = trusted(message);
+      queue = queue
+        .then(async () => {
+          for (const kept of await this.stillWelcome(userId, [event])) onEvent(kept);
+        })
+        .catch((err: unknown) => (this.deps.onError ?? console.error)(err));
+    });
+  }
+
+  /**
+   * The events `userId` may still receive: a notification whose actor is now gone, blocked
+   * either way, or muted (for the kinds a mute covers) is held back, even if recorded before.
+   */
+  private async stillWelcome(userId: string, events: UserEvent[]): Promise<UserEvent[]> {
+    const actors = events.flatMap((e) => (e.type === 'notification' ? [e.data.actor.id] : []));
+    if (actors.length === 0) return events;
+    const { barred, muted } = await this.standing.actorsStanding(userId, actors);
+    return events.filter(
+      (e) =>
+        e.type !== 'notification' ||
+        !(
+          barred.has(e.data.actor.id) ||
+          (muted.has(e.data.actor.id) && MUTABLE_NOTIFICATIONS.has(e.data.type))
+        ),
+    );
   }
 
   prune(): Promise<number> {

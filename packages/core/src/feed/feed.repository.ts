@@ -1,6 +1,7 @@
 import { and, desc, eq, getTableColumns, lt, sql, type Placeholder } from 'drizzle-orm';
 import type { Db } from '@graminsta/platform';
 import { follows, photoTags, photos, users } from '../db/schema.ts';
+import { isActive, notBlockedWith, notMuted, visibleTo } from '../policies/audience.sql.ts';
 import {
   mediaOf,
   photoWithOwnerColumns,
@@ -49,12 +50,19 @@ export class FeedRepository {
    * Ready photos of the accounts `userId` follows, and their own, newest first.
    * For each author a LATERAL subquery reads at most `limit` rows from photos_owner_idx,
    * so a page costs (authors × limit) index entries however old the rest of the history is.
+   * Muted and blocked authors leave the list of authors before any of their photos is read.
    */
   homeQuery(userId: Param<string>, beforeId: Param<string> | undefined, limit: Param<number>) {
     const authors = this.db
       .select({ authorId: sql<string>`${follows.followeeId}`.as('author_id') })
       .from(follows)
-      .where(eq(follows.followerId, userId))
+      .where(
+        and(
+          eq(follows.followerId, userId),
+          notMuted(userId, follows.followeeId),
+          notBlockedWith(userId, follows.followeeId),
+        ),
+      )
       .unionAll(
         this.db
           .select({ authorId: sql<string>`${users.id}`.as('author_id') })
@@ -82,6 +90,7 @@ export class FeedRepository {
       .from(authors)
       .crossJoinLateral(recent)
       .innerJoin(users, eq(users.id, recent.ownerId))
+      .where(isActive())
       .orderBy(desc(recent.id))
       .limit(limit);
   }
@@ -92,18 +101,18 @@ export class FeedRepository {
       : this.prepared.homeBefore.execute({ userId, before: beforeId, limit });
   }
 
-  /** Every ready photo, newest first (photos_ready_idx, a partial index on id). */
+  /** Every ready photo the viewer may see, newest first (photos_ready_idx, a partial index on id). */
   exploreQuery(viewerId: Param<string | null>, beforeId: Param<string> | undefined, limit: Param<number>) {
     return this.db
       .select({ ...photoWithOwnerColumns, viewer: viewerFlagsOf(photosId, viewerId) })
       .from(photos)
       .innerJoin(users, eq(users.id, photos.ownerId))
-      .where(and(ready, before(beforeId)))
+      .where(and(ready, before(beforeId), visibleTo(viewerId)))
       .orderBy(desc(photos.id))
       .limit(limit);
   }
 
-  /** Ready photos carrying `tag`, newest first: the (tag, photo_id) key of photo_tags is already in order. */
+  /** Ready photos carrying `tag` the viewer may see, newest first: the (tag, photo_id) key of photo_tags is already in order. */
   tagQuery(
     viewerId: Param<string | null>,
     tag: Param<string>,
@@ -119,6 +128,7 @@ export class FeedRepository {
         and(
           eq(photoTags.tag, tag),
           ready,
+          visibleTo(viewerId),
           beforeId === undefined ? undefined : lt(photoTags.photoId, beforeId),
         ),
       )

@@ -1,12 +1,41 @@
 import { and, count, desc, eq, inArray, isNull, lt, lte, ne, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Db } from '@graminsta/platform';
-import { accountExports, comments, notifications, photoMedia, reports, users } from '../db/schema.ts';
+import { accountExports, comments, notifications, photoMedia, photos, reports, users } from '../db/schema.ts';
+import {
+  MUTABLE_NOTIFICATIONS,
+  isActive,
+  muting,
+  notBlockedWith,
+  presentTo,
+  visibleTo,
+} from '../policies/audience.sql.ts';
 import type { NotificationInput } from '../services.ts';
 import { summaryColumns } from '../users/user.repository.ts';
 
 // A post's first item: its thumbnail stands for the post in the list.
 const cover = alias(photoMedia, 'cover');
+
+// Spelled out: drizzle prints a one-table query's columns bare, and subqueries below have their own "id".
+const recipient = sql`"users"."id"`;
+// A post's owner, for whether a mentioned user may see it at all.
+const postOwner = alias(users, 'post_owner');
+
+/**
+ * Notifications the recipient still hears of, by the actor (joined as `users`): present (active,
+ * no block either way) and, for the kinds a mute covers, not muted by the recipient.
+ */
+function heardFrom(recipientId: unknown): SQL {
+  const mutable = sql.join(
+    [...MUTABLE_NOTIFICATIONS].map((t) => sql`${t}`),
+    sql`, `,
+  );
+  // A notification about a post the recipient may no longer see (its owner went private, blocked) goes too.
+  const hiddenPost = sql`exists (select 1 from ${photos} pv join ${users} "post_owner" on ${postOwner.id} = pv.owner_id
+    where pv.id = ${notifications.photoId} and not ${visibleTo(recipientId, postOwner)})`;
+  return sql`(${presentTo(recipientId)} and not (${notifications.type} in (${mutable}) and ${muting(recipientId, users.id)})
+    and not ${hiddenPost})`;
+}
 
 const listColumns = {
   id: notifications.id,
@@ -58,6 +87,9 @@ export class NotificationRepository {
     tx: Db,
   ): Promise<string[]> {
     if (input.usernames.length === 0) return [];
+    // Nobody hears from an actor they blocked, muted or were blocked by, nor of a post they may not see.
+    const seesPost = sql`exists (select 1 from ${photos} pp join ${users} "post_owner" on ${postOwner.id} = pp.owner_id
+      where pp.id = ${input.photoId} and ${visibleTo(recipient, postOwner)})`;
     const recipients = await tx
       .select({ id: users.id })
       .from(users)
@@ -66,6 +98,10 @@ export class NotificationRepository {
           inArray(sql`lower(${users.username})`, input.usernames),
           ne(users.id, input.actorId),
           input.alreadyNotified === undefined ? undefined : ne(users.id, input.alreadyNotified),
+          isActive(),
+          notBlockedWith(recipient, input.actorId),
+          sql`not ${muting(recipient, input.actorId)}`,
+          seesPost,
         ),
       );
     if (recipients.length === 0) return [];
@@ -109,11 +145,15 @@ export class NotificationRepository {
       .where(and(eq(notifications.photoId, comment.photoId), eq(notifications.commentId, comment.id)));
   }
 
-  /** One user's notifications older than `beforeId`, newest first, with actor, photo and comment. */
+  /**
+   * One user's notifications older than `beforeId`, newest first, with actor, photo and comment;
+   * those from actors the user no longer hears from (heardFrom) are left out, not deleted.
+   */
   list(userId: string, beforeId: string | undefined, limit: number) {
     const where = and(
       eq(notifications.userId, userId),
       beforeId ? lt(notifications.id, beforeId) : undefined,
+      heardFrom(userId),
     );
     return this.select(where).orderBy(desc(notifications.id)).limit(limit);
   }
@@ -127,7 +167,8 @@ export class NotificationRepository {
     const [row] = await tx
       .select({ n: count() })
       .from(notifications)
-      .where(and(eq(notifications.userId, userId), isNull(notifications.readAt)));
+      .innerJoin(users, eq(users.id, notifications.actorId))
+      .where(and(eq(notifications.userId, userId), isNull(notifications.readAt), heardFrom(userId)));
     return row?.n ?? 0;
   }
 

@@ -1,6 +1,8 @@
 import type { Notification, Page, PageQuery } from '@graminsta/contracts';
 import type { BlobStore, Db } from '@graminsta/platform';
 import { extractMentions } from '../photos/tags.ts';
+import { MUTABLE_NOTIFICATIONS } from '../policies/audience.sql.ts';
+import { StandingRepository } from '../policies/standing.repository.ts';
 import type {
   EventService,
   MentionInput,
@@ -58,13 +60,18 @@ export interface NotifierDeps {
 /** Records notifications inside other services' transactions and pushes them live after commit. */
 export class NotifierImpl implements Notifier {
   private readonly notifications: NotificationRepository;
+  private readonly standing: StandingRepository;
 
   constructor(private readonly deps: NotifierDeps) {
     this.notifications = new NotificationRepository(deps.db);
+    this.standing = new StandingRepository(deps.db);
   }
 
   async record(tx: Db, input: NotificationInput): Promise<string | null> {
     if (input.actorId === input.recipientId) return null;
+    // A recipient who blocked or muted the actor, or whom the actor blocked, hears nothing of it.
+    const muteApplies = MUTABLE_NOTIFICATIONS.has(input.type);
+    if (!(await this.standing.mayNotify(input.recipientId, input.actorId, muteApplies, tx))) return null;
     return this.notifications.insert(input, tx);
   }
 

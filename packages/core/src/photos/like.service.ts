@@ -4,21 +4,25 @@ import { notFound } from '../errors.ts';
 import type { Notifier } from '../services.ts';
 import { authorize } from '../policies/policy.ts';
 import { photoOf } from '../policies/resources.ts';
+import { StandingRepository } from '../policies/standing.repository.ts';
 import { LikeRepository } from './like.repository.ts';
 import type { PhotoRepository } from './photo.repository.ts';
 
 /** Likes: the row, the photo's counter and the owner's notification commit together. */
 export class LikeService {
   private readonly likes: LikeRepository;
+  private readonly standing: StandingRepository;
 
   constructor(private readonly deps: { db: Db; notifier: Notifier; photos: PhotoRepository }) {
     this.likes = new LikeRepository(deps.db);
+    this.standing = new StandingRepository(deps.db);
   }
 
   async like(userId: string, photoId: string): Promise<LikeState> {
-    const photo = await this.deps.photos.findById(photoId);
-    if (!photo) throw notFound('photo');
-    authorize(userId, 'like', photoOf(photo));
+    const found = await this.standing.photo(photoId, userId);
+    if (!found) throw notFound('photo');
+    const { photo } = found;
+    authorize(userId, 'like', photoOf(photo, found.owner));
     const note = { recipientId: photo.ownerId, actorId: userId, type: 'like' as const, photoId: photo.id };
     const { likeCount, notificationId } = await this.deps.db.transaction(async (tx) => {
       // Only a really inserted row moves the counter, so repeats and races count once.
@@ -42,7 +46,7 @@ export class LikeService {
       // The photo row first, as deletePhoto locks it: taking the like row first could deadlock with it.
       const photo = await this.deps.photos.lock(photoId, tx);
       if (!photo) throw notFound('photo');
-      authorize(userId, 'like', photoOf(photo));
+      authorize(userId, 'like', photoOf(photo, await this.standing.owner(userId, photo.ownerId, tx)));
       if (!(await this.likes.delete(photo.id, userId, tx)))
         return { liked: false, likeCount: photo.likeCount };
       const likeCount = await this.likes.adjustCount(photo.id, -1, tx);

@@ -2,6 +2,8 @@ import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
 import type { PhotoStatus } from '@graminsta/contracts';
 import type { Db } from '@graminsta/platform';
 import { comments, likes, notifications, photoMedia, photoTags, photos, saves, users } from '../db/schema.ts';
+import { standingColumns } from '../policies/audience.sql.ts';
+import type { OwnerStanding } from '../policies/resources.ts';
 import { summaryColumns, type UserSummaryRow } from '../users/user.repository.ts';
 
 export type PhotoRow = typeof photos.$inferSelect;
@@ -173,6 +175,21 @@ export class PhotoRepository {
       .innerJoin(users, eq(users.id, photos.ownerId))
       .where(eq(photos.id, id));
     return row ?? null;
+  }
+
+  /** The post with its owner and the viewer's standing towards the owner: one statement for a photo page. */
+  async findForViewer(
+    id: string,
+    viewerId: string | null,
+  ): Promise<{ row: PhotoWithOwner; standing: OwnerStanding } | null> {
+    const [found] = await this.db
+      .select({ ...photoWithOwnerColumns, standing: standingColumns(viewerId) })
+      .from(photos)
+      .innerJoin(users, eq(users.id, photos.ownerId))
+      .where(eq(photos.id, id));
+    if (!found) return null;
+    const { standing, ...row } = found;
+    return { row, standing: { id: row.photo.ownerId, ...standing } };
   }
 
   /** Locks the row: likes, comments and a concurrent delete queue behind this transaction. */

@@ -23,10 +23,10 @@ import type { JobQueue } from '../jobs/jobs.ts';
 import { AppError, notFound } from '../errors.ts';
 import { RateLimitedError } from '../limits/rate-limits.ts';
 import { authorize, can } from '../policies/policy.ts';
-import { photoOf, uploadOf } from '../policies/resources.ts';
+import { photoOf, uploadOf, userOf } from '../policies/resources.ts';
+import { StandingRepository } from '../policies/standing.repository.ts';
 import type { EventService, Notifier, PhotoService } from '../services.ts';
 import { decodeIdCursor, pageOf } from '../shared/pagination.ts';
-import { UserRepository } from '../users/user.repository.ts';
 import { LikeService } from './like.service.ts';
 import { PhotoPresenter } from './photo.presenter.ts';
 import { PhotoProcessor, objectKeys } from './photo.processor.ts';
@@ -60,7 +60,7 @@ const QUOTA_RETRY_AFTER_SECONDS = 30;
 export class PhotoServiceImpl implements PhotoService {
   private readonly photos: PhotoRepository;
   private readonly uploads: UploadRepository;
-  private readonly users: UserRepository;
+  private readonly standing: StandingRepository;
   private readonly presenter: PhotoPresenter;
   private readonly processor: PhotoProcessor;
   private readonly likes: LikeService;
@@ -70,7 +70,7 @@ export class PhotoServiceImpl implements PhotoService {
   constructor(private readonly deps: PhotoServiceDeps) {
     this.photos = new PhotoRepository(deps.db);
     this.uploads = new UploadRepository(deps.db);
-    this.users = new UserRepository(deps.db);
+    this.standing = new StandingRepository(deps.db);
     this.presenter = new PhotoPresenter({ photos: this.photos, blobs: deps.blobs });
     this.processor = new PhotoProcessor({
       ...deps,
@@ -221,17 +221,17 @@ export class PhotoServiceImpl implements PhotoService {
   }
 
   async getPhoto(photoId: string, viewerId: string | null): Promise<Photo> {
-    const row = await this.photos.findWithOwner(photoId);
-    if (!row) throw notFound('photo');
-    authorize(viewerId, 'view', photoOf(row.photo));
-    return this.presenter.presentOne(row, viewerId);
+    const found = await this.photos.findForViewer(photoId, viewerId);
+    if (!found) throw notFound('photo');
+    authorize(viewerId, 'view', photoOf(found.row.photo, found.standing));
+    return this.presenter.presentOne(found.row, viewerId);
   }
 
   async editPhoto(userId: string, photoId: string, patch: PatchPhotoBody): Promise<Photo> {
     const mentions = await this.deps.db.transaction(async (tx) => {
       const photo = await this.photos.lock(photoId, tx);
       if (!photo) throw notFound('photo');
-      authorize(userId, 'edit', photoOf(photo));
+      authorize(userId, 'edit', photoOf(photo, await this.standing.owner(userId, photo.ownerId, tx)));
       let changed = false;
       if (patch.media) {
         const current = await this.photos.mediaRows(photo.id, tx);
@@ -268,9 +268,9 @@ export class PhotoServiceImpl implements PhotoService {
   }
 
   async deletePhoto(userId: string, photoId: string): Promise<void> {
-    await this.deletePost(photoId, async (photo) => {
+    await this.deletePost(photoId, async (photo, tx) => {
       if (!photo) throw notFound('photo');
-      authorize(userId, 'delete', photoOf(photo));
+      authorize(userId, 'delete', photoOf(photo, await this.standing.owner(userId, photo.ownerId, tx)));
     });
   }
 
@@ -302,11 +302,12 @@ export class PhotoServiceImpl implements PhotoService {
   }
 
   async listByUser(username: string, viewerId: string | null, page: PageQuery): Promise<Page<Photo>> {
-    const owner = await this.users.findByUsername(username);
-    if (!owner) throw notFound('user');
-    const rows = await this.photos.listByOwner(owner.id, {
+    const found = await this.standing.byUsername(username, viewerId);
+    if (!found) throw notFound('user');
+    authorize(viewerId, 'photos', userOf(found.owner));
+    const rows = await this.photos.listByOwner(found.user.id, {
       // Whoever may see this owner's processing photos sees the unready ones in the list too.
-      includeUnready: can(viewerId, 'view', photoOf({ ownerId: owner.id, status: 'processing' })),
+      includeUnready: can(viewerId, 'view', photoOf({ status: 'processing' }, found.owner)),
       before: decodeIdCursor(page.cursor),
       limit: page.limit + 1,
     });

@@ -1,6 +1,7 @@
 import { and, desc, eq, lt } from 'drizzle-orm';
 import type { Db } from '@graminsta/platform';
 import { photos, saves, users } from '../db/schema.ts';
+import { visibleTo } from '../policies/audience.sql.ts';
 import { photoWithOwnerColumns, type PhotoWithOwner } from './photo.repository.ts';
 
 /** Bookmarks: a row per (user, post), paged by the save's own id, newest first. */
@@ -18,7 +19,8 @@ export class SaveRepository {
 
   /**
    * The user's saved posts that are ready, newest save first (saves_user_idx), with each save's id
-   * for the next page's cursor.
+   * for the next page's cursor. A post the user may no longer see (its owner went private, gone,
+   * or blocked either way) drops out, and comes back if that changes.
    */
   async list(
     userId: string,
@@ -34,6 +36,7 @@ export class SaveRepository {
         and(
           eq(saves.userId, userId),
           eq(photos.status, 'ready'),
+          visibleTo(userId),
           beforeSaveId === undefined ? undefined : lt(saves.id, beforeSaveId),
         ),
       )

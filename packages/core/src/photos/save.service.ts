@@ -3,6 +3,7 @@ import type { Db } from '@graminsta/platform';
 import { notFound } from '../errors.ts';
 import { authorize } from '../policies/policy.ts';
 import { photoOf } from '../policies/resources.ts';
+import { StandingRepository } from '../policies/standing.repository.ts';
 import { decodeIdCursor, encodeIdCursor, pageOf } from '../shared/pagination.ts';
 import type { PhotoPresenter } from './photo.presenter.ts';
 import type { PhotoRepository } from './photo.repository.ts';
@@ -11,9 +12,11 @@ import { SaveRepository } from './save.repository.ts';
 /** Saved posts: private to the user who saved them; no counter, no notification. */
 export class SaveService {
   private readonly saves: SaveRepository;
+  private readonly standing: StandingRepository;
 
   constructor(private readonly deps: { db: Db; photos: PhotoRepository; presenter: PhotoPresenter }) {
     this.saves = new SaveRepository(deps.db);
+    this.standing = new StandingRepository(deps.db);
   }
 
   async save(userId: string, photoId: string): Promise<SaveState> {
@@ -21,7 +24,7 @@ export class SaveService {
       // The share lock keeps a concurrent delete from leaving a save of a post that is gone.
       const photo = await this.deps.photos.lock(photoId, tx, 'share');
       if (!photo) throw notFound('photo');
-      authorize(userId, 'save', photoOf(photo));
+      authorize(userId, 'save', photoOf(photo, await this.standing.owner(userId, photo.ownerId, tx)));
       await this.saves.insert(userId, photo.id, photo.ownerId, tx);
     });
     return { saved: true };
@@ -31,9 +34,10 @@ export class SaveService {
     // Only a ready post can have been saved, and a post never leaves ready: one the caller may not
     // save is not found, as for save (answering otherwise would tell that a hidden post exists).
     // A post that is gone took its saves with it.
-    const photo = await this.deps.photos.findById(photoId);
-    if (!photo) throw notFound('photo');
-    authorize(userId, 'save', photoOf(photo));
+    const found = await this.standing.photo(photoId, userId);
+    if (!found) throw notFound('photo');
+    const { photo } = found;
+    authorize(userId, 'save', photoOf(photo, found.owner));
     await this.saves.delete(userId, photo.id);
     return { saved: false };
   }

@@ -6,6 +6,8 @@ import {
   moderationOf,
   photoOf,
   uploadOf,
+  userOf,
+  type OwnerStanding,
   type Action,
   type Actions,
   type Resource,
@@ -17,11 +19,22 @@ const BEN = '2'; // wrote the comment on Ann's photo
 const CY = '3'; // anyone else signed in
 const viewers = { ann: ANN, ben: BEN, cy: CY, anonymous: null } satisfies Record<string, Viewer>;
 
-const photo = (status: PhotoStatus) => photoOf({ ownerId: ANN, status });
+// Ann as Ben and Cy see her: public, active, unrelated (Ann's own view ignores her standing).
+const plainAnn: OwnerStanding = {
+  id: ANN,
+  private: false,
+  active: true,
+  viewerFollows: false,
+  blocksViewer: false,
+  blockedByViewer: false,
+};
+const photo = (status: PhotoStatus, ann: Partial<OwnerStanding> = {}) =>
+  photoOf({ status }, { ...plainAnn, ...ann });
+const annAccount = (ann: Partial<OwnerStanding> = {}) => userOf({ ...plainAnn, ...ann });
 const bensComment = commentOf({ authorId: BEN, photoOwnerId: ANN });
 const annsUpload = uploadOf({ ownerId: ANN });
 
-type Outcome = 'allowed' | 'not_found' | 'forbidden';
+type Outcome = 'allowed' | 'not_found' | 'forbidden' | 'private';
 // One row per question; the type refuses an action that the resource's kind does not have.
 type Case = {
   [K in Resource['kind']]: [
@@ -68,6 +81,41 @@ const cases: Case[] = [
   ['ann', 'delete', "Ben's comment on Ann's photo", 'allowed', bensComment],
   ['cy', 'delete', "Ben's comment on Ann's photo", 'forbidden', bensComment],
   ['anonymous', 'delete', "Ben's comment on Ann's photo", 'forbidden', bensComment],
+
+  // A private account: its followers see its photos; others get `private`, for any action.
+  ['cy', 'view', "private Ann's photo", 'private', photo('ready', { private: true })],
+  ['cy', 'like', "private Ann's photo", 'private', photo('ready', { private: true })],
+  ['anonymous', 'view', "private Ann's photo", 'private', photo('ready', { private: true })],
+  [
+    'cy',
+    'view',
+    "private Ann's photo, Cy following",
+    'allowed',
+    photo('ready', { private: true, viewerFollows: true }),
+  ],
+  ['ann', 'view', 'her own private photo', 'allowed', photo('ready', { private: true })],
+  // A block either way, or an account suspended or deleted: the photo does not exist.
+  ['cy', 'view', 'photo of Ann, who blocked Cy', 'not_found', photo('ready', { blocksViewer: true })],
+  ['cy', 'comment', 'photo of Ann, whom Cy blocked', 'not_found', photo('ready', { blockedByViewer: true })],
+  ['cy', 'view', 'photo of suspended Ann', 'not_found', photo('ready', { active: false })],
+  ['cy', 'delete', 'photo of Ann, who blocked Cy', 'not_found', photo('ready', { blocksViewer: true })],
+
+  // Ann's account: the profile shows to all but whom she blocked; lists follow her posts' rules.
+  ['cy', 'view', "private Ann's profile", 'allowed', annAccount({ private: true })],
+  ['cy', 'followers', "private Ann's followers", 'private', annAccount({ private: true })],
+  [
+    'cy',
+    'following',
+    "private Ann's following, Cy following",
+    'allowed',
+    annAccount({ private: true, viewerFollows: true }),
+  ],
+  ['anonymous', 'photos', "private Ann's photos", 'private', annAccount({ private: true })],
+  ['cy', 'view', 'profile of Ann, who blocked Cy', 'not_found', annAccount({ blocksViewer: true })],
+  ['cy', 'view', 'profile of Ann, whom Cy blocked', 'allowed', annAccount({ blockedByViewer: true })],
+  ['cy', 'photos', 'photos of Ann, whom Cy blocked', 'not_found', annAccount({ blockedByViewer: true })],
+  ['cy', 'view', 'profile of deleted Ann', 'not_found', annAccount({ active: false })],
+  ['ann', 'followers', 'her own private followers', 'allowed', annAccount({ private: true })],
 
   // An upload is its owner's alone, and another's looks like none at all.
   ['ann', 'use', "Ann's upload", 'allowed', annsUpload],
@@ -118,5 +166,12 @@ describe('policies', () => {
       message: 'upload not found',
     });
     expect(thrown(() => authorize(ANN, 'use', annsUpload))).toBe('allowed');
+    expect(thrown(() => authorize(CY, 'view', photo('ready', { private: true })))).toMatchObject({
+      code: 'private',
+    });
+    expect(thrown(() => authorize(CY, 'view', annAccount({ blocksViewer: true })))).toMatchObject({
+      code: 'not_found',
+      message: 'user not found',
+    });
   });
 });

@@ -1,43 +1,73 @@
-import { forbidden, notFound } from '../errors.ts';
+import { AppError, forbidden, notFound } from '../errors.ts';
 import type {
   Action,
   Actions,
   CommentResource,
   ModerationResource,
   Owner,
+  OwnerStanding,
   PhotoResource,
   Resource,
   UploadResource,
+  UserResource,
   Viewer,
 } from './resources.ts';
 
 /**
  * What a rule answers. `not_found` where the refusal must not tell that the resource exists
- * (the viewer may not even see it); `forbidden` where it may, with the message the caller gets.
+ * (the viewer may not even see it); `private` where the account is known to be private and the
+ * viewer is not among its followers; `forbidden` where it may, with the message the caller gets.
  */
 export type Decision =
   | { readonly allowed: true }
-  | { readonly allowed: false; readonly code: 'not_found' }
+  | { readonly allowed: false; readonly code: 'not_found' | 'private' }
   | { readonly allowed: false; readonly code: 'forbidden'; readonly message: string };
 
 const allow: Decision = { allowed: true };
 const hide: Decision = { allowed: false, code: 'not_found' };
+const keepPrivate: Decision = { allowed: false, code: 'private' };
 const refuse = (message: string): Decision => ({ allowed: false, code: 'forbidden', message });
 
 const owns = (viewer: Viewer, owner: Owner) => viewer !== null && viewer === owner.id;
 
 /**
- * Who may see a photo at all. Every action on a photo asks this first, so a photo the viewer
- * cannot see is not found whatever is asked of it. Rules about the owner's audience (private
- * accounts, blocks) are added here.
+ * How the viewer stands towards an owner's content (posts, followers, following): its owner; a
+ * viewer who sees it; a non-follower of a private account; or someone to whom it does not exist
+ * (an account suspended or deleted, or a block either way).
  */
-function seesPhoto(viewer: Viewer, photo: PhotoResource): boolean {
+export function audienceOf(viewer: Viewer, owner: OwnerStanding): 'owner' | 'sees' | 'private' | 'hidden' {
+  if (owns(viewer, owner)) return 'owner';
+  if (!owner.active || owner.blocksViewer || owner.blockedByViewer) return 'hidden';
+  if (owner.private && !owner.viewerFollows) return 'private';
+  return 'sees';
+}
+
+/** The refusal for content of `owner` the viewer may not see, or null when it may. */
+function contentDecision(viewer: Viewer, owner: OwnerStanding): Decision | null {
+  switch (audienceOf(viewer, owner)) {
+    case 'owner':
+    case 'sees':
+      return null;
+    case 'private':
+      return keepPrivate;
+    case 'hidden':
+      return hide;
+  }
+}
+
+/**
+ * Who may see a photo at all. Every action on a photo asks this first, so a photo the viewer
+ * cannot see is refused whatever is asked of it.
+ */
+function photoVisibility(viewer: Viewer, photo: PhotoResource): Decision | null {
   // Processing and failed photos are their owner's business only.
-  return photo.status === 'ready' || owns(viewer, photo.owner);
+  if (photo.status !== 'ready' && !owns(viewer, photo.owner)) return hide;
+  return contentDecision(viewer, photo.owner);
 }
 
 function photoPolicy(viewer: Viewer, action: Actions['photo'], photo: PhotoResource): Decision {
-  if (!seesPhoto(viewer, photo)) return hide;
+  const refused = photoVisibility(viewer, photo);
+  if (refused) return refused;
   switch (action) {
     case 'view':
       return allow;
@@ -87,6 +117,21 @@ function moderationPolicy(
   }
 }
 
+function userPolicy(viewer: Viewer, action: Actions['user'], user: UserResource): Decision {
+  const { owner } = user;
+  if (owns(viewer, owner)) return allow;
+  if (!owner.active) return hide;
+  switch (action) {
+    case 'view':
+      // The blocker still sees whom it blocked (to undo it); the blocked does not see the blocker.
+      return owner.blocksViewer ? hide : allow;
+    case 'photos':
+    case 'followers':
+    case 'following':
+      return contentDecision(viewer, owner) ?? allow;
+  }
+}
+
 type Policy<R extends Resource> = (viewer: Viewer, action: Action<R>, resource: R) => Decision;
 
 const policies: { [K in Resource['kind']]: Policy<Extract<Resource, { kind: K }>> } = {
@@ -94,6 +139,7 @@ const policies: { [K in Resource['kind']]: Policy<Extract<Resource, { kind: K }>
   comment: commentPolicy,
   upload: uploadPolicy,
   moderation: moderationPolicy,
+  user: userPolicy,
 };
 
 /** The one place that says whether `viewer` may do `action` to `resource`, and how a refusal reads. */
@@ -107,9 +153,19 @@ export function can<R extends Resource>(viewer: Viewer, action: Action<R>, resou
   return decide(viewer, action, resource).allowed;
 }
 
-/** Throws the AppError of a refusal: `<kind> not found`, or forbidden with the rule's message. */
+/**
+ * Throws the AppError of a refusal: `<kind> not found`, `private`, or forbidden with the rule's
+ * message.
+ */
 export function authorize<R extends Resource>(viewer: Viewer, action: Action<R>, resource: R): void {
   const decision = decide(viewer, action, resource);
   if (decision.allowed) return;
-  throw decision.code === 'not_found' ? notFound(resource.kind) : forbidden(decision.message);
+  switch (decision.code) {
+    case 'not_found':
+      throw notFound(resource.kind);
+    case 'private':
+      throw new AppError('private', 'this account is private: only its followers see this');
+    case 'forbidden':
+      throw forbidden(decision.message);
+  }
 }

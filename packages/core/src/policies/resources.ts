@@ -3,18 +3,30 @@ import type { PhotoStatus, Role } from '@graminsta/contracts';
 /** The account asking: its id, or null for an anonymous caller. */
 export type Viewer = string | null;
 
-/**
- * The account a resource belongs to. What a rule needs to know about the viewer's standing
- * towards it (a private account the viewer follows, a block: issue 11) belongs here, loaded
- * with the resource, so the rules stay plain functions that never query.
- */
+/** The account a resource belongs to, where only who it is matters (uploads, comment moderation). */
 export interface Owner {
   readonly id: string;
 }
 
+/**
+ * An owner together with the viewer's standing towards it, loaded with the resource (see
+ * StandingRepository), so the rules stay plain functions that never query.
+ */
+export interface OwnerStanding extends Owner {
+  /** Posts, followers and following are for accepted followers only. */
+  readonly private: boolean;
+  /** Neither suspended nor deleted: an inactive account is gone for everyone. */
+  readonly active: boolean;
+  readonly viewerFollows: boolean;
+  /** The owner blocked the viewer. */
+  readonly blocksViewer: boolean;
+  /** The viewer blocked the owner. */
+  readonly blockedByViewer: boolean;
+}
+
 export interface PhotoResource {
   readonly kind: 'photo';
-  readonly owner: Owner;
+  readonly owner: OwnerStanding;
   readonly status: PhotoStatus;
 }
 
@@ -36,7 +48,18 @@ export interface ModerationResource {
   readonly viewerRole: Role | null;
 }
 
-export type Resource = PhotoResource | CommentResource | UploadResource | ModerationResource;
+/** An account: its profile and the lists hanging off it. */
+export interface UserResource {
+  readonly kind: 'user';
+  readonly owner: OwnerStanding;
+}
+
+export type Resource =
+  | PhotoResource
+  | CommentResource
+  | UploadResource
+  | ModerationResource
+  | UserResource;
 
 /** What may be done to each kind of resource. */
 export interface Actions {
@@ -45,13 +68,27 @@ export interface Actions {
   comment: 'delete';
   upload: 'use';
   moderation: 'review' | 'resolve';
+  user: 'view' | 'photos' | 'followers' | 'following';
 }
 
 export type Action<R extends Resource> = Actions[R['kind']];
 
-export const photoOf = (row: { ownerId: string; status: PhotoStatus }): PhotoResource => ({
+/**
+ * The standing of someone with no relation to `ownerId` and no knowledge of it: the strictest
+ * there is. For checks where only ownership can pass (an avatar must be one's own photo).
+ */
+export const strangerTo = (ownerId: string): OwnerStanding => ({
+  id: ownerId,
+  private: true,
+  active: false,
+  viewerFollows: false,
+  blocksViewer: true,
+  blockedByViewer: true,
+});
+
+export const photoOf = (row: { status: PhotoStatus }, owner: OwnerStanding): PhotoResource => ({
   kind: 'photo',
-  owner: { id: row.ownerId },
+  owner,
   status: row.status,
 });
 
@@ -70,3 +107,4 @@ export const moderationOf = (viewer: { role: Role } | null): ModerationResource 
   kind: 'moderation',
   viewerRole: viewer?.role ?? null,
 });
+export const userOf = (owner: OwnerStanding): UserResource => ({ kind: 'user', owner });

@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '@graminsta/platform';
 import { comments, photos, users } from '../db/schema.ts';
+import { presentTo } from '../policies/audience.sql.ts';
 import { summaryColumns, type UserSummaryRow } from '../users/user.repository.ts';
 
 export type CommentRow = typeof comments.$inferSelect;
@@ -36,13 +37,27 @@ export class CommentRepository {
     return rows.length > 0;
   }
 
-  /** A photo's comments oldest first, after `afterId` (comments_photo_idx). */
-  async list(photoId: string, afterId: string | undefined, limit: number): Promise<CommentWithAuthor[]> {
+  /**
+   * A photo's comments oldest first, after `afterId` (comments_photo_idx), without those of
+   * authors gone or blocked either way with the viewer.
+   */
+  async list(
+    photoId: string,
+    viewerId: string | null,
+    afterId: string | undefined,
+    limit: number,
+  ): Promise<CommentWithAuthor[]> {
     return this.db
       .select(withAuthor)
       .from(comments)
       .innerJoin(users, eq(users.id, comments.authorId))
-      .where(and(eq(comments.photoId, photoId), afterId === undefined ? undefined : gt(comments.id, afterId)))
+      .where(
+        and(
+          eq(comments.photoId, photoId),
+          afterId === undefined ? undefined : gt(comments.id, afterId),
+          presentTo(viewerId),
+        ),
+      )
       .orderBy(asc(comments.id))
       .limit(limit);
   }

@@ -4,6 +4,7 @@ import { AppError, notFound } from '../errors.ts';
 import { PhotoRepository } from '../photos/photo.repository.ts';
 import { authorize } from '../policies/policy.ts';
 import { commentOf, photoOf } from '../policies/resources.ts';
+import { StandingRepository } from '../policies/standing.repository.ts';
 import type { CommentService, NotificationInput, Notifier } from '../services.ts';
 import { decodeIdCursor, pageOf } from '../shared/pagination.ts';
 import { toUserSummary } from '../users/user.presenter.ts';
@@ -19,18 +20,20 @@ export interface CommentServiceDeps {
 export class CommentServiceImpl implements CommentService {
   private readonly comments: CommentRepository;
   private readonly photos: PhotoRepository;
+  private readonly standing: StandingRepository;
 
   constructor(private readonly deps: CommentServiceDeps) {
     this.comments = new CommentRepository(deps.db);
     this.photos = new PhotoRepository(deps.db);
+    this.standing = new StandingRepository(deps.db);
   }
 
   async list(photoId: string, viewerId: string | null, page: PageQuery): Promise<Page<Comment>> {
     // Comments of a photo the viewer may not see are not found either.
-    const photo = await this.photos.findById(photoId);
-    if (!photo) throw notFound('photo');
-    authorize(viewerId, 'view', photoOf(photo));
-    const rows = await this.comments.list(photoId, decodeIdCursor(page.cursor), page.limit + 1);
+    const found = await this.standing.photo(photoId, viewerId);
+    if (!found) throw notFound('photo');
+    authorize(viewerId, 'view', photoOf(found.photo, found.owner));
+    const rows = await this.comments.list(photoId, viewerId, decodeIdCursor(page.cursor), page.limit + 1);
     const { items, nextCursor } = pageOf(rows, page.limit, (r) => r.comment.id);
     return { items: items.map(toComment), nextCursor };
   }
@@ -41,9 +44,10 @@ export class CommentServiceImpl implements CommentService {
     if (text.length > MAX_COMMENT_LENGTH) {
       throw new AppError('validation_failed', `comment must be at most ${MAX_COMMENT_LENGTH} characters`);
     }
-    const photo = await this.photos.findById(photoId);
-    if (!photo) throw notFound('photo');
-    authorize(userId, 'comment', photoOf(photo));
+    const found = await this.standing.photo(photoId, userId);
+    if (!found) throw notFound('photo');
+    const { photo } = found;
+    authorize(userId, 'comment', photoOf(photo, found.owner));
 
     const { comment, notificationIds } = await this.deps.db.transaction(async (tx) => {
       const row = await this.comments.insert(

@@ -1,6 +1,7 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '@graminsta/platform';
 import { follows, users } from '../db/schema.ts';
+import { presentTo } from '../policies/audience.sql.ts';
 import { summaryColumns, type UserSummaryRow } from './user.repository.ts';
 
 /** Keyset position in a follow list: when the follow happened (µs since epoch) and the other user's id. */
@@ -64,10 +65,14 @@ export class FollowRepository {
     return rows.length > 0;
   }
 
-  /** Who follows `userId` (side 'followers') or whom `userId` follows ('following'), newest follow first. */
+  /**
+   * Who follows `userId` (side 'followers') or whom `userId` follows ('following'), newest follow
+   * first, without accounts gone or blocked either way with the viewer.
+   */
   async list(
     side: Side,
     userId: string,
+    viewerId: string | null,
     after: FollowPosition | undefined,
     limit: number,
   ): Promise<FollowListRow[]> {
@@ -83,7 +88,7 @@ export class FollowRepository {
       .select({ ...summaryColumns, followedMicros: micros })
       .from(follows)
       .innerJoin(users, eq(users.id, other))
-      .where(and(eq(self, userId), position))
+      .where(and(eq(self, userId), position, presentTo(viewerId)))
       .orderBy(desc(follows.createdAt), desc(other))
       .limit(limit);
   }

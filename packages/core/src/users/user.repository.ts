@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '@graminsta/platform';
 import { photoMedia, photos, users } from '../db/schema.ts';
+import { presentTo } from '../policies/audience.sql.ts';
 import type { StoredVariants } from '../photos/photo.repository.ts';
 
 export type UserRow = typeof users.$inferSelect;
@@ -71,9 +72,15 @@ export class UserRepository {
   /**
    * Usernames starting with `prefix` (case-insensitive), in byte order after `after`.
    * The ~<~ / ~>~ operators match the text_pattern_ops index, so both the prefix and the
-   * keyset condition are index range scans.
+   * keyset condition are index range scans. Accounts gone or blocked either way with the viewer
+   * are not found.
    */
-  async searchByPrefix(prefix: string, after: string | undefined, limit: number): Promise<UserSummaryRow[]> {
+  async searchByPrefix(
+    prefix: string,
+    viewerId: string | null,
+    after: string | undefined,
+    limit: number,
+  ): Promise<UserSummaryRow[]> {
     const pattern = `${escapeLike(prefix.toLowerCase())}%`;
     return this.db
       .select(summaryColumns)
@@ -82,6 +89,7 @@ export class UserRepository {
         and(
           sql`${lowerUsername} like ${pattern}`,
           after === undefined ? undefined : sql`${lowerUsername} ~>~ ${after}`,
+          presentTo(viewerId),
         ),
       )
       .orderBy(sql`${lowerUsername} using ~<~`)

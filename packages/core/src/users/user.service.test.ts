@@ -145,7 +145,7 @@ describe('UserService', () => {
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const page = await service.followers('star', { limit: 3, cursor });
+      const page = await service.followers('star', null, { limit: 3, cursor });
       seen.push(...page.items.map((u) => u.username));
       cursor = page.nextCursor ?? undefined;
       pages++;
@@ -156,11 +156,11 @@ describe('UserService', () => {
     expect(pages).toBe(3);
 
     for (const i of [2, 5]) await service.follow(star!.id, `f${i}`);
-    const following = await service.following('star', { limit: 1 });
+    const following = await service.following('star', null, { limit: 1 });
     expect(following.items.map((u) => u.username)).toEqual(['f5']);
-    const rest = await service.following('star', { limit: 5, cursor: following.nextCursor! });
+    const rest = await service.following('star', null, { limit: 5, cursor: following.nextCursor! });
     expect(rest).toEqual({ items: [expect.objectContaining({ username: 'f2' })], nextCursor: null });
-    await expect(service.followers('star', { limit: 3, cursor: 'bogus' })).rejects.toMatchObject({
+    await expect(service.followers('star', null, { limit: 3, cursor: 'bogus' })).rejects.toMatchObject({
       code: 'validation_failed',
     });
   });
@@ -169,16 +169,16 @@ describe('UserService', () => {
     await addUsers('Anna', 'annie', 'ann_x', 'annxy', 'bob', 'Ann.z');
     // Byte order of the lower-cased name ("." < "_" < letters): the order of the prefix index.
     const names = async (q: string, limit = 20) =>
-      (await service.search(q, { limit })).items.map((u) => u.username);
+      (await service.search(q, null, { limit })).items.map((u) => u.username);
     expect(await names('ANN')).toEqual(['Ann.z', 'ann_x', 'Anna', 'annie', 'annxy']);
     expect(await names('ann_')).toEqual(['ann_x']);
     expect(await names('%')).toEqual([]);
     expect(await names('a%')).toEqual([]);
     expect(await names('ann.')).toEqual(['Ann.z']);
 
-    const first = await service.search('an', { limit: 2 });
-    const second = await service.search('an', { limit: 2, cursor: first.nextCursor! });
-    const third = await service.search('an', { limit: 2, cursor: second.nextCursor! });
+    const first = await service.search('an', null, { limit: 2 });
+    const second = await service.search('an', null, { limit: 2, cursor: first.nextCursor! });
+    const third = await service.search('an', null, { limit: 2, cursor: second.nextCursor! });
     expect([...first.items, ...second.items, ...third.items].map((u) => u.username)).toEqual(
       await names('an'),
     );

@@ -1,12 +1,15 @@
 import type { FollowState, Page, PageQuery, Profile, UserSummary } from '@graminsta/contracts';
 import type { Db } from '@graminsta/platform';
 import { AppError, notFound } from '../errors.ts';
+import { authorize } from '../policies/policy.ts';
+import { userOf } from '../policies/resources.ts';
+import { StandingRepository } from '../policies/standing.repository.ts';
 import type { Notifier, UserService } from '../services.ts';
 import { decodeCursor, encodeCursor, pageOf } from '../shared/pagination.ts';
 import { FollowRepository, type FollowListRow, type FollowPosition } from './follow.repository.ts';
 import { assertMayFollow } from './relation.rules.ts';
 import { RelationshipRepository } from './relationship.repository.ts';
-import { NO_RELATION, toProfile, toUserSummary } from './user.presenter.ts';
+import { toProfile, toUserSummary } from './user.presenter.ts';
 import { UserRepository, type UserRow } from './user.repository.ts';
 
 export interface UserServiceDeps {
@@ -22,26 +25,34 @@ export class UserServiceImpl implements UserService {
   private readonly users: UserRepository;
   private readonly follows: FollowRepository;
   private readonly relations: RelationshipRepository;
+  private readonly standing: StandingRepository;
 
   constructor(private readonly deps: UserServiceDeps) {
     this.users = new UserRepository(deps.db);
     this.follows = new FollowRepository(deps.db);
     this.relations = new RelationshipRepository(deps.db);
+    this.standing = new StandingRepository(deps.db);
   }
 
   async getProfile(username: string, viewerId: string | null): Promise<Profile> {
-    const user = await this.requireUser(username);
-    const followedByMe =
-      viewerId !== null && viewerId !== user.id && (await this.follows.isFollowing(viewerId, user.id));
-    return toProfile(user, { ...NO_RELATION, followedByMe });
+    const found = await this.standing.byUsername(username, viewerId);
+    if (!found) throw notFound('user');
+    authorize(viewerId, 'view', userOf(found.owner));
+    const self = viewerId === found.user.id;
+    return toProfile(found.user, {
+      followedByMe: !self && found.owner.viewerFollows,
+      requestedByMe: !self && found.requestedByMe,
+      blockedByMe: !self && found.owner.blockedByViewer,
+      mutedByMe: !self && found.mutedByMe,
+    });
   }
 
-  followers(username: string, page: PageQuery): Promise<Page<UserSummary>> {
-    return this.listFollows('followers', username, page);
+  followers(username: string, viewerId: string | null, page: PageQuery): Promise<Page<UserSummary>> {
+    return this.listFollows('followers', username, viewerId, page);
   }
 
-  following(username: string, page: PageQuery): Promise<Page<UserSummary>> {
-    return this.listFollows('following', username, page);
+  following(username: string, viewerId: string | null, page: PageQuery): Promise<Page<UserSummary>> {
+    return this.listFollows('following', username, viewerId, page);
   }
 
   async follow(viewerId: string, username: string): Promise<FollowState> {
@@ -107,11 +118,11 @@ export class UserServiceImpl implements UserService {
     return { following: false, state: 'none', followerCount };
   }
 
-  async search(q: string, page: PageQuery): Promise<Page<UserSummary>> {
+  async search(q: string, viewerId: string | null, page: PageQuery): Promise<Page<UserSummary>> {
     const prefix = q.trim();
     if (!prefix) return { items: [], nextCursor: null };
     const after = page.cursor === undefined ? undefined : decodeSearchCursor(page.cursor);
-    const rows = await this.users.searchByPrefix(prefix, after, page.limit + 1);
+    const rows = await this.users.searchByPrefix(prefix, viewerId, after, page.limit + 1);
     const result = pageOf(rows, page.limit, (last) => encodeCursor([last.username.toLowerCase()]));
     return { items: result.items.map(toUserSummary), nextCursor: result.nextCursor };
   }
@@ -119,11 +130,14 @@ export class UserServiceImpl implements UserService {
   private async listFollows(
     side: 'followers' | 'following',
     username: string,
+    viewerId: string | null,
     page: PageQuery,
   ): Promise<Page<UserSummary>> {
-    const user = await this.requireUser(username);
+    const found = await this.standing.byUsername(username, viewerId);
+    if (!found) throw notFound('user');
+    authorize(viewerId, side, userOf(found.owner));
     const after = page.cursor === undefined ? undefined : decodeFollowCursor(page.cursor);
-    const rows = await this.follows.list(side, user.id, after, page.limit + 1);
+    const rows = await this.follows.list(side, found.user.id, viewerId, after, page.limit + 1);
     const result = pageOf(rows, page.limit, (last: FollowListRow) =>
       encodeCursor([last.followedMicros, last.id]),
     );

@@ -24,7 +24,8 @@ describe('the handler map', () => {
     expectTypeOf<Call<'getMe'>['userId']>().toEqualTypeOf<string>();
     expectTypeOf<Call<'logOut'>['sessionToken']>().toEqualTypeOf<string>();
     expectTypeOf<Call<'getPhoto'>['userId']>().toEqualTypeOf<string | null>();
-    expectTypeOf<Call<'searchUsers'>['userId']>().toEqualTypeOf<null>();
+    expectTypeOf<Call<'searchUsers'>['userId']>().toEqualTypeOf<string | null>();
+    expectTypeOf<Call<'logIn'>['userId']>().toEqualTypeOf<null>();
     expectTypeOf<Call<'addComment'>['body']>().toEqualTypeOf<{ body: string }>();
     expectTypeOf<Call<'feed'>['query']>().toEqualTypeOf<{ cursor?: string | undefined; limit: number }>();
   });

@@ -4,11 +4,13 @@ export const userHandlers = {
   getProfile: async ({ params, userId, services }) => services.users.getProfile(params.username, userId),
   listUserPhotos: async ({ params, query, userId, services }) =>
     services.photos.listByUser(params.username, userId, query),
-  listFollowers: async ({ params, query, services }) => services.users.followers(params.username, query),
-  listFollowing: async ({ params, query, services }) => services.users.following(params.username, query),
+  listFollowers: async ({ params, query, userId, services }) =>
+    services.users.followers(params.username, userId, query),
+  listFollowing: async ({ params, query, userId, services }) =>
+    services.users.following(params.username, userId, query),
   follow: async ({ params, userId, services }) => services.users.follow(userId, params.username),
   unfollow: async ({ params, userId, services }) => services.users.unfollow(userId, params.username),
-  searchUsers: async ({ query, services }) => services.users.search(query.q, query),
+  searchUsers: async ({ query, userId, services }) => services.users.search(query.q, userId, query),
 } satisfies Partial<Handlers>;
 
 /** Follow requests (the owner's side), blocks and mutes. */
