@@ -7,3 +7,4 @@ export * from './safety.ts';
 export * from './realtime.ts';
 export * from './limits.ts';
 export * from './endpoints.ts';
+export * from './credentials.ts';

@@ -1,7 +1,9 @@
-import type { BlobStore, Db, PubSub } from '@graminsta/platform';
+import type { BlobStore, Db, Mailer, PubSub } from '@graminsta/platform';
 import type { JobQueue } from './jobs/jobs.ts';
 import { AccountServiceImpl } from './accounts/account.service.ts';
+import { CredentialServiceImpl } from './accounts/credential.service.ts';
 import { LoginThrottle } from './accounts/login-throttle.ts';
+import { MailRequests } from './accounts/mail-requests.ts';
 import { EventServiceImpl } from './events/event.service.ts';
 import { FeedServiceImpl } from './feed/feed.service.ts';
 import { NotificationServiceImpl, NotifierImpl } from './notifications/notification.service.ts';
@@ -28,6 +30,9 @@ export interface CoreDeps {
   limiterStore?: LimiterStore;
   /** Failures after a commit (a live event that could not be pushed); the write stands. */
   onBackgroundError?: (err: unknown) => void;
+  mailer: Mailer;
+  /** Where the web client is served: the base of mailed links. */
+  webUrl: () => string;
 }
 
 /** Wires the services together; each gets only the narrow deps it needs. */
@@ -37,9 +42,10 @@ export function createServices(deps: CoreDeps): Services {
   const limiterStore = deps.limiterStore ?? databaseLimiterStore(db);
   const loginThrottle = deps.limits && new LoginThrottle(limiterStore, deps.limits.login);
   const notifier = new NotifierImpl({ db, blobs, events, onError: deps.onBackgroundError });
+  const mails = new MailRequests(queue, deps.onBackgroundError);
   return {
     idempotency: new IdempotencyService({ db }),
-    accounts: new AccountServiceImpl({ db, blobs, loginThrottle }),
+    accounts: new AccountServiceImpl({ db, blobs, loginThrottle, mails }),
     users: new UserServiceImpl({ db, notifier, onBackgroundError: deps.onBackgroundError }),
     photos: new PhotoServiceImpl({
       db,
@@ -55,5 +61,12 @@ export function createServices(deps: CoreDeps): Services {
     notifications: new NotificationServiceImpl({ db, blobs }),
     events,
     limits: new RateLimits(limiterStore, deps.limits),
+    credentials: new CredentialServiceImpl({
+      db,
+      mailer: deps.mailer,
+      mails,
+      webUrl: deps.webUrl,
+      limiterStore: deps.limits && limiterStore,
+    }),
   };
 }

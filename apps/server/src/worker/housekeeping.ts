@@ -36,6 +36,7 @@ export function housekeeping(
       services.events.prune(),
       services.accounts.pruneExpired(),
       services.idempotency.prune(),
+      services.credentials.pruneTokens(),
     ]);
     if (uploads > 0) logger.info({ uploads }, 'expired uploads removed');
   };

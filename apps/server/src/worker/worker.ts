@@ -46,6 +46,7 @@ export async function startWorker(
   const handlers: JobHandlers = {
     'photo.process': ({ photoId }) => services.photos.processPhoto(photoId),
     housekeeping: housekeeping(queue, services, logger, everyMs),
+    'mail.send': (payload) => services.credentials.deliver(payload),
   };
   const failPost = failAbandonedPost({ db: comp.database.db, blobs: comp.blobs, events: services.events });
   registerJobHandlers(
@@ -53,6 +54,7 @@ export async function startWorker(
     {
       'photo.process': logged(logger, 'photo.process', handlers['photo.process']),
       housekeeping: logged(logger, 'housekeeping', handlers.housekeeping),
+      'mail.send': logged(logger, 'mail.send', handlers['mail.send']),
     },
     {
       concurrency: { 'photo.process': config.WORKER_CONCURRENCY },

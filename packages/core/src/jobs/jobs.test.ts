@@ -12,6 +12,7 @@ describe('the job table', () => {
     registerJobHandlers(queue, {
       'photo.process': async ({ photoId }) => void photos.push(photoId),
       housekeeping: async ({ slot }) => void slots.push(slot),
+      'mail.send': async () => {},
     });
     await queue.enqueue('photo.process', { photoId: '12' });
     await queue.enqueue('housekeeping', { slot: 3 });
@@ -37,6 +38,7 @@ describe('the job table', () => {
           throw new Error('the store is away');
         },
         housekeeping: async () => {},
+        'mail.send': async () => {},
       },
       { onDead: { 'photo.process': async ({ photoId }, d) => void dead.push([photoId, d.attempts]) } },
     );

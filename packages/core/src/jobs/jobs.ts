@@ -11,6 +11,8 @@ const JOB_PAYLOADS = {
   'photo.process': z.object({ photoId: Id }),
   /** The sweep of one time slot, which books the next (apps/server/src/worker/housekeeping.ts). */
   housekeeping: z.object({ slot: z.number().int().min(0) }),
+  /** A verification or reset mail to an account's address (accounts/credential.service.ts). */
+  'mail.send': z.object({ userId: Id, purpose: z.enum(['verify', 'reset']) }),
 };
 
 export type Jobs = { [N in keyof typeof JOB_PAYLOADS]: z.infer<(typeof JOB_PAYLOADS)[N]> };

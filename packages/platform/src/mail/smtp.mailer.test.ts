@@ -1,41 +1,7 @@
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { describe, expect, it } from 'vitest';
 import { FROM, mailerContract } from './mailer.contract.ts';
 import { SmtpMailer } from './smtp.mailer.ts';
-
-/** A real SMTP server on a free loopback port, keeping every message it accepts. */
-export async function startSmtpServer(opts: { user?: string; pass?: string } = {}) {
-  const received: Array<{ from: string; to: string[]; raw: Buffer }> = [];
-  const server = new SMTPServer({
-    authOptional: !opts.user,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onAuth(auth, _session, callback) {
-      if (auth.username === opts.user && auth.password === opts.pass) callback(null, { user: auth.username });
-      else callback(new Error('bad credentials'));
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks),
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return {
-    port,
-    received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+import { startSmtpTestServer as startSmtpServer } from './smtp-test-server.ts';
 
 mailerContract('SmtpMailer', async () => {
   const smtp = await startSmtpServer();

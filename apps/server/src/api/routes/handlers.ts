@@ -1,8 +1,15 @@
 import { accountHandlers } from './accounts.handlers.ts';
+import { credentialHandlers } from './credentials.handlers.ts';
 import { feedHandlers } from './feed.handlers.ts';
 import type { Handlers } from './handler.ts';
 import { photoHandlers } from './photos.handlers.ts';
 import { userHandlers } from './users.handlers.ts';
 
 /** Every endpoint of the table served: the type asks for all of them. */
-export const handlers: Handlers = { ...accountHandlers, ...userHandlers, ...photoHandlers, ...feedHandlers };
+export const handlers: Handlers = {
+  ...accountHandlers,
+  ...userHandlers,
+  ...photoHandlers,
+  ...feedHandlers,
+  ...credentialHandlers,
+};
