@@ -1,5 +1,8 @@
 import type { Me } from '@graminsta/contracts';
 import { Link } from '../lib/router.tsx';
+import { DevicesSection } from './settings/devices-section.tsx';
+import { EmailSection } from './settings/email-section.tsx';
+import { PasswordSection } from './settings/password-section.tsx';
 
 /**
  * The account's settings, one section per concern (privacy, e-mail, password, devices, export,
@@ -12,6 +15,9 @@ export function SettingsPage({ me }: { me: Me }) {
       <p>
         Signed in as <strong>{me.username}</strong>. <Link to="/account/edit">Edit your profile</Link>
       </p>
+      <EmailSection me={me} />
+      <PasswordSection />
+      <DevicesSection />
     </section>
   );
 }
