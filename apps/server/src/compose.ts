@@ -122,7 +122,10 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
           dir: join(dataDir, 'outbox'),
           from: config.MAIL_FROM,
           onWritten: ({ file, subject }) =>
-            runtime.logger.info({ file, subject }, 'mail written to the outbox (open the file to follow its link)'),
+            runtime.logger.info(
+              { file, subject },
+              'mail written to the outbox (open the file to follow its link)',
+            ),
         }));
   // Links go to the web client: its public URL, else this process (stage 1 serves the client too).
   let listenUrl = runtime.urls.api(config.PORT);

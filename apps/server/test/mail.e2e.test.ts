@@ -31,11 +31,18 @@ describe('mail from a running graminsta through a real SMTP server', () => {
   const post = (path: string, body?: unknown) =>
     fetch(`${server!.url}${path}`, {
       method: 'POST',
-      ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      ...(body !== undefined && {
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }),
     });
 
   it('delivers a verification and a reset mail whose links point at the site and work once', async () => {
-    const signUp = await post('/api/v1/accounts', { username: 'mailer', password: PASSWORD, email: 'mailer@example.com' });
+    const signUp = await post('/api/v1/accounts', {
+      username: 'mailer',
+      password: PASSWORD,
+      email: 'mailer@example.com',
+    });
     expect(signUp.status).toBe(201);
     const { token } = (await signUp.json()) as { token: string };
 
@@ -52,7 +59,9 @@ describe('mail from a running graminsta through a real SMTP server', () => {
     expect(used.status).toBe(200);
     const me = await fetch(`${server!.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(me.status).toBe(401);
-    expect((await post(`/api/v1/password-resets/${reset}`, { password: 'another password' })).status).toBe(410);
+    expect((await post(`/api/v1/password-resets/${reset}`, { password: 'another password' })).status).toBe(
+      410,
+    );
     const logIn = await post('/api/v1/sessions', { username: 'mailer', password: 'a new password here' });
     expect(logIn.status).toBe(200);
     // The relay carried the token; the process's own output never did.

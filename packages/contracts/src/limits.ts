@@ -1,3 +1,12 @@
 /** The actions an endpoint can count against; core sets each one's budget (limits/). */
-export const LIMITED_ACTIONS = ['signup', 'login', 'upload', 'photo', 'comment', 'like', 'follow', 'recovery'] as const;
+export const LIMITED_ACTIONS = [
+  'signup',
+  'login',
+  'upload',
+  'photo',
+  'comment',
+  'like',
+  'follow',
+  'recovery',
+] as const;
 export type LimitedAction = (typeof LIMITED_ACTIONS)[number];

@@ -31,10 +31,7 @@ import type {
   UploadParts,
 } from '@graminsta/contracts';
 import type { Unsubscribe } from '@graminsta/platform';
-import type {
-  ChangePasswordBody,
-  DeviceSessionList,
-} from '@graminsta/contracts';
+import type { ChangePasswordBody, DeviceSessionList } from '@graminsta/contracts';
 import type { Db } from '@graminsta/platform';
 import type { IdempotencyService } from './idempotency/idempotency.service.ts';
 import type { RateLimits } from './limits/rate-limits.ts';

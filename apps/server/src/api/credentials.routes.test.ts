@@ -26,7 +26,13 @@ describe('e-mail, recovery and devices over HTTP', () => {
     await t.close();
   });
 
-  const call = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object, token?: string, ua?: string) =>
+  const call = (
+    method: 'GET' | 'POST' | 'DELETE',
+    url: string,
+    payload?: object,
+    token?: string,
+    ua?: string,
+  ) =>
     t.app.inject({
       method,
       url,
@@ -34,19 +40,29 @@ describe('e-mail, recovery and devices over HTTP', () => {
       headers: { ...(token && { authorization: `Bearer ${token}` }), ...(ua && { 'user-agent': ua }) },
     });
   const signUp = async (username: string, email?: string, ua?: string) => {
-    const res = await call('POST', '/api/v1/accounts', { username, password: PASSWORD, email }, undefined, ua);
+    const res = await call(
+      'POST',
+      '/api/v1/accounts',
+      { username, password: PASSWORD, email },
+      undefined,
+      ua,
+    );
     expect(res.statusCode).toBe(201);
     return res.json<{ token: string; user: { id: string } }>();
   };
   const logIn = async (username: string, password = PASSWORD, ua?: string) =>
-    (await call('POST', '/api/v1/sessions', { username, password }, undefined, ua)).json<{ token: string }>().token;
+    (await call('POST', '/api/v1/sessions', { username, password }, undefined, ua)).json<{ token: string }>()
+      .token;
   const mails = () => outboxMails(t.dataDir);
   const status = async (token: string) => (await call('GET', '/api/v1/me', undefined, token)).statusCode;
 
   it('verifies an address through the mailed link once; the outbox log names the file and subject, never the token', async () => {
     const { token } = await signUp('ann', 'ann@example.com');
     const link = await waitForLink(mails, 'ann@example.com', 'verify-email');
-    const line = captured.text().split('\n').find((l) => l.includes('mail written to the outbox'));
+    const line = captured
+      .text()
+      .split('\n')
+      .find((l) => l.includes('mail written to the outbox'));
     expect(line).toContain(`"subject":"Confirm your e-mail address for Graminsta"`);
     expect(line).toContain(`${t.dataDir}/outbox/`);
     expect(captured.text()).not.toContain(link);
@@ -104,10 +120,20 @@ describe('e-mail, recovery and devices over HTTP', () => {
   it('changes the password with the current one (403 otherwise), keeping only the caller signed in', async () => {
     const { token } = await signUp('ann');
     const other = await logIn('ann');
-    const wrong = await call('POST', '/api/v1/me/password', { currentPassword: 'nope', newPassword: 'a new password' }, token);
+    const wrong = await call(
+      'POST',
+      '/api/v1/me/password',
+      { currentPassword: 'nope', newPassword: 'a new password' },
+      token,
+    );
     expect([wrong.statusCode, wrong.json().error.code]).toEqual([403, 'forbidden']);
     expect(await status(other)).toBe(200);
-    const ok = await call('POST', '/api/v1/me/password', { currentPassword: PASSWORD, newPassword: 'a new password' }, token);
+    const ok = await call(
+      'POST',
+      '/api/v1/me/password',
+      { currentPassword: PASSWORD, newPassword: 'a new password' },
+      token,
+    );
     expect(ok.statusCode).toBe(200);
     expect([await status(token), await status(other)]).toEqual([200, 401]);
   });
@@ -136,8 +162,13 @@ describe('e-mail, recovery and devices over HTTP', () => {
     const { token } = await signUp('ann', 'ann@example.com');
     await waitForLink(mails, 'ann@example.com', 'verify-email');
     const before = await t.snapshot();
-    const bad: Array<[ 'POST' | 'DELETE', string, object | undefined, string | undefined]> = [
-      ['POST', '/api/v1/accounts', { username: 'bob', password: PASSWORD, email: 'not an address' }, undefined],
+    const bad: Array<['POST' | 'DELETE', string, object | undefined, string | undefined]> = [
+      [
+        'POST',
+        '/api/v1/accounts',
+        { username: 'bob', password: PASSWORD, email: 'not an address' },
+        undefined,
+      ],
       ['POST', '/api/v1/me/email', { email: 'a@b.c\u0000' }, token],
       ['POST', '/api/v1/me/email', {}, token],
       ['POST', '/api/v1/email-verifications/short', undefined, undefined],

@@ -29,7 +29,12 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
     try {
       const session = signup
         ? await client.signUp({
-            body: { username, password, ...(displayName ? { displayName } : {}), ...(email ? { email } : {}) },
+            body: {
+              username,
+              password,
+              ...(displayName ? { displayName } : {}),
+              ...(email ? { email } : {}),
+            },
           })
         : await client.logIn({ body: { username, password } });
       signedIn(session);

@@ -24,7 +24,9 @@ describe('recovery pages', () => {
         <AuthPage mode="login" />
       </Providers>,
     );
-    expect(screen.getByRole('link', { name: 'Forgot password?' }).getAttribute('href')).toBe('/forgot-password');
+    expect(screen.getByRole('link', { name: 'Forgot password?' }).getAttribute('href')).toBe(
+      '/forgot-password',
+    );
   });
 
   it('signs up with an optional e-mail address', async () => {
@@ -113,7 +115,9 @@ describe('recovery pages', () => {
         <VerifyEmailPage token={TOKEN} />
       </Providers>,
     );
-    expect((await screen.findByText('Your e-mail address is confirmed.')).getAttribute('role')).toBe('status');
+    expect((await screen.findByText('Your e-mail address is confirmed.')).getAttribute('role')).toBe(
+      'status',
+    );
     expect(calls.map((c) => [c.method, c.path])).toEqual([['POST', `/api/v1/email-verifications/${TOKEN}`]]);
   });
 });

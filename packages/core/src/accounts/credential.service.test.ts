@@ -52,7 +52,9 @@ describe('CredentialService', () => {
   const deliverAll = async () => {
     const before = sent.length;
     for (const job of jobs.splice(0)) await creds.deliver(job);
-    return sent.slice(before).map((m) => /\/(?:verify-email|reset-password)\/([\w-]{43})\n/.exec(m.text)![1]!);
+    return sent
+      .slice(before)
+      .map((m) => /\/(?:verify-email|reset-password)\/([\w-]{43})\n/.exec(m.text)![1]!);
   };
   const signUp = (username: string, email?: string) =>
     accounts.signUp({ username, password: PASSWORD, ...(email && { email }) }, ctx);
@@ -95,7 +97,10 @@ describe('CredentialService', () => {
     expect(await codeOf(creds.verifyEmail(old!))).toBe('gone');
     const [fresh] = await deliverAll();
     await creds.verifyEmail(fresh!);
-    expect(await accounts.getMe(user.id)).toMatchObject({ email: 'bob@elsewhere.example', emailVerified: true });
+    expect(await accounts.getMe(user.id)).toMatchObject({
+      email: 'bob@elsewhere.example',
+      emailVerified: true,
+    });
   });
 
   it('refuses an address another account has, in any case, changing nothing', async () => {
@@ -123,8 +128,12 @@ describe('CredentialService', () => {
     await creds.resetPassword(reset!, 'a new password');
     expect(await accounts.authenticate(session1)).toBeNull();
     expect(await accounts.authenticate(session2)).toBeNull();
-    expect(await codeOf(accounts.logIn({ username: 'ann', password: PASSWORD }, ctx))).toBe('unauthenticated');
-    expect((await accounts.logIn({ username: 'ann', password: 'a new password' }, ctx)).user.id).toBe(user.id);
+    expect(await codeOf(accounts.logIn({ username: 'ann', password: PASSWORD }, ctx))).toBe(
+      'unauthenticated',
+    );
+    expect((await accounts.logIn({ username: 'ann', password: 'a new password' }, ctx)).user.id).toBe(
+      user.id,
+    );
     expect(await codeOf(creds.resetPassword(reset!, 'yet another one'))).toBe('gone');
   });
 
@@ -144,7 +153,11 @@ describe('CredentialService', () => {
   });
 
   it('answers every reset request after the same floor, known address or not, and mails an address a few times an hour at most', async () => {
-    make({ limiterStore: databaseLimiterStore(t.database.db), resetMailsPerHour: 2, resetRequestFloorMs: 150 });
+    make({
+      limiterStore: databaseLimiterStore(t.database.db),
+      resetMailsPerHour: 2,
+      resetRequestFloorMs: 150,
+    });
     await signUp('ann', 'ann@example.com');
     jobs = [];
     for (const email of ['ann@example.com', 'nobody@example.com']) {
@@ -169,14 +182,17 @@ describe('CredentialService', () => {
     await creds.changePassword(user.id, mine, { currentPassword: PASSWORD, newPassword: 'a new password' });
     expect(await accounts.authenticate(mine)).toBe(user.id);
     expect(await accounts.authenticate(other)).toBeNull();
-    expect((await accounts.logIn({ username: 'ann', password: 'a new password' }, ctx)).user.id).toBe(user.id);
+    expect((await accounts.logIn({ username: 'ann', password: 'a new password' }, ctx)).user.id).toBe(
+      user.id,
+    );
   });
 
   it('lists devices with their client and marks the current one; ending one stops it at once', async () => {
     const { user, token: mine } = await signUp('ann');
     clock = new Date(clock.getTime() + MINUTE);
-    const phone = (await accounts.logIn({ username: 'ann', password: PASSWORD }, { ip: '10.0.0.2', client: 'Phone' }))
-      .token;
+    const phone = (
+      await accounts.logIn({ username: 'ann', password: PASSWORD }, { ip: '10.0.0.2', client: 'Phone' })
+    ).token;
     const { items } = await creds.listSessions(user.id, mine);
     expect(items.map((s) => [s.client, s.current])).toEqual([
       ['Phone', false],

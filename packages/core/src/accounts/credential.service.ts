@@ -88,7 +88,8 @@ export class CredentialServiceImpl implements CredentialService {
       const spent = await this.tokens.spend(hashToken(token), 'verify', now, tx);
       return spent !== null && (await this.credentials.markVerified(spent.userId, spent.email, now, tx));
     });
-    if (!ok) throw new AppError('gone', 'this link is used, expired, or for an address the account no longer has');
+    if (!ok)
+      throw new AppError('gone', 'this link is used, expired, or for an address the account no longer has');
   }
 
   async requestPasswordReset(email: string, _ctx: RequestContext): Promise<void> {

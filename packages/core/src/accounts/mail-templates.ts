@@ -1,10 +1,12 @@
 import type { OutgoingMail } from '@graminsta/platform';
 import type { MailPurpose } from './email-token.repository.ts';
 
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-const WORDING: Record<MailPurpose, { subject: string; path: string; lead: string; action: string; ignore: string }> = {
+const WORDING: Record<
+  MailPurpose,
+  { subject: string; path: string; lead: string; action: string; ignore: string }
+> = {
   verify: {
     subject: 'Confirm your e-mail address for Graminsta',
     path: 'verify-email',

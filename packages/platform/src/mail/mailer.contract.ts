@@ -65,7 +65,8 @@ export function mailerContract(name: string, make: () => Promise<MailerHarness>)
 
     it('delivers several mails, each once and in order', async () => {
       h = await make();
-      for (const n of [1, 2, 3]) await h.mailer.send({ to: `u${n}@example.com`, subject: `m${n}`, text: 'x' });
+      for (const n of [1, 2, 3])
+        await h.mailer.send({ to: `u${n}@example.com`, subject: `m${n}`, text: 'x' });
       const subjects = (await parsedMails(h)).map((m) => m.subject);
       expect(subjects).toEqual(['m1', 'm2', 'm3']);
     });

@@ -19,7 +19,9 @@ export interface SmtpTestServer {
 }
 
 /** A real SMTP server (smtp-server) on a free loopback port, keeping every message it accepts; for tests. */
-export async function startSmtpTestServer(opts: { user?: string; pass?: string } = {}): Promise<SmtpTestServer> {
+export async function startSmtpTestServer(
+  opts: { user?: string; pass?: string } = {},
+): Promise<SmtpTestServer> {
   const received: ReceivedMail[] = [];
   const server = new SMTPServer({
     authOptional: !opts.user,

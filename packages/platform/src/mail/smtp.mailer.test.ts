@@ -24,7 +24,9 @@ describe('SmtpMailer', () => {
       from: FROM,
     });
     await mailer.send({ to: 'b@example.com', subject: 's', text: 't' });
-    expect(smtp.received.map((m) => [m.from, m.to])).toEqual([['no-reply@graminsta.test', ['b@example.com']]]);
+    expect(smtp.received.map((m) => [m.from, m.to])).toEqual([
+      ['no-reply@graminsta.test', ['b@example.com']],
+    ]);
     await mailer.close();
     await smtp.close();
   });

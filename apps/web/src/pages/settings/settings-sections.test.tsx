@@ -21,7 +21,8 @@ describe('settings sections', () => {
     const calls: Call[] = [];
     const { client } = testClient((call) => {
       calls.push(call);
-      if (call.path !== '/api/v1/me/email') return { status: 200, body: { items: [], nextCursor: null, unreadCount: 0 } };
+      if (call.path !== '/api/v1/me/email')
+        return { status: 200, body: { items: [], nextCursor: null, unreadCount: 0 } };
       return { status: 200, body: { ...meAnn, email: 'new@example.com', emailVerified: false } };
     });
     render(
@@ -55,7 +56,10 @@ describe('settings sections', () => {
   });
 
   it('changes the password with the current one, and reports a wrong one', async () => {
-    let answer = { status: 403, body: { error: { code: 'forbidden', message: 'the current password is wrong' } } } as {
+    let answer = {
+      status: 403,
+      body: { error: { code: 'forbidden', message: 'the current password is wrong' } },
+    } as {
       status: number;
       body: unknown;
     };
