@@ -5,7 +5,10 @@ import { text } from './text.ts';
 import { Password } from './users.ts';
 
 /** A mailed token: 32 random bytes in base64url (43 characters); anything else is refused with 400. */
-export const MailToken = text().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a link token');
+export const MailToken = text()
+  .min(43)
+  .max(43)
+  .regex(/^[A-Za-z0-9_-]{43}$/, 'must be a link token');
 
 export const TokenParams = z.object({ token: MailToken });
 export type TokenParams = z.infer<typeof TokenParams>;
