@@ -137,6 +137,18 @@ describe('CredentialService', () => {
     expect(await codeOf(creds.resetPassword(reset!, 'yet another one'))).toBe('gone');
   });
 
+  it('lets exactly one of two racing requests spend a reset link', async () => {
+    await signUp('ann', 'ann@example.com');
+    jobs = [];
+    await creds.requestPasswordReset('ann@example.com', ctx);
+    const [token] = await deliverAll();
+    const outcomes = await Promise.all([
+      codeOf(creds.resetPassword(token!, 'first new password')),
+      codeOf(creds.resetPassword(token!, 'second new password')),
+    ]);
+    expect(outcomes.sort()).toEqual(['gone', 'ok']);
+  });
+
   it('refuses a reset link after 30 minutes, and older links once one is used', async () => {
     await signUp('ann', 'ann@example.com');
     jobs = [];
