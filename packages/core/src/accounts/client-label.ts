@@ -2,8 +2,8 @@
 export const CLIENT_LABEL_MAX = 200;
 
 // C0 and C1 controls, DEL, and lone surrogates: nothing a list of devices should print.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNPRINTABLE =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** A User-Agent made fit to show: controls removed, spaces collapsed, cut to CLIENT_LABEL_MAX. */
