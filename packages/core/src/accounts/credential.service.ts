@@ -84,12 +84,14 @@ export class CredentialServiceImpl implements CredentialService {
 
   async verifyEmail(token: string): Promise<void> {
     const now = this.now();
-    const ok = await this.deps.db.transaction(async (tx) => {
+    const gone = () =>
+      new AppError('gone', 'this link is used, expired, or for an address the account no longer has');
+    await this.deps.db.transaction(async (tx) => {
       const spent = await this.tokens.spend(hashToken(token), 'verify', now, tx);
-      return spent !== null && (await this.credentials.markVerified(spent.userId, spent.email, now, tx));
+      if (!spent) throw gone();
+      // Thrown inside, so a refused link is left as it was (the transaction rolls back).
+      if (!(await this.credentials.markVerified(spent.userId, spent.email, now, tx))) throw gone();
     });
-    if (!ok)
-      throw new AppError('gone', 'this link is used, expired, or for an address the account no longer has');
   }
 
   async requestPasswordReset(email: string, _ctx: RequestContext): Promise<void> {
