@@ -3,9 +3,11 @@ import {
   LocalDiskBlobStore,
   MemoryPubSub,
   MemoryQueue,
+  OutboxMailer,
   PostgresPubSub,
   PostgresQueue,
   S3BlobStore,
+  SmtpMailer,
   exponentialBackoff,
   loadOrCreateSecret,
   openDatabase,
@@ -13,6 +15,7 @@ import {
   type BlobStore,
   type Config,
   type Database,
+  type Mailer,
   type PubSub,
 } from '@graminsta/platform';
 import {
@@ -35,6 +38,9 @@ export interface Composition {
   pubsub: PubSub;
   services: Services;
   secret: string;
+  mailer: Mailer;
+  /** Tells mailed links where this process listens, when no public URL names the web client. */
+  announceListenUrl(url: string): void;
   close(): Promise<void>;
 }
 
@@ -51,10 +57,12 @@ export interface ComposeOptions {
   onBackgroundError?: (err: unknown) => void;
   /** Rate limits other than the defaults scaled by RATE_LIMITS (tests). */
   limits?: LimitOverrides;
+  /** A mailer other than the one the configuration names (tests read what was sent). */
+  mailer?: Mailer;
 }
 
 /** What composing reads from the runtime context (a CLI command needs no logger or origins). */
-export type ComposeRuntime = Pick<RuntimeContext, 'config' | 'metrics' | 'urls'>;
+export type ComposeRuntime = Pick<RuntimeContext, 'config' | 'metrics' | 'urls' | 'logger'>;
 
 export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}): Promise<Composition> {
   const { config, metrics } = runtime;
@@ -105,6 +113,24 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
     : new LocalDiskBlobStore({ dir: join(dataDir, 'blobs'), publicBaseUrl: runtime.urls.storage, secret });
   const blobs: BlobStore = s3 ?? localStore!;
 
+  // SMTP_URL set: a real relay; otherwise mail lands in $DATA_DIR/outbox and the log says where.
+  const mailer: Mailer =
+    opts.mailer ??
+    (config.SMTP_URL
+      ? new SmtpMailer({ url: config.SMTP_URL, from: config.MAIL_FROM })
+      : new OutboxMailer({
+          dir: join(dataDir, 'outbox'),
+          from: config.MAIL_FROM,
+          onWritten: ({ file, subject }) =>
+            runtime.logger.info(
+              { file, subject },
+              'mail written to the outbox (open the file to follow its link)',
+            ),
+        }));
+  // Links go to the web client: its public URL, else this process (stage 1 serves the client too).
+  let listenUrl = runtime.urls.api(config.PORT);
+  const webUrl = () => config.PUBLIC_WEB_URL ?? listenUrl;
+
   const services = createServices({
     db: database.db,
     blobs,
@@ -114,6 +140,8 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
     uploadQuotaBytes: config.UPLOAD_QUOTA_BYTES,
     limits: limitSettings(config.RATE_LIMITS, opts.limits),
     onBackgroundError: opts.onBackgroundError,
+    mailer,
+    webUrl,
   });
 
   return {
@@ -125,8 +153,13 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
     pubsub,
     services,
     secret,
+    mailer,
+    announceListenUrl(url) {
+      if (!config.PUBLIC_API_URL) listenUrl = url;
+    },
     async close() {
       await queue.close();
+      await mailer.close?.();
       await pubsub.close();
       await database.close();
       s3?.close();

@@ -60,6 +60,7 @@ export async function startRoles(
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const listenUrl = runtime.urls.self(port);
   control?.announce(listenUrl);
+  comp?.announceListenUrl(listenUrl);
 
   let stopping: Promise<void> | null = null;
   const stop = () =>

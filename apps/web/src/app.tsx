@@ -15,6 +15,7 @@ import { NotFoundPage } from './pages/not-found-page.tsx';
 import { NotificationsPage } from './pages/notifications-page.tsx';
 import { PhotoPage } from './pages/photo-page.tsx';
 import { ProfilePage } from './pages/profile-page.tsx';
+import { ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage } from './pages/recovery-pages.tsx';
 import { SavedPage } from './pages/saved-page.tsx';
 import { SearchPage } from './pages/search-page.tsx';
 import { SettingsPage } from './pages/settings-page.tsx';
@@ -70,6 +71,9 @@ const ROUTES: Route[] = [
   ['/p/:id', ({ id }) => <PhotoPage key={id} id={id!} />],
   ['/account/edit', () => <EditProfile />],
   ['/settings', () => <Settings />],
+  ['/forgot-password', () => <ForgotPasswordPage />],
+  ['/reset-password/:token', ({ token }) => <ResetPasswordPage key={token} token={token!} />],
+  ['/verify-email/:token', ({ token }) => <VerifyEmailPage key={token} token={token!} />],
   [
     '/upload',
     () => (

@@ -3,6 +3,15 @@ import { Ok, PageQuery, page } from './common.ts';
 import type { LimitedAction } from './limits.ts';
 import { AccountDeletion, AccountExport, DeleteMeBody, LatestExport } from './account-data.ts';
 import {
+  ChangeEmailBody,
+  ChangePasswordBody,
+  DeviceSessionList,
+  PasswordResetBody,
+  PasswordResetRequestBody,
+  SessionIdParams,
+  TokenParams,
+} from './credentials.ts';
+import {
   CompletedUpload,
   CreatePhotoBody,
   CreateUploadBody,
@@ -77,7 +86,7 @@ export interface Endpoint {
    * Error statuses this operation answers beyond those any operation of its kind can (those
    * follow from method, input, auth and rate limit), with why.
    */
-  errors?: Partial<Record<403 | 404 | 409, string>>;
+  errors?: Partial<Record<403 | 404 | 409 | 410, string>>;
 }
 
 const endpoint = <E extends Endpoint>(e: E): E => e;
@@ -660,6 +669,92 @@ export const endpoints = {
       404: 'no such report',
       409: 'the report is already resolved',
     },
+  }),
+  // E-mail, recovery and devices
+  changeEmail: endpoint({
+    method: 'POST',
+    path: `${V1}/me/email`,
+    operationId: 'postMeEmail',
+    summary: 'Change own e-mail address (unverified until its mailed link is followed)',
+    tag: 'accounts',
+    auth: 'required',
+    rateLimit: 'recovery',
+    body: ChangeEmailBody,
+    status: 200,
+    response: Me,
+    errors: { 409: 'another account has that address' },
+  }),
+  verifyEmail: endpoint({
+    method: 'POST',
+    path: `${V1}/email-verifications/:token`,
+    operationId: 'postEmailVerification',
+    summary: 'Verify an e-mail address with its mailed link',
+    tag: 'accounts',
+    auth: 'none',
+    rateLimit: 'recovery',
+    params: TokenParams,
+    status: 200,
+    response: Ok,
+    errors: { 410: 'the link is used, expired, or for an address the account no longer has' },
+  }),
+  requestPasswordReset: endpoint({
+    method: 'POST',
+    path: `${V1}/password-resets`,
+    operationId: 'postPasswordResets',
+    summary: 'Mail a password reset link (the same answer whether or not the address is known)',
+    tag: 'accounts',
+    auth: 'none',
+    rateLimit: 'recovery',
+    body: PasswordResetRequestBody,
+    status: 202,
+    response: Ok,
+  }),
+  resetPassword: endpoint({
+    method: 'POST',
+    path: `${V1}/password-resets/:token`,
+    operationId: 'postPasswordReset',
+    summary: 'Set a new password with a mailed reset link; ends every session',
+    tag: 'accounts',
+    auth: 'none',
+    rateLimit: 'recovery',
+    params: TokenParams,
+    body: PasswordResetBody,
+    status: 200,
+    response: Ok,
+    errors: { 410: 'the link is used or expired' },
+  }),
+  changePassword: endpoint({
+    method: 'POST',
+    path: `${V1}/me/password`,
+    operationId: 'postMePassword',
+    summary: 'Change own password; ends every other session',
+    tag: 'accounts',
+    auth: 'required',
+    rateLimit: 'recovery',
+    body: ChangePasswordBody,
+    status: 200,
+    response: Ok,
+  }),
+  listSessions: endpoint({
+    method: 'GET',
+    path: `${V1}/me/sessions`,
+    operationId: 'getMeSessions',
+    summary: 'Signed-in devices of the caller',
+    tag: 'accounts',
+    auth: 'required',
+    status: 200,
+    response: DeviceSessionList,
+  }),
+  endSession: endpoint({
+    method: 'DELETE',
+    path: `${V1}/me/sessions/:id`,
+    operationId: 'deleteMeSession',
+    summary: 'End one signed-in device at once',
+    tag: 'accounts',
+    auth: 'required',
+    params: SessionIdParams,
+    status: 200,
+    response: Ok,
   }),
 } as const satisfies Record<string, Endpoint>;
 

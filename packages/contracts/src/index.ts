@@ -10,3 +10,4 @@ export * from './limits.ts';
 export * from './endpoints.ts';
 export * from './relations.ts';
 export * from './account-data.ts';
+export * from './credentials.ts';

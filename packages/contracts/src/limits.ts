@@ -8,5 +8,6 @@ export const LIMITED_ACTIONS = [
   'like',
   'follow',
   'report',
+  'recovery',
 ] as const;
 export type LimitedAction = (typeof LIMITED_ACTIONS)[number];

@@ -1,9 +1,11 @@
-import type { BlobStore, Db, PubSub } from '@graminsta/platform';
+import type { BlobStore, Db, Mailer, PubSub } from '@graminsta/platform';
 import type { JobQueue } from './jobs/jobs.ts';
 import { AccountServiceImpl } from './accounts/account.service.ts';
+import { CredentialServiceImpl } from './accounts/credential.service.ts';
 import { LoginThrottle } from './accounts/login-throttle.ts';
 import { ModerationServiceImpl } from './moderation/moderation.service.ts';
 import { ReportServiceImpl } from './moderation/report.service.ts';
+import { MailRequests } from './accounts/mail-requests.ts';
 import { EventServiceImpl } from './events/event.service.ts';
 import { FeedServiceImpl } from './feed/feed.service.ts';
 import { NotificationServiceImpl, NotifierImpl } from './notifications/notification.service.ts';
@@ -34,6 +36,9 @@ export interface CoreDeps {
   limiterStore?: LimiterStore;
   /** Failures after a commit (a live event that could not be pushed); the write stands. */
   onBackgroundError?: (err: unknown) => void;
+  mailer: Mailer;
+  /** Where the web client is served: the base of mailed links. */
+  webUrl: () => string;
 }
 
 /** Wires the services together; each gets only the narrow deps it needs. */
@@ -54,9 +59,10 @@ export function createServices(deps: CoreDeps): Services {
     uploadQuotaBytes: deps.uploadQuotaBytes,
   });
   const comments = new CommentServiceImpl({ db, notifier });
+  const mails = new MailRequests(queue, deps.onBackgroundError);
   return {
     idempotency: new IdempotencyService({ db }),
-    accounts: new AccountServiceImpl({ db, blobs, loginThrottle, notifier }),
+    accounts: new AccountServiceImpl({ db, blobs, loginThrottle, notifier, mails }),
     users,
     photos,
     comments,
@@ -71,5 +77,12 @@ export function createServices(deps: CoreDeps): Services {
     ),
     reports: new ReportServiceImpl({ db, photos, users }),
     moderation: new ModerationServiceImpl({ db, blobs, notifier, photos, comments }),
+    credentials: new CredentialServiceImpl({
+      db,
+      mailer: deps.mailer,
+      mails,
+      webUrl: deps.webUrl,
+      limiterStore: deps.limits && limiterStore,
+    }),
   };
 }

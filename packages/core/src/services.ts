@@ -40,6 +40,7 @@ import type {
   Role,
 } from '@graminsta/contracts';
 import type { Unsubscribe } from '@graminsta/platform';
+import type { ChangePasswordBody, DeviceSessionList } from '@graminsta/contracts';
 import type { Db } from '@graminsta/platform';
 import type { IdempotencyService } from './idempotency/idempotency.service.ts';
 import type { RateLimits } from './limits/rate-limits.ts';
@@ -50,6 +51,8 @@ import type { ExportDownload } from './account-data/export.service.ts';
 export interface RequestContext {
   /** Client address, for per-IP rate limits. */
   ip: string;
+  /** The client's User-Agent, named in the devices list of the session it starts. */
+  client?: string;
 }
 
 export interface AccountService {
@@ -233,6 +236,27 @@ export interface ModerationService {
   setRole(username: string, role: Role): Promise<{ id: string; username: string }>;
 }
 
+/** E-mail address and its verification, password reset and change, signed-in devices. */
+export interface CredentialService {
+  /** The address starts unverified and a verification link is mailed; email_taken when another account has it. */
+  changeEmail(userId: string, email: string): Promise<Me>;
+  /** Spends a verification token; gone when used, expired, or for an address the account no longer has. */
+  verifyEmail(token: string): Promise<void>;
+  /** Mails a reset link if an account has the address; the caller learns nothing either way. */
+  requestPasswordReset(email: string, ctx: RequestContext): Promise<void>;
+  /** Spends a reset token (gone when used or expired), sets the password, ends every session. */
+  resetPassword(token: string, password: string): Promise<void>;
+  /** forbidden when the current password is wrong; ends every session but the caller's. */
+  changePassword(userId: string, sessionToken: string, body: ChangePasswordBody): Promise<void>;
+  listSessions(userId: string, sessionToken: string): Promise<DeviceSessionList>;
+  /** Ends one of the user's sessions at once; not_found for anyone else's. */
+  endSession(userId: string, sessionId: string): Promise<void>;
+  /** Worker job: makes a fresh link token and mails it (nothing secret ever waits in the queue). */
+  deliver(job: { userId: string; purpose: 'verify' | 'reset' }): Promise<void>;
+  /** Housekeeping: drops spent and expired link tokens. */
+  pruneTokens(): Promise<number>;
+}
+
 export interface Services {
   idempotency: IdempotencyService;
   accounts: AccountService;
@@ -248,4 +272,5 @@ export interface Services {
   accountData: AccountDataService;
   reports: ReportService;
   moderation: ModerationService;
+  credentials: CredentialService;
 }

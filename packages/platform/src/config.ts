@@ -97,6 +97,18 @@ const EnvSchema = z.object({
   HTTP_KEEPALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   /** Largest request head, in bytes (Node's maxHeaderSize). */
   HTTP_MAX_HEADER_BYTES: z.coerce.number().int().min(1024).max(1_048_576).default(16_384),
+  /** Mail through this SMTP relay (smtp:// or smtps://, credentials in the URL); unset: $DATA_DIR/outbox. */
+  SMTP_URL: z
+    .url()
+    .refine((v) => /^smtps?:\/\//i.test(v), 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  /** The From of every mail; one header line. */
+  MAIL_FROM: z
+    .string()
+    .min(3)
+    .max(254)
+    .regex(/^[^\r\n\0]*@[^\r\n\0]*$/, 'must be one line holding an address')
+    .default('Graminsta <no-reply@localhost>'),
 });
 
 export type Config = z.infer<typeof EnvSchema> & { roles: Role[] };

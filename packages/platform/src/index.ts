@@ -16,3 +16,5 @@ export * from './secret.ts';
 export * from './pglite-template.ts';
 export * from './blob/s3.blob-store.ts';
 export * from './blob/s3.purge.ts';
+export * from './mail/outbox.mailer.ts';
+export * from './mail/smtp.mailer.ts';

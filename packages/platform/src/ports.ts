@@ -170,3 +170,17 @@ export interface PubSub {
   subscribe(channel: string, handler: (message: Json) => void): Promise<Unsubscribe>;
   close(): Promise<void>;
 }
+
+/** One message to one recipient; `text` is always there, `html` is an optional richer copy. */
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+}
+
+/** Sends mail; resolves once the message is handed over (written to the outbox, or accepted by SMTP). */
+export interface Mailer {
+  send(mail: OutgoingMail): Promise<void>;
+  close?(): Promise<void>;
+}

@@ -6,6 +6,7 @@ import { RealtimeGateway } from '@graminsta/server/realtime/gateway';
 import { jpegWithGps } from '@graminsta/server/testing/images';
 import { freePort } from '@graminsta/topology';
 import { createS3TestApp, type S3TestApp } from '@graminsta/server/testing/s3-test-app';
+import { outboxMails, waitForLink } from '@graminsta/server/testing/mail';
 import { startWorker, type Worker } from '@graminsta/server/worker/worker';
 import { ApiError } from './api-error.ts';
 import { GraminstaClient } from './client.ts';
@@ -244,6 +245,8 @@ describe('GraminstaClient against a running API', () => {
     const password = 'correct horse battery';
     const a = as((await client().signUp({ body: { username: 'tbl_a', password } })).token);
     const b = as((await client().signUp({ body: { username: 'tbl_b', password } })).token);
+    // Resets end every session of an account: tbl_c has the recovery entries to itself.
+    await client().signUp({ body: { username: 'tbl_c', password, email: 'tbl_c@example.com' } });
     const jpeg = new Blob([new Uint8Array(await jpegWithGps(64, 48))], { type: 'image/jpeg' });
     const posted = await a.postPhoto(jpeg, { caption: '#tabletest' });
     expect((await a.waitForPhoto(posted.id, { pollMs: 100 })).status).toBe('ready');
@@ -344,6 +347,26 @@ describe('GraminstaClient against a running API', () => {
         // The report filed above is still open: filing it again answers it.
         const report = await b.createReport({ body: { target: { type: 'photo', id }, reason: 'again' } });
         return a.resolveReport({ params: { id: report.id }, body: { action: 'dismiss' } });
+      },
+      changeEmail: () => a.changeEmail({ body: { email: 'tbl_a@example.com' } }),
+      verifyEmail: async () => {
+        const token = await waitForLink(() => outboxMails(t.dataDir), 'tbl_a@example.com', 'verify-email');
+        return as().verifyEmail({ params: { token } });
+      },
+      requestPasswordReset: () => as().requestPasswordReset({ body: { email: 'tbl_c@example.com' } }),
+      resetPassword: async () => {
+        const token = await waitForLink(() => outboxMails(t.dataDir), 'tbl_c@example.com', 'reset-password');
+        return as().resetPassword({ params: { token }, body: { password } });
+      },
+      changePassword: async () => {
+        const c = as((await client().logIn({ body: { username: 'tbl_c', password } })).token);
+        return c.changePassword({ body: { currentPassword: password, newPassword: password } });
+      },
+      listSessions: () => b.listSessions(),
+      endSession: async () => {
+        await client().logIn({ body: { username: 'tbl_b', password } });
+        const other = (await b.listSessions()).items.find((s) => !s.current)!;
+        return b.endSession({ params: { id: other.id } });
       },
     };
     for (const name of Object.keys(endpoints) as EndpointName[]) {

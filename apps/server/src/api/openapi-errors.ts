@@ -29,6 +29,7 @@ const ERROR_ANSWERS: Record<number, { name: string; description: string }> = {
     name: 'Conflict',
     description: 'The state changed under the request, or its Idempotency-Key is in use (conflict).',
   },
+  410: { name: 'Gone', description: 'A mailed link already used or expired (gone).' },
   413: { name: 'PayloadTooLarge', description: 'The body is larger than allowed (payload_too_large).' },
   415: {
     name: 'UnsupportedMediaType',

@@ -37,7 +37,7 @@ function requestStringFields(): Map<string, z.ZodType> {
   return fields;
 }
 
-const VALID_SAMPLES = ['abcdef', '123456', 'image/jpeg', 'abcdef@example.com'];
+const VALID_SAMPLES = ['abcdef', '123456', 'image/jpeg', 'abc@example.com', 'a'.repeat(43)];
 const REFUSED_EVERYWHERE = [
   '\u0000',
   '\u0001',

@@ -41,6 +41,7 @@ export function housekeeping(
       services.idempotency.prune(),
       services.accountData.pruneExports(),
       services.accountData.resumeDeletions(),
+      services.credentials.pruneTokens(),
     ]);
     if (uploads > 0) logger.info({ uploads }, 'expired uploads removed');
     if (exports > 0) logger.info({ exports }, 'expired exports removed');

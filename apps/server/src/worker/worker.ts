@@ -48,6 +48,7 @@ export async function startWorker(
     housekeeping: housekeeping(queue, services, logger, everyMs),
     'account.export': ({ exportId }) => services.accountData.buildExport(exportId),
     'account.delete': ({ userId }) => services.accountData.runDeletion(userId),
+    'mail.send': (payload) => services.credentials.deliver(payload),
   };
   const failPost = failAbandonedPost({ db: comp.database.db, blobs: comp.blobs, events: services.events });
   registerJobHandlers(
@@ -57,6 +58,7 @@ export async function startWorker(
       housekeeping: logged(logger, 'housekeeping', handlers.housekeeping),
       'account.export': logged(logger, 'account.export', handlers['account.export']),
       'account.delete': logged(logger, 'account.delete', handlers['account.delete']),
+      'mail.send': logged(logger, 'mail.send', handlers['mail.send']),
     },
     {
       concurrency: { 'photo.process': config.WORKER_CONCURRENCY },

@@ -23,11 +23,19 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
     const username = String(form.get('username') ?? '').trim();
     const password = String(form.get('password') ?? '');
     const displayName = String(form.get('displayName') ?? '').trim();
+    const email = String(form.get('email') ?? '').trim();
     setBusy(true);
     setError(null);
     try {
       const session = signup
-        ? await client.signUp({ body: { username, password, ...(displayName ? { displayName } : {}) } })
+        ? await client.signUp({
+            body: {
+              username,
+              password,
+              ...(displayName ? { displayName } : {}),
+              ...(email ? { email } : {}),
+            },
+          })
         : await client.logIn({ body: { username, password } });
       signedIn(session);
       navigate(next, { replace: true });
@@ -59,6 +67,9 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
           <>
             <label htmlFor={`${id}-display`}>Display name (optional)</label>
             <input id={`${id}-display`} name="displayName" autoComplete="name" maxLength={60} />
+            <label htmlFor={`${id}-email`}>E-mail (optional)</label>
+            <input id={`${id}-email`} name="email" type="email" autoComplete="email" maxLength={254} />
+            <p className="hint">Lets you reset a forgotten password. We mail you a link to confirm it.</p>
           </>
         )}
         <label htmlFor={`${id}-password`}>Password</label>
@@ -72,6 +83,13 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
           maxLength={200}
         />
         {signup && <p className="hint">At least 8 characters.</p>}
+        {!signup && (
+          <p className="hint">
+            <Link to="/forgot-password" className="text-link">
+              Forgot password?
+            </Link>
+          </p>
+        )}
         <button type="submit" className="button" disabled={busy}>
           {busy ? 'Please wait…' : signup ? 'Sign up' : 'Log in'}
         </button>

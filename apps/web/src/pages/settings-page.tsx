@@ -2,6 +2,9 @@ import type { Me } from '@graminsta/contracts';
 import { Link } from '../lib/router.tsx';
 import { PrivacySection } from './settings/privacy-section.tsx';
 import { DataSection } from './settings/data-section.tsx';
+import { DevicesSection } from './settings/devices-section.tsx';
+import { EmailSection } from './settings/email-section.tsx';
+import { PasswordSection } from './settings/password-section.tsx';
 
 /**
  * The account's settings, one section per concern (privacy, e-mail, password, devices, export,
@@ -16,6 +19,9 @@ export function SettingsPage({ me }: { me: Me }) {
       </p>
       <PrivacySection me={me} />
       <DataSection />
+      <EmailSection me={me} />
+      <PasswordSection />
+      <DevicesSection />
     </section>
   );
 }

@@ -16,7 +16,9 @@ import { acceptAllPending } from '../users/relation.service.ts';
 import { toMe } from '../users/user.presenter.ts';
 import { UserRepository, type UserRow } from '../users/user.repository.ts';
 import { hashPassword, verifyPassword, DEFAULT_SCRYPT, type ScryptParams } from './password.ts';
+import { clientLabel } from './client-label.ts';
 import type { LoginThrottle } from './login-throttle.ts';
+import type { MailRequests } from './mail-requests.ts';
 import { RateLimitRepository } from './rate-limit.repository.ts';
 import { SessionRepository } from './session.repository.ts';
 
@@ -30,10 +32,14 @@ export interface AccountServiceDeps {
   now?: () => Date;
   /** Tells requesters their requests were accepted when the account turns public. */
   notifier?: Notifier;
+  /** Books the verification mail of an address given at sign-up; none when absent. */
+  mails?: MailRequests;
 }
 
 export const DEFAULT_SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
+// A session's last use is written at most this often: authentication stays one read.
+const TOUCH_EVERY_MS = 60_000;
 const WRONG_CREDENTIALS = 'wrong username or password';
 // 32 random bytes in base64url; anything else cannot be a token of ours.
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
@@ -54,27 +60,38 @@ export class AccountServiceImpl implements AccountService {
     this.now = deps.now ?? (() => new Date());
   }
 
-  async signUp(input: SignUpBody, _ctx: RequestContext): Promise<SessionResponse> {
+  async signUp(input: SignUpBody, ctx: RequestContext): Promise<SessionResponse> {
     // Routes validate too; this guards every other caller (seeding, CLI).
     const valid = SignUpBody.safeParse(input);
     if (!valid.success)
       throw new AppError('validation_failed', valid.error.issues[0]?.message ?? 'invalid sign-up');
     const passwordHash = await hashPassword(input.password, this.deps.scrypt ?? DEFAULT_SCRYPT);
+    let session: SessionResponse;
     try {
-      return await this.deps.db.transaction(async (tx) => {
+      session = await this.deps.db.transaction(async (tx) => {
         const user = await this.users.insert(
-          { username: input.username, passwordHash, displayName: input.displayName?.trim() ?? '' },
+          {
+            username: input.username,
+            passwordHash,
+            displayName: input.displayName?.trim() ?? '',
+            email: input.email ?? null,
+          },
           tx,
         );
-        return { user: toMe(user), token: await this.startSession(user.id, tx) };
+        return { user: toMe(user), token: await this.startSession(user.id, ctx, tx) };
       });
     } catch (err) {
       // The unique index on lower(username) decides, so two racing sign-ups cannot both win.
       if (isUniqueViolation(err, 'users_username_lower_key')) {
         throw new AppError('username_taken', 'that username is taken');
       }
+      if (isUniqueViolation(err, 'users_email_lower_key')) {
+        throw new AppError('email_taken', 'another account has that e-mail address');
+      }
       throw err;
     }
+    if (input.email) await this.deps.mails?.request(session.user.id, 'verify');
+    return session;
   }
 
   async logIn(input: LogInBody, ctx: RequestContext): Promise<SessionResponse> {
@@ -91,7 +108,7 @@ export class AccountServiceImpl implements AccountService {
     // Only the password's owner learns of a suspension: a guesser gets the answer above.
     if (user.suspendedAt !== null) throw new AppError('suspended', 'this account is suspended');
     await throttle?.succeeded(input.username, ctx.ip);
-    return { user: toMe(user), token: await this.startSession(user.id) };
+    return { user: toMe(user), token: await this.startSession(user.id, ctx) };
   }
 
   async logOut(token: string): Promise<void> {
@@ -100,7 +117,12 @@ export class AccountServiceImpl implements AccountService {
 
   async authenticate(token: string): Promise<string | null> {
     if (!TOKEN_PATTERN.test(token)) return null;
-    return this.sessions.findUserId(hashToken(token), this.now());
+    const now = this.now();
+    const session = await this.sessions.findLive(hashToken(token), now);
+    if (!session) return null;
+    const staleBefore = new Date(now.getTime() - TOUCH_EVERY_MS);
+    if (session.lastUsedAt < staleBefore) await this.sessions.touch(session.id, now, staleBefore);
+    return session.userId;
   }
 
   async getMe(userId: string): Promise<Me> {
@@ -149,11 +171,12 @@ export class AccountServiceImpl implements AccountService {
     };
   }
 
-  private async startSession(userId: string, tx?: Db): Promise<string> {
+  private async startSession(userId: string, ctx: RequestContext, tx?: Db): Promise<string> {
     const token = randomBytes(32).toString('base64url');
     const createdAt = this.now();
     const expiresAt = new Date(createdAt.getTime() + (this.deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS));
-    await this.sessions.insert({ userId, tokenHash: hashToken(token), createdAt, expiresAt }, tx);
+    const client = clientLabel(ctx.client);
+    await this.sessions.insert({ userId, tokenHash: hashToken(token), createdAt, expiresAt, client }, tx);
     return token;
   }
 

@@ -14,6 +14,7 @@ describe('the job table', () => {
       housekeeping: async ({ slot }) => void slots.push(slot),
       'account.export': async () => {},
       'account.delete': async () => {},
+      'mail.send': async () => {},
     });
     await queue.enqueue('photo.process', { photoId: '12' });
     await queue.enqueue('housekeeping', { slot: 3 });
@@ -41,6 +42,7 @@ describe('the job table', () => {
         housekeeping: async () => {},
         'account.export': async () => {},
         'account.delete': async () => {},
+        'mail.send': async () => {},
       },
       { onDead: { 'photo.process': async ({ photoId }, d) => void dead.push([photoId, d.attempts]) } },
     );

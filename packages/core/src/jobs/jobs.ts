@@ -15,6 +15,8 @@ const JOB_PAYLOADS = {
   'account.export': z.object({ exportId: Id }),
   /** An account to remove with everything it owns, in resumable batches (account-data/deletion.service.ts). */
   'account.delete': z.object({ userId: Id }),
+  /** A verification or reset mail to an account's address (accounts/credential.service.ts). */
+  'mail.send': z.object({ userId: Id, purpose: z.enum(['verify', 'reset']) }),
 };
 
 export type Jobs = { [N in keyof typeof JOB_PAYLOADS]: z.infer<(typeof JOB_PAYLOADS)[N]> };

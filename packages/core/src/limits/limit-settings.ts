@@ -63,6 +63,11 @@ export const DEFAULT_LIMITS: LimitSettings = {
       perAccount: { points: 20, durationSec: HOUR },
       perAddress: { points: 60, durationSec: HOUR },
     },
+    // Mailed links and password changes: a person needs a few an hour; more is someone guessing or spamming.
+    recovery: {
+      perAccount: { points: 10, durationSec: HOUR },
+      perAddress: { points: 30, durationSec: HOUR },
+    },
   },
   login: {
     failuresPerAddress: 100,

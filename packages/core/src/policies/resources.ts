@@ -54,12 +54,7 @@ export interface UserResource {
   readonly owner: OwnerStanding;
 }
 
-export type Resource =
-  | PhotoResource
-  | CommentResource
-  | UploadResource
-  | ModerationResource
-  | UserResource;
+export type Resource = PhotoResource | CommentResource | UploadResource | ModerationResource | UserResource;
 
 /** What may be done to each kind of resource. */
 export interface Actions {

@@ -25,7 +25,10 @@ export class UserRepository {
   constructor(private readonly db: Db) {}
 
   /** Inserts a user; the unique index on lower(username) refuses duplicates in any case. */
-  async insert(values: { username: string; passwordHash: string; displayName: string }, tx: Db = this.db) {
+  async insert(
+    values: { username: string; passwordHash: string; displayName: string; email?: string | null },
+    tx: Db = this.db,
+  ) {
     const [row] = await tx.insert(users).values(values).returning();
     return row!;
   }

@@ -1,13 +1,13 @@
 import type { Handlers } from './handler.ts';
 
 export const accountHandlers = {
-  signUp: async ({ body, ip, services, cookie }) => {
-    const session = await services.accounts.signUp(body, { ip });
+  signUp: async ({ body, ip, userAgent, services, cookie }) => {
+    const session = await services.accounts.signUp(body, { ip, client: userAgent });
     cookie.set(session.token);
     return session;
   },
-  logIn: async ({ body, ip, services, cookie }) => {
-    const session = await services.accounts.logIn(body, { ip });
+  logIn: async ({ body, ip, userAgent, services, cookie }) => {
+    const session = await services.accounts.logIn(body, { ip, client: userAgent });
     cookie.set(session.token);
     return session;
   },

@@ -19,6 +19,8 @@ export interface Call<N extends EndpointName> extends EndpointRequest<N> {
   sessionToken: Known<Endpoints[N]['auth']>;
   /** The client address (X-Forwarded-For believed only from TRUSTED_PROXIES). */
   ip: string;
+  /** The User-Agent header ('' when absent): names the session a sign-in starts. */
+  userAgent: string;
   services: Services;
   cookie: SessionCookie;
 }

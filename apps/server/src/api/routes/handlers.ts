@@ -1,5 +1,6 @@
 import { accountHandlers } from './accounts.handlers.ts';
 import { accountDataHandlers } from './account-data.handlers.ts';
+import { credentialHandlers } from './credentials.handlers.ts';
 import { feedHandlers } from './feed.handlers.ts';
 import type { Handlers } from './handler.ts';
 import { moderationHandlers } from './moderation.handlers.ts';
@@ -15,4 +16,5 @@ export const handlers: Handlers = {
   ...relationHandlers,
   ...accountDataHandlers,
   ...moderationHandlers,
+  ...credentialHandlers,
 };

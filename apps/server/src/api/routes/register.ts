@@ -54,6 +54,7 @@ export function registerEndpoints(app: FastifyInstance, opts: EndpointOptions): 
           query: request.query,
           body: request.body,
           ip: request.ip,
+          userAgent: request.headers['user-agent'] ?? '',
           services: opts.services,
           cookie: {
             set: (token: string) => setSessionCookie(reply, token, opts.secureCookies),
