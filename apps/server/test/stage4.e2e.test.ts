@@ -6,6 +6,8 @@ import { apiJourney } from '../src/testing/journey.ts';
 import { commentUntilKilled, type KillDuringWritesResult } from '../src/testing/kill-during-writes.ts';
 import { expectWritesAppliedOnce, failedReads } from '../src/testing/write-audit.ts';
 import { startStage, type StageProcess } from '../src/testing/stage-process.ts';
+import { startSmtpTestServer, type SmtpTestServer } from '@graminsta/platform/mail/smtp-test-server';
+import { safetyJourney } from '../src/testing/safety-journey.ts';
 
 const instanceOf = async (stage: StageProcess, name: string) =>
   (await stage.topology()).processes.find((p) => p.name === name)!;
@@ -102,14 +104,24 @@ describe.skipIf(!usingPostgres())('stage 4', () => {
   let stage: StageProcess;
   let api: string;
   let web: string;
+  let smtp: SmtpTestServer;
 
   beforeAll(async () => {
-    stage = await startStage(4, ['--api', '3', '--web', '2']);
+    smtp = await startSmtpTestServer();
+    stage = await startStage(4, ['--api', '3', '--web', '2'], { SMTP_URL: smtp.url });
     ({ api, web } = (await stage.topology()).urls);
   }, 240_000);
   afterAll(async () => {
     expect(await stage?.stop()).toBe(0);
+    await smtp?.close();
   }, 120_000);
+
+  it('keeps trust and safety across instances: privacy, blocks, reports, mail, export, deletion', async () => {
+    await safetyJourney(
+      { api, smtp, cliEnv: { DATABASE_URL: stage.databaseUrl, DATA_DIR: stage.dataDir } },
+      'ts4',
+    );
+  }, 240_000);
 
   describe('stateless tiers behind nginx', () => {
     const servedBy = async (url: string, n: number, init?: RequestInit) => {

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { usingPostgres } from '@graminsta/core/testing/test-db';
 import { sendRawBytes } from '@graminsta/topology';
 import { startStage, type StageProcess } from '../src/testing/stage-process.ts';
+import { startSmtpTestServer, type SmtpTestServer } from '@graminsta/platform/mail/smtp-test-server';
+import { safetyJourney } from '../src/testing/safety-journey.ts';
 import {
   launchChromium,
   openPage,
@@ -51,6 +53,7 @@ describe.skipIf(!usingPostgres())('stage 5', () => {
   let urls: { api: string; web: string; store?: string; cdn?: string };
   let cdn: string;
   let store: string;
+  let smtp: SmtpTestServer;
 
   let apiCalls = 0;
   const api = async (method: string, path: string, token?: string, body?: unknown) => {
@@ -70,14 +73,23 @@ describe.skipIf(!usingPostgres())('stage 5', () => {
   beforeAll(async () => {
     // The web tier serves the built client.
     ensureWebBuild();
-    stage = await startStage(5, ['--api', '2', '--web', '1', '--workers', '2']);
+    smtp = await startSmtpTestServer();
+    stage = await startStage(5, ['--api', '2', '--web', '1', '--workers', '2'], { SMTP_URL: smtp.url });
     urls = (await stage.topology()).urls;
     cdn = urls.cdn!;
     store = urls.store!;
   }, 240_000);
   afterAll(async () => {
     expect(await stage?.stop()).toBe(0);
+    await smtp?.close();
   }, 120_000);
+
+  it('keeps trust and safety with the object store and the worker tier', async () => {
+    await safetyJourney(
+      { api: urls.api, smtp, cliEnv: { DATABASE_URL: stage.databaseUrl, DATA_DIR: stage.dataDir } },
+      'ts5',
+    );
+  }, 240_000);
 
   it('runs the object store, the tiers, a worker tier and the edge, and no storage role', async () => {
     const topology = await stage.topology();

@@ -318,16 +318,20 @@ describe('GraminstaClient against a running API', () => {
       listFollowRequests: () => a.listFollowRequests(),
       acceptFollowRequest: async () => {
         await a.updateMe({ body: { private: true } });
-        const c = as((await client().signUp({ body: { username: 'tbl_c', password } })).token);
-        await c.follow({ params: { username: 'tbl_a' } });
-        return a.acceptFollowRequest({ params: { username: 'tbl_c' } });
+        const e = as((await client().signUp({ body: { username: 'tbl_e', password } })).token);
+        await e.follow({ params: { username: 'tbl_a' } });
+        return a.acceptFollowRequest({ params: { username: 'tbl_e' } });
       },
       declineFollowRequest: async () => {
         const d = as((await client().signUp({ body: { username: 'tbl_d', password } })).token);
         await d.follow({ params: { username: 'tbl_a' } });
         return a.declineFollowRequest({ params: { username: 'tbl_d' } });
       },
-      block: () => a.block({ params: { username: 'tbl_d' } }),
+      block: async () => {
+        // Public again, for the entries after this one that read tbl_a's posts.
+        await a.updateMe({ body: { private: false } });
+        return a.block({ params: { username: 'tbl_d' } });
+      },
       unblock: () => a.unblock({ params: { username: 'tbl_d' } }),
       mute: () => a.mute({ params: { username: 'tbl_b' } }),
       unmute: () => a.unmute({ params: { username: 'tbl_b' } }),

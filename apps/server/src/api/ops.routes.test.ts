@@ -34,7 +34,7 @@ describe('operations endpoints and the OpenAPI document', () => {
       '/api/v1/accounts': ['post'],
       '/api/v1/sessions': ['post'],
       '/api/v1/sessions/current': ['delete'],
-      '/api/v1/me': ['get', 'patch'],
+      '/api/v1/me': ['get', 'patch', 'delete'],
       '/api/v1/users/{username}': ['get'],
       '/api/v1/users/{username}/photos': ['get'],
       '/api/v1/users/{username}/followers': ['get'],

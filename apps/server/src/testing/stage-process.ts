@@ -18,7 +18,11 @@ export interface StageProcess {
 }
 
 /** `graminsta up --stage N` as a child process, on its own database and data folder. */
-export async function startStage(stage: number, args: string[] = []): Promise<StageProcess> {
+export async function startStage(
+  stage: number,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<StageProcess> {
   const port = await freePortPair();
   const dataDir = await mkdtemp(join(tmpdir(), `graminsta-stage${stage}-`));
   const dbName = `graminsta_stage${stage}_${process.pid}_${port}`;
@@ -38,6 +42,7 @@ export async function startStage(stage: number, args: string[] = []): Promise<St
       LOG_LEVEL: 'warn',
       // Every client comes through nginx from loopback: limits on but far away for the load.
       RATE_LIMITS: '1000',
+      ...env,
     },
     readyLine: /is ready: web (\S+)/,
     timeoutMs: 180_000,

@@ -38,9 +38,10 @@ describe('ModerationService', () => {
     (await w.notifications.list(userId, { limit: 20 })).items.filter((n) => n.type === 'report_resolved');
 
   it('shows moderators the queue oldest first, with the content in context, even of a private account', async () => {
-    await w.db.update(users).set({ private: true }).where(eq(users.id, alice.id));
     await w.reports.create(bob, { target: { type: 'comment', id: comment.id }, reason: 'spam comment' });
     await w.reports.create(carol, { target: { type: 'user', id: alice.id }, reason: 'spammer' });
+    // Private since the reports were filed: the queue still shows the moderator what was reported.
+    await w.db.update(users).set({ private: true }).where(eq(users.id, alice.id));
     const page = await w.moderation.list(mod, { status: 'open', limit: 20 });
     expect(page.items.map((r) => [r.target.type, r.reporter.username, r.reason, r.openReports])).toEqual([
       ['photo', 'bob', 'spam post', 2],

@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from '@graminsta/platform';
 import { blocks, followRequests, follows, mutes, users } from '../db/schema.ts';
+import { isActive } from '../policies/audience.sql.ts';
 import type { FollowPosition } from './follow.repository.ts';
 import type { ViewerRelation } from './user.presenter.ts';
 import { summaryColumns, type UserSummaryRow } from './user.repository.ts';
@@ -70,13 +71,16 @@ export class RelationshipRepository {
     const position = after
       ? sql`(${followRequests.createdAt}, ${followRequests.requesterId}) < ('epoch'::timestamptz + ${after.micros}::bigint * interval '1 microsecond', ${after.userId}::bigint)`
       : undefined;
-    return this.db
-      .select({ ...summaryColumns, requestedMicros: micros })
-      .from(followRequests)
-      .innerJoin(users, eq(users.id, followRequests.requesterId))
-      .where(and(eq(followRequests.targetId, targetId), position))
-      .orderBy(desc(followRequests.createdAt), desc(followRequests.requesterId))
-      .limit(limit);
+    return (
+      this.db
+        .select({ ...summaryColumns, requestedMicros: micros })
+        .from(followRequests)
+        .innerJoin(users, eq(users.id, followRequests.requesterId))
+        // A requester suspended or deleted since asking drops out of the list.
+        .where(and(eq(followRequests.targetId, targetId), isActive(), position))
+        .orderBy(desc(followRequests.createdAt), desc(followRequests.requesterId))
+        .limit(limit)
+    );
   }
 
   /**

@@ -134,6 +134,10 @@ type Entry = { own: string } | Array<{ reads: string; probe: Probe; expect: Row 
 const table: Record<string, Entry> = {
   getMe: { own: 'the caller’s own account only' },
   getSession: { own: 'the caller’s own session only' },
+  listFollowRequests: { own: 'requests to the caller’s own account (a block ends them both ways)' },
+  latestExport: { own: 'the caller’s own export only' },
+  listSessions: { own: 'the caller’s own devices only' },
+  listReports: { own: 'the moderation queue: moderators only, the reported content shown by design' },
   getProfile: [
     {
       reads: 'profile',
