@@ -15,7 +15,12 @@ export function SettingsPage({ me }: { me: Me }) {
     <section className="settings" aria-labelledby="settings-title">
       <h1 id="settings-title">Settings</h1>
       <p>
-        Signed in as <strong>{me.username}</strong>. <Link to="/account/edit">Edit your profile</Link>
+        Signed in as <strong>{me.username}</strong>.
+      </p>
+      <p>
+        <Link to="/account/edit" className="button secondary">
+          Edit your profile
+        </Link>
       </p>
       <PrivacySection me={me} />
       <DataSection />
