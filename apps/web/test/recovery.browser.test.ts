@@ -55,7 +55,7 @@ describe.skipIf(process.env.TEST_DATABASE === 'postgres')('e-mail and recovery, 
       const reset = await waitForLink(mails, 'rita@example.com', 'reset-password');
       await page.goto(`${stage.webUrl}/reset-password/${reset}`);
       await page.getByLabel('New password', { exact: true }).fill('a brand new password');
-      await page.getByLabel('The same again').fill('a brand new password');
+      await page.getByLabel('New password again').fill('a brand new password');
       await page.getByRole('button', { name: 'Set the password' }).click();
       await page.getByText('every device was signed out', { exact: false }).waitFor();
 

@@ -77,11 +77,11 @@ describe('recovery pages', () => {
         <ResetPasswordPage token={TOKEN} />
       </Providers>,
     );
-    fill({ 'New password': 'a new password', 'The same again': 'a new passwort' });
+    fill({ 'New password': 'a new password', 'New password again': 'a new passwort' });
     fireEvent.click(screen.getByRole('button', { name: 'Set the password' }));
     expect((await screen.findByRole('alert')).textContent).toBe('the two passwords differ');
     expect(calls).toEqual([]);
-    fill({ 'The same again': 'a new password' });
+    fill({ 'New password again': 'a new password' });
     fireEvent.click(screen.getByRole('button', { name: 'Set the password' }));
     expect((await screen.findByRole('status')).textContent).toMatch(/every device was signed out/);
     expect(calls.map((c) => [c.path, c.body])).toEqual([
@@ -99,7 +99,7 @@ describe('recovery pages', () => {
         <ResetPasswordPage token={TOKEN} />
       </Providers>,
     );
-    fill({ 'New password': 'a new password', 'The same again': 'a new password' });
+    fill({ 'New password': 'a new password', 'New password again': 'a new password' });
     fireEvent.click(screen.getByRole('button', { name: 'Set the password' }));
     expect((await screen.findByRole('alert')).textContent).toBe('this link is used or expired');
   });

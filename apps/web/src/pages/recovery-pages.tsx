@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { ErrorMessage } from '../components/error-message.tsx';
+import { NewPasswordFields } from '../components/new-password-fields.tsx';
 import { Link } from '../lib/router.tsx';
 import { useSession } from '../session/session.tsx';
 
@@ -96,26 +97,7 @@ export function ResetPasswordPage({ token }: { token: string }) {
       ) : (
         <form onSubmit={(e) => void submit(e)} className="form" aria-label="Choose a new password">
           <ErrorMessage error={error} />
-          <label htmlFor={`${id}-password`}>New password</label>
-          <input
-            id={`${id}-password`}
-            name="password"
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={8}
-            maxLength={200}
-          />
-          <label htmlFor={`${id}-confirm`}>The same again</label>
-          <input
-            id={`${id}-confirm`}
-            name="confirm"
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={8}
-            maxLength={200}
-          />
+          <NewPasswordFields id={id} name="password" />
           <button type="submit" className="button" disabled={busy}>
             {busy ? 'Please wait…' : 'Set the password'}
           </button>

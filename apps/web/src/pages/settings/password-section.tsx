@@ -1,5 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { NewPasswordFields } from '../../components/new-password-fields.tsx';
 import { useSession } from '../../session/session.tsx';
 
 /** A new password, given the current one; every other device is signed out. */
@@ -48,26 +49,7 @@ export function PasswordSection() {
           required
           maxLength={200}
         />
-        <label htmlFor={`${id}-new`}>New password</label>
-        <input
-          id={`${id}-new`}
-          name="newPassword"
-          type="password"
-          autoComplete="new-password"
-          required
-          minLength={8}
-          maxLength={200}
-        />
-        <label htmlFor={`${id}-confirm`}>New password again</label>
-        <input
-          id={`${id}-confirm`}
-          name="confirm"
-          type="password"
-          autoComplete="new-password"
-          required
-          minLength={8}
-          maxLength={200}
-        />
+        <NewPasswordFields id={id} name="newPassword" />
         <button type="submit" className="button" disabled={busy}>
           {busy ? 'Please wait…' : 'Change password'}
         </button>
