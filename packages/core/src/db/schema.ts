@@ -227,7 +227,11 @@ export const comments = pgTable(
     body: text('body').notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index('comments_photo_idx').on(t.photoId, t.id)],
+  (t) => [
+    index('comments_photo_idx').on(t.photoId, t.id),
+    // Deleting an account finds its comments on others' posts by author.
+    index('comments_author_idx').on(t.authorId),
+  ],
 );
 
 export const notifications = pgTable(
@@ -246,6 +250,8 @@ export const notifications = pgTable(
   },
   (t) => [
     index('notifications_user_idx').on(t.userId, t.id.desc()),
+    // Deleting an account removes what it caused in others' lists, found by actor.
+    index('notifications_actor_idx').on(t.actorId),
     // Mentions go to other users than the photo's owner: deleting a post finds them by photo.
     index('notifications_photo_idx').on(t.photoId),
     // A caption or comment mentions a user once, however often it is edited.
