@@ -127,3 +127,21 @@ export async function expectAccessible(page: Page, label: string): Promise<void>
 
 /** The console's error lines so far: an app that works logs none. */
 export const consoleErrors = (p: WatchedPage): string[] => p.console.filter((l) => l.startsWith('[error]'));
+
+/** Signs up through the web client's form and waits until the page shows the account signed in. */
+export async function signUpThrough(p: WatchedPage, webUrl: string, username: string, password: string) {
+  await p.page.goto(`${webUrl}/signup`);
+  await p.page.getByLabel('Username').fill(username);
+  await p.page.getByLabel('Password').fill(password);
+  await p.page.getByRole('button', { name: 'Sign up' }).click();
+  await p.page.getByRole('button', { name: 'Log out' }).waitFor();
+}
+
+/** Logs in through the web client's form and waits until the page shows the account signed in. */
+export async function logInThrough(p: WatchedPage, webUrl: string, username: string, password: string) {
+  await p.page.goto(`${webUrl}/login`);
+  await p.page.getByLabel('Username').fill(username);
+  await p.page.getByLabel('Password').fill(password);
+  await p.page.getByRole('button', { name: 'Log in' }).click();
+  await p.page.getByRole('button', { name: 'Log out' }).waitFor();
+}

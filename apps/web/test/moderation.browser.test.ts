@@ -13,19 +13,14 @@ import {
   saveFailureArtifacts,
   unexpectedPageErrors,
   type WatchedPage,
+  signUpThrough,
 } from './browser.ts';
 import { ensureWebBuild } from './stage3-topology.ts';
 
 const DESKTOP = { width: 1200, height: 900 };
 const PASSWORD = 'correct horse battery';
 
-async function signUp(p: WatchedPage, url: string, username: string) {
-  await p.page.goto(`${url}/signup`);
-  await p.page.getByLabel('Username').fill(username);
-  await p.page.getByLabel('Password').fill(PASSWORD);
-  await p.page.getByRole('button', { name: 'Sign up' }).click();
-  await p.page.getByRole('button', { name: 'Log out' }).waitFor();
-}
+const signUp = (p: WatchedPage, url: string, username: string) => signUpThrough(p, url, username, PASSWORD);
 
 // Chromium runs once: the browser side does not change with the database behind the API. One
 // stage-1 process (PGlite, every role) is the cheapest site that still has the CLI beside it.

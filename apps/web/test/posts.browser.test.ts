@@ -11,6 +11,7 @@ import {
   saveFailureArtifacts,
   unexpectedPageErrors,
   type WatchedPage,
+  signUpThrough,
 } from './browser.ts';
 import { ensureWebBuild, startStage3, type Stage3 } from './stage3-topology.ts';
 
@@ -27,13 +28,8 @@ async function jpeg(dir: string, name: string, colour: string): Promise<string> 
   return file;
 }
 
-async function signUp(p: WatchedPage, webUrl: string, username: string) {
-  await p.page.goto(`${webUrl}/signup`);
-  await p.page.getByLabel('Username').fill(username);
-  await p.page.getByLabel('Password').fill('correct horse battery');
-  await p.page.getByRole('button', { name: 'Sign up' }).click();
-  await p.page.getByRole('button', { name: 'Log out' }).waitFor();
-}
+const signUp = (p: WatchedPage, url: string, username: string) =>
+  signUpThrough(p, url, username, 'correct horse battery');
 
 async function shoot(page: Page, name: string) {
   const dir = join(ARTIFACTS, 'screenshots');

@@ -15,6 +15,7 @@ import {
   saveFailureArtifacts,
   unexpectedPageErrors,
   type WatchedPage,
+  logInThrough,
 } from './browser.ts';
 import { ensureWebBuild, startStage3, type Stage3 } from './stage3-topology.ts';
 
@@ -122,13 +123,7 @@ const loaded = (page: Page, selector: string) =>
         }),
     );
 
-async function logIn(p: WatchedPage, webUrl: string, username: string) {
-  await p.page.goto(`${webUrl}/login`);
-  await p.page.getByLabel('Username').fill(username);
-  await p.page.getByLabel('Password').fill(PASSWORD);
-  await p.page.getByRole('button', { name: 'Log in' }).click();
-  await p.page.getByRole('button', { name: 'Log out' }).waitFor();
-}
+const logIn = (p: WatchedPage, url: string, username: string) => logInThrough(p, url, username, PASSWORD);
 
 /** The page's service worker once it has finished activating (ready resolves while it still may be). */
 const activeWorkerState = (page: Page) =>

@@ -12,6 +12,7 @@ import {
   saveFailureArtifacts,
   unexpectedPageErrors,
   type WatchedPage,
+  logInThrough,
 } from './browser.ts';
 import { ensureWebBuild } from './stage3-topology.ts';
 
@@ -19,13 +20,7 @@ const PASSWORD = 'correct horse battery';
 const OWNER = 'pia_private';
 const FAN = 'rex_asks';
 
-async function logIn(p: WatchedPage, url: string, username: string) {
-  await p.page.goto(`${url}/login`);
-  await p.page.getByLabel('Username').fill(username);
-  await p.page.getByLabel('Password').fill(PASSWORD);
-  await p.page.getByRole('button', { name: 'Log in' }).click();
-  await p.page.getByRole('button', { name: 'Log out' }).waitFor();
-}
+const logIn = (p: WatchedPage, url: string, username: string) => logInThrough(p, url, username, PASSWORD);
 
 // Chromium runs once: the browser side does not change with the database behind the API.
 describe.skipIf(process.env.TEST_DATABASE === 'postgres')('private accounts and blocks, in Chromium', () => {
