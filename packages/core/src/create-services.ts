@@ -1,4 +1,11 @@
-import type { BlobStore, Db, Mailer, PubSub } from '@graminsta/platform';
+import {
+  noCache,
+  type BlobStore,
+  type Db,
+  type Mailer,
+  type PubSub,
+  type ReadCache,
+} from '@graminsta/platform';
 import type { JobQueue } from './jobs/jobs.ts';
 import { AccountServiceImpl } from './accounts/account.service.ts';
 import { CredentialServiceImpl } from './accounts/credential.service.ts';
@@ -27,6 +34,8 @@ export interface CoreDeps {
   blobs: BlobStore;
   queue: JobQueue;
   pubsub: PubSub;
+  /** Cache-aside reads (profiles, posts, relations); none unless given. */
+  cache?: ReadCache;
   maxImagePixels: number;
   /** Declared upload bytes one account may have in flight. */
   uploadQuotaBytes?: number;
@@ -44,6 +53,8 @@ export interface CoreDeps {
 /** Wires the services together; each gets only the narrow deps it needs. */
 export function createServices(deps: CoreDeps): Services {
   const { db, blobs, queue, pubsub } = deps;
+  const cache = deps.cache ?? noCache;
+  void cache; // read by the services that cache (stage 6)
   const events = new EventServiceImpl({ db, pubsub });
   const limiterStore = deps.limiterStore ?? databaseLimiterStore(db);
   const loginThrottle = deps.limits && new LoginThrottle(limiterStore, deps.limits.login);

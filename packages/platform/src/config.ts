@@ -97,6 +97,27 @@ const EnvSchema = z.object({
   HTTP_KEEPALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   /** Largest request head, in bytes (Node's maxHeaderSize). */
   HTTP_MAX_HEADER_BYTES: z.coerce.number().int().min(1024).max(1_048_576).default(16_384),
+  /** Stage 6: Redis (redis://host:port/db); the cache, its invalidations and home timelines live there. */
+  REDIS_URL: z
+    .url()
+    .refine((v) => /^rediss?:\/\//i.test(v), 'must be a redis:// or rediss:// URL')
+    .optional(),
+  /** Comma-separated `host:port` seed nodes of a Redis Cluster; takes the place of REDIS_URL's single node. */
+  REDIS_CLUSTER_NODES: list.pipe(z.array(z.string().regex(/^[^\s:]+:[0-9]{1,5}$/, 'host:port'))),
+  /** How long a cached read stays fresh (seconds); entries carry ±10 % jitter. */
+  CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
+  /**
+   * Where cached reads live: `redis` (shared by every process; the default when REDIS_URL is
+   * set), `memory` (this process only; the default at stage 1, where one process runs
+   * everything) or `off`. Stages 2–5 default to `off`: see ARCHITECTURE.md.
+   */
+  CACHE: z.enum(['off', 'memory', 'redis']).optional(),
+  /** A small in-process copy of keys read often (hot), dropped over pub/sub on every write. */
+  CACHE_L1: z.enum(['on', 'off']).default('on'),
+  /** Home timelines kept in Redis and filled on write (`on` needs REDIS_URL); `off`: the feed is one query. */
+  TIMELINES: z.enum(['on', 'off']).optional(),
+  /** Authors with at least this many followers are not fanned out on write: their posts are merged at read time. */
+  FEED_CELEBRITY_FOLLOWERS: z.coerce.number().int().min(1).default(1_000),
   /** Mail through this SMTP relay (smtp:// or smtps://, credentials in the URL); unset: $DATA_DIR/outbox. */
   SMTP_URL: z
     .url()
@@ -111,7 +132,14 @@ const EnvSchema = z.object({
     .default('Graminsta <no-reply@localhost>'),
 });
 
-export type Config = z.infer<typeof EnvSchema> & { roles: Role[] };
+export type CacheMode = 'off' | 'memory' | 'redis';
+
+export type Config = Omit<z.infer<typeof EnvSchema>, 'CACHE' | 'TIMELINES'> & {
+  roles: Role[];
+  /** Resolved: redis with REDIS_URL, memory at stage 1 (no DATABASE_URL), off otherwise, unless CACHE says. */
+  CACHE: CacheMode;
+  TIMELINES: 'on' | 'off';
+};
 
 export class ConfigError extends Error {}
 
@@ -123,5 +151,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const cfg = result.data;
-  return { ...cfg, roles: cfg.ROLES.length > 0 ? cfg.ROLES : [...ALL_ROLES] };
+  const redis = Boolean(cfg.REDIS_URL) || cfg.REDIS_CLUSTER_NODES.length > 0;
+  const cache: CacheMode = cfg.CACHE ?? (redis ? 'redis' : cfg.DATABASE_URL ? 'off' : 'memory');
+  const timelines = cfg.TIMELINES ?? (redis ? 'on' : 'off');
+  const needRedis = [cache === 'redis' && 'CACHE=redis', timelines === 'on' && 'TIMELINES=on'].filter(
+    Boolean,
+  );
+  if (needRedis.length > 0 && !redis) {
+    throw new ConfigError(`Invalid configuration:\n  REDIS_URL: required by ${needRedis.join(' and ')}`);
+  }
+  return {
+    ...cfg,
+    CACHE: cache,
+    TIMELINES: timelines,
+    roles: cfg.ROLES.length > 0 ? cfg.ROLES : [...ALL_ROLES],
+  };
 }

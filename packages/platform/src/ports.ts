@@ -184,3 +184,66 @@ export interface Mailer {
   send(mail: OutgoingMail): Promise<void>;
   close?(): Promise<void>;
 }
+
+/**
+ * One cached value as a cache store holds it: the value, and until when (epoch ms) it is fresh.
+ * Past `freshUntil` it may still be served once while one caller refreshes it
+ * (stale-while-revalidate); the store drops it at its own, longer expiry.
+ */
+export interface CacheEntry {
+  value: Json;
+  freshUntil: number;
+}
+
+/**
+ * Where cached reads live (the `cache` port): an in-process LRU (`MemoryCacheStore`) or Redis
+ * (`RedisCacheStore`). Fills are guarded by leases, as memcached's are at Facebook: a caller that
+ * missed takes the key's lease, loads, and fills with the lease's token; `delete` drops the
+ * lease too, so a fill loaded before a write can never put the old value back.
+ */
+export interface CacheStore {
+  /** The entries under `keys`, in order; null where nothing is stored. */
+  getMany(keys: readonly string[]): Promise<Array<CacheEntry | null>>;
+  /** Takes the key's lease for `ms` if nobody holds it: its token, or null when another caller has it. */
+  lease(key: string, ms: number): Promise<string | null>;
+  /**
+   * Stores `entry` (kept for `ttlSeconds`) only while `token` still holds the key's lease, and
+   * releases it; false when the lease was lost (expired, or dropped by `delete`).
+   */
+  fill(key: string, token: string, entry: CacheEntry, ttlSeconds: number): Promise<boolean>;
+  /** Drops the entries and their leases. */
+  delete(keys: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What a read-through cache counts (exported as metrics by the server). */
+export type CacheOutcome =
+  /** served from this process's hot-key copy */
+  | 'l1_hit'
+  /** served from the store, fresh */
+  | 'hit'
+  /** served from the store past its freshness while one caller refreshes it */
+  | 'stale'
+  /** not in the store: loaded from the database */
+  | 'miss'
+  /** waited for another caller's (or process's) load instead of querying */
+  | 'coalesced'
+  /** the store failed or is down: loaded from the database directly */
+  | 'fallback';
+
+/**
+ * Cache-aside reads as services see them. `read` answers the cached value of `key`, or runs
+ * `load` (at most once per key at a time in a process, and once per lease across processes)
+ * and caches its answer. `invalidate` runs after a write commits: every process drops its copies.
+ * Values must not depend on who reads them: viewer-specific parts are computed per request.
+ */
+export interface ReadCache {
+  read<T extends Json>(key: string, load: () => Promise<T>): Promise<T>;
+  invalidate(keys: readonly string[]): Promise<void>;
+}
+
+/** No caching at all: every read runs its load (CACHE=off, and tests of the uncached path). */
+export const noCache: ReadCache = {
+  read: (_key, load) => load(),
+  invalidate: async () => {},
+};
