@@ -13,6 +13,7 @@ import { LoginThrottle } from './accounts/login-throttle.ts';
 import { ModerationServiceImpl } from './moderation/moderation.service.ts';
 import { ReportServiceImpl } from './moderation/report.service.ts';
 import { MailRequests } from './accounts/mail-requests.ts';
+import { SessionCache } from './accounts/session-cache.ts';
 import { EventServiceImpl } from './events/event.service.ts';
 import { FeedServiceImpl } from './feed/feed.service.ts';
 import { NotificationServiceImpl, NotifierImpl } from './notifications/notification.service.ts';
@@ -71,9 +72,12 @@ export function createServices(deps: CoreDeps): Services {
   });
   const comments = new CommentServiceImpl({ db, notifier });
   const mails = new MailRequests(queue, deps.onBackgroundError);
+  // One per process: authentication reads it, every path that ends sessions revokes through it.
+  const sessionCache = new SessionCache({ pubsub, onError: deps.onBackgroundError });
+  const revocations = sessionCache;
   return {
     idempotency: new IdempotencyService({ db }),
-    accounts: new AccountServiceImpl({ db, blobs, loginThrottle, notifier, mails }),
+    accounts: new AccountServiceImpl({ db, blobs, loginThrottle, notifier, mails, sessionCache }),
     users,
     photos,
     comments,
@@ -84,16 +88,17 @@ export function createServices(deps: CoreDeps): Services {
     relations: new RelationServiceImpl({ db, notifier, onBackgroundError: deps.onBackgroundError }),
     accountData: new AccountDataServiceImpl(
       new ExportService({ db, blobs, queue, notifier }),
-      new DeletionService({ db, blobs, queue }),
+      new DeletionService({ db, blobs, queue, revocations }),
     ),
     reports: new ReportServiceImpl({ db, photos, users }),
-    moderation: new ModerationServiceImpl({ db, blobs, notifier, photos, comments }),
+    moderation: new ModerationServiceImpl({ db, blobs, notifier, photos, comments, revocations }),
     credentials: new CredentialServiceImpl({
       db,
       mailer: deps.mailer,
       mails,
       webUrl: deps.webUrl,
       limiterStore: deps.limits && limiterStore,
+      revocations,
     }),
   };
 }

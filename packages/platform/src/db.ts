@@ -15,8 +15,12 @@ import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 export type Db = PgDatabase<PgQueryResultHKT>;
 
 export interface QueryObserver {
-  (durationSeconds: number, ok: boolean): void;
+  /** `statement` is the prepared statement's name, or UNNAMED_STATEMENT: never the SQL text. */
+  (durationSeconds: number, ok: boolean, statement: string): void;
 }
+
+/** The statement label of a query that was not prepared under a name. */
+export const UNNAMED_STATEMENT = 'other';
 
 export interface Database {
   kind: 'pglite' | 'postgres';
@@ -92,24 +96,58 @@ async function openPostgres(url: string, opts: DatabaseOptions): Promise<Databas
 function instrumentPool(pool: pg.Pool, observe: QueryObserver): void {
   pool.on('connect', (client) => {
     const target = client as unknown as Record<string, unknown>;
-    target.query = timed(client.query.bind(client) as AsyncFn, observe);
+    // node-postgres sends a named statement as `{ name, text }`: the name is the label.
+    target.query = timed(client.query.bind(client) as AnyFn, observe, (first) =>
+      typeof first === 'object' && first !== null ? (first as { name?: unknown }).name : undefined,
+    );
   });
 }
 
-type AsyncFn = (...args: unknown[]) => Promise<unknown>;
+type AnyFn = (...args: unknown[]) => unknown;
 
-function timed(original: AsyncFn, observe: QueryObserver): AsyncFn {
-  return async (...args) => {
+/**
+ * Times each call of `original` and reports it once, with the statement `nameOf` finds in its
+ * first argument. The pool runs its queries in callback style (`pool.query` hands the client a
+ * callback and gets no promise back), so a trailing callback is wrapped rather than awaited.
+ */
+function timed(original: AnyFn, observe: QueryObserver, nameOf: (first: unknown) => unknown): AnyFn {
+  return (...args) => {
+    const statement = statementLabel(nameOf(args[0]));
     const start = process.hrtime.bigint();
-    let ok = false;
-    try {
-      const result = await original(...args);
-      ok = true;
-      return result;
-    } finally {
-      observe(Number(process.hrtime.bigint() - start) / 1e9, ok);
+    const done = (ok: boolean) => observe(Number(process.hrtime.bigint() - start) / 1e9, ok, statement);
+    const last = args.length - 1;
+    const callback = args[last];
+    if (typeof callback === 'function') {
+      args[last] = (err: unknown, ...rest: unknown[]) => {
+        done(!err);
+        return (callback as AnyFn)(err, ...rest);
+      };
+      return original(...args);
     }
+    let result: unknown;
+    try {
+      result = original(...args);
+    } catch (err) {
+      done(false);
+      throw err;
+    }
+    return Promise.resolve(result).then(
+      (value) => {
+        done(true);
+        return value;
+      },
+      (err: unknown) => {
+        done(false);
+        throw err;
+      },
+    );
   };
+}
+
+// Names come from code (`.prepare('feed_home')`), but the label set must stay small whatever
+// reaches here: anything that does not look like one of ours is counted as unnamed.
+function statementLabel(name: unknown): string {
+  return typeof name === 'string' && /^[A-Za-z0-9_]{1,63}$/.test(name) ? name : UNNAMED_STATEMENT;
 }
 
 async function openPglite(opts: DatabaseOptions): Promise<Database> {
@@ -124,8 +162,9 @@ async function openPglite(opts: DatabaseOptions): Promise<Database> {
     lock?.release();
     throw err;
   }
-  if (opts.onQuery) instrumentPglite(client, opts.onQuery);
-  const db = guardTransactions(drizzlePglite(client) as unknown as Db);
+  const plain = drizzlePglite(client) as unknown as Db;
+  if (opts.onQuery) instrumentPglite(client, plain, opts.onQuery);
+  const db = guardTransactions(plain);
   return {
     kind: 'pglite',
     db,
@@ -166,11 +205,16 @@ async function freshFolderTemplate(dataDir: string, template: DatabaseOptions['t
   return fresh && template ? template() : undefined;
 }
 
-function instrumentPglite(client: PGlite, observe: QueryObserver): void {
+function instrumentPglite(client: PGlite, db: Db, observe: QueryObserver): void {
+  // PGlite has no named statements: drizzle drops the name and sends the SQL text. The name is
+  // learnt where drizzle prepares the statement, and the text tells it again at run time.
+  const names = new Map<string, string>();
+  nameStatements(db, names);
+  const nameOf = (first: unknown) => (typeof first === 'string' ? names.get(first) : undefined);
   const wrap = (target: Pick<PGlite, 'query' | 'exec'>) => {
     const t = target as unknown as Record<string, unknown>;
     for (const method of ['query', 'exec'] as const)
-      t[method] = timed(target[method].bind(target) as AsyncFn, observe);
+      t[method] = timed(target[method].bind(target) as AnyFn, observe, nameOf);
   };
   wrap(client);
   // Queries inside a transaction go through the transaction object, not the client.
@@ -182,4 +226,35 @@ function instrumentPglite(client: PGlite, observe: QueryObserver): void {
       wrap(tx);
       return fn(tx);
     });
+}
+
+interface Session {
+  prepareQuery(
+    query: { sql: string },
+    fields: unknown,
+    name: string | undefined,
+    ...rest: unknown[]
+  ): unknown;
+}
+
+/** Records `SQL text → name` of every statement prepared under a name, on `db` and in its transactions. */
+function nameStatements(db: Db, names: Map<string, string>): void {
+  const watch = (session: Session) => {
+    const prepare = session.prepareQuery.bind(session);
+    session.prepareQuery = (query, fields, name, ...rest) => {
+      if (name) names.set(query.sql, name);
+      return prepare(query, fields, name, ...rest);
+    };
+  };
+  type WithSession = { session: Session };
+  type Transaction = (fn: (tx: WithSession) => unknown, config?: unknown) => unknown;
+  const target = db as unknown as WithSession & { transaction: Transaction };
+  watch(target.session);
+  const transaction = target.transaction.bind(db);
+  // Each transaction runs on a session of its own (savepoints share their transaction's).
+  target.transaction = (fn, config) =>
+    transaction((tx) => {
+      watch(tx.session);
+      return fn(tx);
+    }, config);
 }

@@ -35,32 +35,38 @@ export function registerAuth(app: FastifyInstance, opts: AuthOptions): void {
   app.decorateRequest('userId', null);
   app.decorateRequest('sessionToken', null);
   // Before validation, so a caller who must sign in learns that first, not how its body is wrong.
+  // One hook for both steps: it runs on every API request, signed in or not.
   app.addHook('preValidation', async (request) => {
+    // routeOptions is built afresh on each read: read it once.
+    const { auth } = request.routeOptions.config;
     // A route marked auth 'none' never looks at the caller, so a stale token cannot refuse it.
-    if (request.routeOptions.config.auth === 'none') return;
+    if (auth === 'none') return;
     const found = tokenFrom(request);
-    if (!found) return;
-    const userId = await opts.accounts.authenticate(found.token);
-    if (!userId) {
-      if (found.via === 'bearer') throw new AppError('unauthenticated', 'session expired or revoked');
-      return;
-    }
-    // A cookie rides along on cross-site requests; writes must come from a trusted origin.
-    if (found.via === 'cookie' && !SAFE_METHODS.has(request.method)) {
-      const origin = request.headers.origin;
-      if (!origin || !opts.trustedOrigins(origin, request)) {
-        throw new AppError('forbidden', 'cross-site request refused');
-      }
-    }
-    request.userId = userId;
-    request.sessionToken = found.token;
+    if (found) await signIn(request, found, opts);
+    // Enforced from the route's marker, the same one the OpenAPI document reads, so they agree.
+    if (auth === 'required' && !request.userId) throw new AppError('unauthenticated', 'sign in first');
   });
-  // Enforced from the route's marker, the same one the OpenAPI document reads, so they agree.
-  app.addHook('preValidation', async (request) => {
-    if (request.routeOptions.config.auth === 'required' && !request.userId) {
-      throw new AppError('unauthenticated', 'sign in first');
+}
+
+async function signIn(
+  request: FastifyRequest,
+  found: { token: string; via: 'bearer' | 'cookie' },
+  opts: AuthOptions,
+): Promise<void> {
+  const userId = await opts.accounts.authenticate(found.token);
+  if (!userId) {
+    if (found.via === 'bearer') throw new AppError('unauthenticated', 'session expired or revoked');
+    return;
+  }
+  // A cookie rides along on cross-site requests; writes must come from a trusted origin.
+  if (found.via === 'cookie' && !SAFE_METHODS.has(request.method)) {
+    const origin = request.headers.origin;
+    if (!origin || !opts.trustedOrigins(origin, request)) {
+      throw new AppError('forbidden', 'cross-site request refused');
     }
-  });
+  }
+  request.userId = userId;
+  request.sessionToken = found.token;
 }
 
 export function requireUser(request: FastifyRequest): string {

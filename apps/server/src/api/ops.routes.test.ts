@@ -24,7 +24,7 @@ describe('operations endpoints and the OpenAPI document', () => {
       /graminsta_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/users\/:username",status="200"\} 1/,
     );
     expect(res.body).not.toContain('route="/api/v1/users/metered"');
-    expect(res.body).toMatch(/graminsta_db_queries_total\{outcome="ok"\} [1-9]/);
+    expect(res.body).toMatch(/graminsta_db_queries_total\{outcome="ok",statement="other"\} [1-9]/);
   });
 
   it('documents every path of the contract, generated from the validating schemas', async () => {

@@ -1,7 +1,11 @@
 import proxyAddr from '@fastify/proxy-addr';
 import type { FastifyInstance } from 'fastify';
+import { UNNAMED_STATEMENT } from '@graminsta/platform';
 import { errorBody } from './errors.ts';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+// The names are the code's own prepared statements (a dozen); the cap only guards the label set.
+const MAX_STATEMENT_LABELS = 64;
 
 /** One registry per process (not prom-client's global), so tests can build many apps. */
 export class Metrics {
@@ -15,8 +19,8 @@ export class Metrics {
   });
   readonly dbQueries = new Counter({
     name: 'graminsta_db_queries_total',
-    help: 'Database queries by outcome',
-    labelNames: ['outcome'] as const,
+    help: 'Database queries by outcome and prepared statement name (other: unnamed)',
+    labelNames: ['outcome', 'statement'] as const,
     registers: [this.registry],
   });
   readonly dbDuration = new Histogram({
@@ -26,13 +30,22 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly statements = new Set<string>();
+
+  private statementLabel(name: string): string {
+    if (this.statements.has(name)) return name;
+    if (this.statements.size >= MAX_STATEMENT_LABELS) return UNNAMED_STATEMENT;
+    this.statements.add(name);
+    return name;
+  }
+
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'graminsta_' });
   }
 
   /** The database adapter's onQuery hook. */
-  readonly observeQuery = (seconds: number, ok: boolean): void => {
-    this.dbQueries.inc({ outcome: ok ? 'ok' : 'error' });
+  readonly observeQuery = (seconds: number, ok: boolean, statement = UNNAMED_STATEMENT): void => {
+    this.dbQueries.inc({ outcome: ok ? 'ok' : 'error', statement: this.statementLabel(statement) });
     this.dbDuration.observe(seconds);
   };
 }

@@ -1,5 +1,6 @@
 import type { BlobStore, Db } from '@graminsta/platform';
 import { verifyPassword } from '../accounts/password.ts';
+import type { SessionRevocations } from '../accounts/session-cache.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { JobQueue } from '../jobs/jobs.ts';
 import { objectKeys } from '../photos/photo.processor.ts';
@@ -16,6 +17,8 @@ export interface DeletionDeps {
   /** Rows per batch: each batch is one short transaction, so a crash loses at most one. */
   batchSize?: number;
   now?: () => Date;
+  /** Told after the account's sessions end, so no process keeps believing them. */
+  revocations?: SessionRevocations;
 }
 
 export interface DeletionRunOptions {
@@ -55,6 +58,7 @@ export class DeletionService {
       throw new AppError('forbidden', 'wrong password');
     const now = this.deps.now?.() ?? new Date();
     await this.deps.db.transaction((tx) => this.repo.markDeleted(userId, now, tx));
+    await this.deps.revocations?.revoked({ userId });
     // After the commit: should this enqueue be lost, housekeeping books the job from deleted_at.
     await this.deps.queue.enqueue('account.delete', { userId }, deletionJob(userId));
     return { status: 'deleting' };

@@ -21,6 +21,7 @@ import type { LoginThrottle } from './login-throttle.ts';
 import type { MailRequests } from './mail-requests.ts';
 import { RateLimitRepository } from './rate-limit.repository.ts';
 import { SessionRepository } from './session.repository.ts';
+import type { SessionCache } from './session-cache.ts';
 
 export interface AccountServiceDeps {
   db: Db;
@@ -34,6 +35,8 @@ export interface AccountServiceDeps {
   notifier?: Notifier;
   /** Books the verification mail of an address given at sign-up; none when absent. */
   mails?: MailRequests;
+  /** Live sessions kept briefly in process, revoked over pub/sub; every lookup asks the database without. */
+  sessionCache?: SessionCache;
 }
 
 export const DEFAULT_SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
@@ -112,16 +115,29 @@ export class AccountServiceImpl implements AccountService {
   }
 
   async logOut(token: string): Promise<void> {
-    if (TOKEN_PATTERN.test(token)) await this.sessions.delete(hashToken(token));
+    if (!TOKEN_PATTERN.test(token)) return;
+    const ended = await this.sessions.delete(hashToken(token));
+    if (ended) await this.deps.sessionCache?.revoked({ userId: ended.userId, sessionId: ended.id });
   }
 
   async authenticate(token: string): Promise<string | null> {
     if (!TOKEN_PATTERN.test(token)) return null;
     const now = this.now();
-    const session = await this.sessions.findLive(hashToken(token), now);
-    if (!session) return null;
+    const tokenHash = hashToken(token);
+    const cache = this.deps.sessionCache;
+    let session = cache?.get(tokenHash, now);
+    if (!session) {
+      const ticket = cache?.begin() ?? 0;
+      session = (await this.sessions.findLive(tokenHash, now)) ?? undefined;
+      if (!session) return null;
+      cache?.store(tokenHash, session, ticket, now);
+    }
     const staleBefore = new Date(now.getTime() - TOUCH_EVERY_MS);
-    if (session.lastUsedAt < staleBefore) await this.sessions.touch(session.id, now, staleBefore);
+    if (session.lastUsedAt < staleBefore) {
+      // The cached copy learns it too, so this process writes the stamp once a minute, not per request.
+      session.lastUsedAt = now;
+      await this.sessions.touch(session.id, now, staleBefore);
+    }
     return session.userId;
   }
 

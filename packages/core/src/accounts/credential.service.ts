@@ -16,6 +16,7 @@ import { linkMail } from './mail-templates.ts';
 import type { MailRequests } from './mail-requests.ts';
 import { DEFAULT_SCRYPT, hashPassword, verifyPassword, type ScryptParams } from './password.ts';
 import { SessionRepository } from './session.repository.ts';
+import type { SessionRevocations } from './session-cache.ts';
 
 const MINUTE = 60_000;
 const LINK_TTL: Record<MailPurpose, { ms: number; words: string }> = {
@@ -37,6 +38,8 @@ export interface CredentialServiceDeps {
   resetRequestFloorMs?: number;
   scrypt?: ScryptParams;
   now?: () => Date;
+  /** Told after each commit that ends sessions, so no process keeps believing them. */
+  revocations?: SessionRevocations;
 }
 
 const newToken = () => randomBytes(32).toString('base64url');
@@ -105,15 +108,16 @@ export class CredentialServiceImpl implements CredentialService {
   async resetPassword(token: string, password: string): Promise<void> {
     const passwordHash = await hashPassword(password, this.deps.scrypt ?? DEFAULT_SCRYPT);
     const now = this.now();
-    const ok = await this.deps.db.transaction(async (tx) => {
+    const userId = await this.deps.db.transaction(async (tx) => {
       const spent = await this.tokens.spend(hashToken(token), 'reset', now, tx);
-      if (!spent || !(await this.credentials.setPasswordHash(spent.userId, passwordHash, tx))) return false;
+      if (!spent || !(await this.credentials.setPasswordHash(spent.userId, passwordHash, tx))) return null;
       // Whoever held the old password, or an older link, is out.
       await this.tokens.spendAll(spent.userId, 'reset', now, tx);
       await this.sessions.deleteAllOf(spent.userId, tx);
-      return true;
+      return spent.userId;
     });
-    if (!ok) throw new AppError('gone', 'this link is used or expired');
+    if (!userId) throw new AppError('gone', 'this link is used or expired');
+    await this.deps.revocations?.revoked({ userId });
   }
 
   async changePassword(userId: string, sessionToken: string, body: ChangePasswordBody): Promise<void> {
@@ -122,11 +126,13 @@ export class CredentialServiceImpl implements CredentialService {
     if (!(await verifyPassword(body.currentPassword, user.passwordHash)))
       throw new AppError('forbidden', 'the current password is wrong');
     const passwordHash = await hashPassword(body.newPassword, this.deps.scrypt ?? DEFAULT_SCRYPT);
-    await this.deps.db.transaction(async (tx) => {
+    const keep = await this.deps.db.transaction(async (tx) => {
       await this.credentials.setPasswordHash(userId, passwordHash, tx);
       await this.tokens.spendAll(userId, 'reset', this.now(), tx);
       await this.sessions.deleteAllOf(userId, tx, hashToken(sessionToken));
+      return this.sessions.idOf(hashToken(sessionToken), tx);
     });
+    await this.deps.revocations?.revoked(keep ? { userId, keep } : { userId });
   }
 
   async listSessions(userId: string, sessionToken: string): Promise<DeviceSessionList> {
@@ -145,6 +151,7 @@ export class CredentialServiceImpl implements CredentialService {
 
   async endSession(userId: string, sessionId: string): Promise<void> {
     if (!(await this.sessions.deleteOne(userId, sessionId))) throw notFound('session');
+    await this.deps.revocations?.revoked({ userId, sessionId });
   }
 
   async deliver({ userId, purpose }: { userId: string; purpose: MailPurpose }): Promise<void> {

@@ -9,6 +9,7 @@ export interface LiveSession {
   id: string;
   userId: string;
   lastUsedAt: Date;
+  expiresAt: Date;
 }
 
 /** Sessions are found by the SHA-256 of their token; the token itself is never stored. */
@@ -27,14 +28,24 @@ export class SessionRepository {
     this.findLiveQuery ??= this.buildFindLiveQuery();
     const [row] = await this.findLiveQuery.execute({ tokenHash, now: now.toISOString() });
     if (!row) return null;
-    return { id: row.id, userId: row.userId, lastUsedAt: new Date(row.lastUsedAt) };
+    return {
+      id: row.id,
+      userId: row.userId,
+      lastUsedAt: new Date(row.lastUsedAt),
+      expiresAt: new Date(row.expiresAt),
+    };
   }
 
   private findLiveQuery?: ReturnType<SessionRepository['buildFindLiveQuery']>;
 
   private buildFindLiveQuery() {
     return this.db
-      .select({ id: sessions.id, userId: sessions.userId, lastUsedAt: sessions.lastUsedAt })
+      .select({
+        id: sessions.id,
+        userId: sessions.userId,
+        lastUsedAt: sessions.lastUsedAt,
+        expiresAt: sessions.expiresAt,
+      })
       .from(sessions)
       .where(
         and(
@@ -85,8 +96,22 @@ export class SessionRepository {
     return rows.length;
   }
 
-  async delete(tokenHash: string): Promise<void> {
-    await this.db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));
+  /** Ends the session of a token hash; which one it was (for the revocation), or null. */
+  async delete(tokenHash: string): Promise<{ id: string; userId: string } | null> {
+    const [row] = await this.db
+      .delete(sessions)
+      .where(eq(sessions.tokenHash, tokenHash))
+      .returning({ id: sessions.id, userId: sessions.userId });
+    return row ?? null;
+  }
+
+  /** The id of a token hash's session (a password change keeps it), or null. */
+  async idOf(tokenHash: string, tx: Db = this.db): Promise<string | null> {
+    const [row] = await tx
+      .select({ id: sessions.id })
+      .from(sessions)
+      .where(eq(sessions.tokenHash, tokenHash));
+    return row?.id ?? null;
   }
 
   async deleteExpired(now: Date): Promise<number> {

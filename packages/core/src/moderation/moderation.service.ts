@@ -8,6 +8,7 @@ import type {
   Role,
 } from '@graminsta/contracts';
 import type { BlobStore, Db } from '@graminsta/platform';
+import type { SessionRevocations } from '../accounts/session-cache.ts';
 import { AppError, notFound } from '../errors.ts';
 import { authorize } from '../policies/policy.ts';
 import { moderationOf } from '../policies/resources.ts';
@@ -26,6 +27,8 @@ export interface ModerationServiceDeps {
   photos: Pick<PhotoService, 'removePhoto'>;
   comments: Pick<CommentService, 'remove'>;
   now?: () => Date;
+  /** Told after a suspension commits, so no process keeps believing the account's sessions. */
+  revocations?: SessionRevocations;
 }
 
 const CLOSED_AS: Record<ReportAction, Exclude<ReportStatus, 'open'>> = {
@@ -107,6 +110,7 @@ export class ModerationServiceImpl implements ModerationService {
     };
 
     await this.act(action, report, moderatorId, now, close);
+    if (action === 'suspend') await this.deps.revocations?.revoked({ userId: report.targetOwnerId });
     for (const id of notificationIds) await this.deps.notifier.announce(id);
     return toReport({ ...report, status: CLOSED_AS[action], resolvedAt: now });
   }
