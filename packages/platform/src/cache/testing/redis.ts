@@ -1,0 +1,19 @@
+import { randomBytes } from 'node:crypto';
+import { openRedis, whenReady, type RedisConnection } from '../redis-client.ts';
+
+/** The Redis every test machine runs (CI too); tests keep apart by key prefix, never by FLUSHALL. */
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+
+/** A key prefix no other test run uses. */
+export const uniquePrefix = (what = 'test') => `graminsta-test:${what}:${randomBytes(6).toString('hex')}:`;
+
+export function testRedis(url = TEST_REDIS_URL, onError?: (err: Error) => void): RedisConnection {
+  return openRedis({ url, name: 'graminsta-test', onError: onError ?? (() => {}) });
+}
+
+/** A test connection, once ready (a test's first command would otherwise find no connection yet). */
+export async function readyRedis(url = TEST_REDIS_URL): Promise<RedisConnection> {
+  const redis = testRedis(url);
+  if (!(await whenReady(redis, 5_000))) throw new Error(`no Redis at ${url}`);
+  return redis;
+}
