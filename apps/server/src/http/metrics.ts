@@ -1,7 +1,9 @@
 import proxyAddr from '@fastify/proxy-addr';
 import type { FastifyInstance } from 'fastify';
 import { errorBody } from './errors.ts';
+import type { CacheOutcome } from '@graminsta/platform';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge } from 'prom-client';
 
 /** One registry per process (not prom-client's global), so tests can build many apps. */
 export class Metrics {
@@ -26,9 +28,26 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly cacheReads = new Counter({
+    name: 'graminsta_cache_reads_total',
+    help: 'Cached reads by outcome: l1_hit, hit, stale, miss, coalesced, fallback (the store was down)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly cacheStoreUp = new Gauge({
+    name: 'graminsta_cache_store_up',
+    help: 'Whether the cache store answers (0 while reads fall back to the database)',
+    registers: [this.registry],
+  });
+
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'graminsta_' });
   }
+
+  /** The read-through cache's onOutcome hook. */
+  readonly observeCacheRead = (outcome: CacheOutcome): void => {
+    this.cacheReads.inc({ outcome });
+  };
 
   /** The database adapter's onQuery hook. */
   readonly observeQuery = (seconds: number, ok: boolean): void => {

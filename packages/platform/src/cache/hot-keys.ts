@@ -54,7 +54,9 @@ export class HotKeys {
   /** Whether `key` is hot now, without counting a read. */
   isHot(key: string, now = Date.now()): boolean {
     const counter = this.counters.peek(key);
-    return counter !== undefined && counter.second === Math.floor(now / 1000) && counter.reads >= this.threshold;
+    return (
+      counter !== undefined && counter.second === Math.floor(now / 1000) && counter.reads >= this.threshold
+    );
   }
 
   /** The copy of `key` while it is fresh. */

@@ -48,9 +48,9 @@ describe('ReadThroughCache when Redis dies', () => {
         Array.from({ length: 200 }, () => cache.read('user:1', source.load('user:1'))),
       );
       expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
-      expect(results.every((r) => r.status === 'fulfilled' && JSON.stringify(r.value) === '{"name":"v1"}')).toBe(
-        true,
-      );
+      expect(
+        results.every((r) => r.status === 'fulfilled' && JSON.stringify(r.value) === '{"name":"v1"}'),
+      ).toBe(true);
     }
     // One load per round of 200 concurrent reads: the database is still shielded.
     expect(source.loads - loadsBefore).toBe(5);

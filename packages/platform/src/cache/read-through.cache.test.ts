@@ -37,7 +37,9 @@ describe('ReadThroughCache', () => {
           ? new MemoryCacheStore()
           : new RedisCacheStore({ redis: await readyRedis(), prefix: uniquePrefix('rt') });
       const outcomes = new Outcomes();
-      const cache = track(new ReadThroughCache({ store, ttlSeconds: 30, onOutcome: outcomes.record, ...opts }));
+      const cache = track(
+        new ReadThroughCache({ store, ttlSeconds: 30, onOutcome: outcomes.record, ...opts }),
+      );
       return { cache, outcomes };
     };
 
@@ -46,7 +48,9 @@ describe('ReadThroughCache', () => {
       const source = new Source();
       source.values.set('user:1', { name: 'celebrity', tags: ['a'] });
       source.delayMs = 20;
-      const reads = await Promise.all(Array.from({ length: 1_000 }, () => cache.read('user:1', source.load('user:1'))));
+      const reads = await Promise.all(
+        Array.from({ length: 1_000 }, () => cache.read('user:1', source.load('user:1'))),
+      );
       expect(source.loads).toBe(1);
       expect(reads.every((r) => JSON.stringify(r) === '{"name":"celebrity","tags":["a"]}')).toBe(true);
       (reads[0] as { tags: string[] }).tags.push('changed by one caller');
@@ -90,7 +94,9 @@ describe('ReadThroughCache', () => {
       source.values.set('k', 'v');
       source.failing = new Error('database down');
       source.delayMs = 10;
-      const results = await Promise.allSettled(Array.from({ length: 20 }, () => cache.read('k', source.load('k'))));
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, () => cache.read('k', source.load('k'))),
+      );
       expect(results.every((r) => r.status === 'rejected')).toBe(true);
       expect(source.loads).toBe(1);
       source.failing = null;
@@ -106,10 +112,15 @@ describe('ReadThroughCache', () => {
       source.values.set('user:1', 'v2');
       source.delayMs = 30;
       outcomes.reset();
-      const reads = await Promise.all(Array.from({ length: 50 }, () => cache.read('user:1', source.load('user:1'))));
+      const reads = await Promise.all(
+        Array.from({ length: 50 }, () => cache.read('user:1', source.load('user:1'))),
+      );
       expect(new Set(reads)).toEqual(new Set(['v1']));
       expect(outcomes.counts.stale).toBeGreaterThan(0);
-      await vi.waitFor(async () => expect(await cache.read('user:1', source.load('user:1'))).toBe('v2'), WAIT);
+      await vi.waitFor(
+        async () => expect(await cache.read('user:1', source.load('user:1'))).toBe('v2'),
+        WAIT,
+      );
       expect(source.loads).toBe(2);
     });
   });
@@ -175,10 +186,13 @@ describe('ReadThroughCache', () => {
     expect(reader.outcomes.counts).toEqual({ l1_hit: 1 });
 
     await writer.cache.invalidate(['user:1']);
-    await vi.waitFor(async () => expect(await reader.cache.read('user:1', source.load('user:1'))).toBe('v2'), {
-      timeout: 1_000,
-      interval: 5,
-    });
+    await vi.waitFor(
+      async () => expect(await reader.cache.read('user:1', source.load('user:1'))).toBe('v2'),
+      {
+        timeout: 1_000,
+        interval: 5,
+      },
+    );
     expect(reader.cache.state().l1Size).toBeLessThanOrEqual(1);
   });
 
@@ -188,7 +202,10 @@ describe('ReadThroughCache', () => {
     const busPrefix = uniquePrefix('l1off');
     for (const opts of [
       { l1: { hotReadsPerSecond: 1 } },
-      { l1: false as const, pubsub: track(new RedisPubSub({ redis: { url: TEST_REDIS_URL }, prefix: busPrefix })) },
+      {
+        l1: false as const,
+        pubsub: track(new RedisPubSub({ redis: { url: TEST_REDIS_URL }, prefix: busPrefix })),
+      },
     ]) {
       const p = await processCache(uniquePrefix('l1off'), opts);
       track(p.cache);

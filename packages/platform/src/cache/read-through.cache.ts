@@ -18,6 +18,11 @@ export interface ReadThroughCacheOptions {
   leaseMs?: number;
   /** Invalidations to and from the other processes; without it, the L1 is off. */
   pubsub?: PubSub;
+  /**
+   * The store is this process's own (MemoryCacheStore): another process's invalidation must drop
+   * its entries too, and an L1 in front of it would only copy it.
+   */
+  storePerProcess?: boolean;
   /** The in-process copy of hot keys; false for none (CACHE_L1=off). */
   l1?: L1Options | false;
   /** After a store error, how long before a probe (ms). */
@@ -94,7 +99,7 @@ export class ReadThroughCache implements ReadCache {
     this.staleMs = (opts.staleSeconds ?? opts.ttlSeconds) * 1000;
     this.leaseMs = opts.leaseMs ?? 3_000;
     // Without a bus, another process's write could not drop the copy: no L1.
-    this.l1 = opts.l1 === false || !opts.pubsub ? null : new HotKeys(opts.l1);
+    this.l1 = opts.l1 === false || !opts.pubsub || opts.storePerProcess ? null : new HotKeys(opts.l1);
     this.circuit = new Circuit({
       openMs: opts.circuitOpenMs ?? 1_000,
       maxPending: opts.maxPendingInvalidations ?? 10_000,
@@ -341,7 +346,10 @@ export class ReadThroughCache implements ReadCache {
     if (typeof message !== 'object' || message === null || Array.isArray(message)) return;
     const { from, keys } = message;
     if (from === this.id || !Array.isArray(keys)) return;
-    this.dropLocal(keys.filter((key): key is string => typeof key === 'string'));
+    const dropped = keys.filter((key): key is string => typeof key === 'string');
+    this.dropLocal(dropped);
+    if (this.opts.storePerProcess)
+      this.store.delete(dropped).catch((err: unknown) => this.opts.onError?.(err));
   }
 }
 

@@ -5,8 +5,10 @@ import { RedisCacheStore } from './redis.cache-store.ts';
 import { readyRedis, testRedis, uniquePrefix } from './testing/redis.ts';
 
 const run = uniquePrefix('cache-store');
-cacheStoreContract('RedisCacheStore', async (prefix) =>
-  new RedisCacheStore({ redis: await readyRedis(), prefix: run + prefix }));
+cacheStoreContract(
+  'RedisCacheStore',
+  async (prefix) => new RedisCacheStore({ redis: await readyRedis(), prefix: run + prefix }),
+);
 
 describe('RedisCacheStore', () => {
   let admin: RedisConnection;

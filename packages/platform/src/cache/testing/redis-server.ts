@@ -38,11 +38,21 @@ export class OwnRedis {
     const child = spawn('redis-server', [...args, ...persistence], { stdio: 'ignore' });
     child.on('error', () => {});
     this.child = child;
-    const probe = new Redis(this.url, { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 0 });
+    const probe = new Redis(this.url, {
+      lazyConnect: true,
+      retryStrategy: () => 50,
+      maxRetriesPerRequest: 0,
+    });
     probe.on('error', () => {});
     try {
       for (let i = 0; i < 200; i++) {
-        if (await probe.ping().then(() => true, () => false)) return;
+        if (
+          await probe.ping().then(
+            () => true,
+            () => false,
+          )
+        )
+          return;
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
       throw new Error(`redis-server on ${this.port} did not start`);
@@ -73,7 +83,9 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
