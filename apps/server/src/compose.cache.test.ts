@@ -34,8 +34,8 @@ describe('compose: the cache CACHE names', () => {
       defaultMetrics: false,
     });
     const testDb: TestDatabase = await createTestDatabase();
-    cleanup.push(() => testDb.close());
     const comp = await compose(runtime, { database: testDb.database });
+    // Closes the database too (and drops a PostgreSQL clone).
     cleanup.push(() => comp.close());
     return { comp, runtime };
   }
