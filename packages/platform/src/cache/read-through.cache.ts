@@ -116,9 +116,9 @@ export class ReadThroughCache implements ReadCache {
   }
 
   async read<T extends Json>(key: string, load: () => Promise<T>): Promise<T> {
-    const hot = this.l1?.touch(key) ?? false;
-    if (hot && this.l1Usable()) {
-      const copy = this.l1!.get(key);
+    if (this.l1) {
+      this.l1.touch(key);
+      const copy = this.l1Usable() ? this.l1.get(key) : undefined;
       if (copy) return this.answer(key, copy, 'l1_hit') as T;
     }
     const joined = this.flights.get(key);

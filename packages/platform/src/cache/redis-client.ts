@@ -11,6 +11,8 @@ export interface RedisSettings {
   clusterNodes?: readonly string[];
   /** A command with no reply within this time fails (ms). */
   commandTimeoutMs?: number;
+  /** Cluster only: one subscriber per master, for sharded pub/sub (SSUBSCRIBE). */
+  shardedSubscribers?: boolean;
   /** Shown in CLIENT LIST. */
   name?: string;
   /** Connection errors (each failed reconnect, too); never rethrown. */
@@ -53,6 +55,7 @@ export function openRedis(settings: RedisSettings): RedisConnection {
     connection = new Cluster(nodes.map(toClusterNode), {
       clusterRetryStrategy: reconnectDelay,
       enableOfflineQueue: false,
+      shardedSubscribers: settings.shardedSubscribers ?? false,
       redisOptions: { ...common, ...auth },
     });
   } else if (settings.url) {
