@@ -316,7 +316,9 @@ export class ReadThroughCache implements ReadCache {
 
   private async broadcast(keys: readonly string[]): Promise<void> {
     const bus = this.opts.pubsub;
-    if (!bus) return;
+    // With the store down its bus is too (each publish would wait for its timeout): the other
+    // processes' copies live out their short L1 time, and theirs are bypassed once they notice.
+    if (!bus || (this.circuit.isOpen && !this.opts.storePerProcess)) return;
     for (const batch of batches(keys, MAX_BROADCAST_CHARS)) {
       try {
         await bus.publish(INVALIDATE_CHANNEL, { from: this.id, keys: batch });
