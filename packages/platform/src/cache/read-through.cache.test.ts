@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CacheStore, PubSub } from '../ports.ts';
+import { MemoryPubSub } from '../pubsub/memory.pubsub.ts';
 import { RedisPubSub } from '../pubsub/redis.pubsub.ts';
 import { MemoryCacheStore } from './memory.cache-store.ts';
 import { ReadThroughCache, type ReadThroughCacheOptions } from './read-through.cache.ts';
@@ -207,6 +208,30 @@ describe('ReadThroughCache', () => {
       },
     );
     expect(reader.cache.state().l1Size).toBeLessThanOrEqual(1);
+  });
+
+  it("memory stores, one per process: another process's invalidation drops this one's entry", async () => {
+    const bus = new MemoryPubSub();
+    const make = async () => {
+      const cache = track(
+        new ReadThroughCache({
+          store: new MemoryCacheStore(),
+          ttlSeconds: 30,
+          pubsub: bus,
+          storePerProcess: true,
+        }),
+      );
+      await cache.listening;
+      return cache;
+    };
+    const [a, b] = [await make(), await make()];
+    const source = new Source();
+    source.values.set('user:1', 'v1');
+    expect(await b.read('user:1', source.load('user:1'))).toBe('v1');
+    source.values.set('user:1', 'v2');
+    await a.invalidate(['user:1']);
+    await vi.waitFor(async () => expect(await b.read('user:1', source.load('user:1'))).toBe('v2'), WAIT);
+    expect(b.state().l1Size).toBe(0);
   });
 
   it('L1 is off without a bus (another process could not drop the copy) and with l1: false', async () => {
