@@ -36,7 +36,7 @@ export class Metrics {
   });
   readonly cacheStoreUp = new Gauge({
     name: 'graminsta_cache_store_up',
-    help: 'Whether the cache store answers (0 while reads fall back to the database)',
+    help: 'Whether the cache store answers (0 while reads fall back to the database, and with CACHE=off)',
     registers: [this.registry],
   });
 

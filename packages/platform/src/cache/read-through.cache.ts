@@ -116,6 +116,8 @@ export class ReadThroughCache implements ReadCache {
   }
 
   async read<T extends Json>(key: string, load: () => Promise<T>): Promise<T> {
+    // A caller's bug, said at once (the store would refuse it, and that would open the circuit).
+    if (key === '') throw new TypeError('a cache key may not be empty');
     if (this.l1) {
       this.l1.touch(key);
       const copy = this.l1Usable() ? this.l1.get(key) : undefined;
