@@ -138,7 +138,8 @@ export class ReadThroughCache implements ReadCache {
     return this.answer(key, served, served.outcome) as T;
   }
 
-  async invalidate(keys: readonly string[]): Promise<void> {
+  async invalidate(given: readonly string[]): Promise<void> {
+    const keys = given.filter((key) => key !== '');
     if (keys.length === 0) return;
     this.dropLocal(keys);
     if (this.circuit.isOpen) {
