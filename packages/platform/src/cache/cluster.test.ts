@@ -8,6 +8,7 @@ import { RedisCacheStore } from './redis.cache-store.ts';
 import { openRedis, whenReady } from './redis-client.ts';
 import { OwnRedisCluster } from './testing/redis-cluster.ts';
 import { Source } from './testing/source.ts';
+import { TEST_COMMAND_TIMEOUT_MS } from './testing/redis.ts';
 
 // REDIS_CLUSTER_NODES: the same adapters on a three-master Cluster of this file's own.
 let cluster: OwnRedisCluster;
@@ -19,7 +20,11 @@ afterAll(async () => {
 });
 
 async function clusterConnection() {
-  const redis = openRedis({ clusterNodes: cluster.nodes, onError: () => {} });
+  const redis = openRedis({
+    clusterNodes: cluster.nodes,
+    commandTimeoutMs: TEST_COMMAND_TIMEOUT_MS,
+    onError: () => {},
+  });
   if (!(await whenReady(redis, 10_000))) throw new Error('cluster not ready');
   return redis;
 }
@@ -28,10 +33,14 @@ cacheStoreContract('RedisCacheStore on a Cluster', async (prefix) => {
   return new RedisCacheStore({ redis: await clusterConnection(), prefix });
 });
 
-pubsubContract(
-  'RedisPubSub on a Cluster',
-  async () => new RedisPubSub({ redis: { clusterNodes: cluster.nodes } }),
-);
+pubsubContract('RedisPubSub on a Cluster', async () => {
+  const bus = new RedisPubSub({
+    redis: { clusterNodes: cluster.nodes, commandTimeoutMs: TEST_COMMAND_TIMEOUT_MS },
+  });
+  // A Cluster takes a moment to learn its slots: the contract publishes at once.
+  if (!(await bus.ready(10_000))) throw new Error('cluster not ready');
+  return bus;
+});
 
 describe('ReadThroughCache on a Cluster', () => {
   it('spreads keys over the masters, and three engines × 200 reads of each cold key run one load per key', async () => {

@@ -6,7 +6,7 @@ import { MemoryCacheStore } from './memory.cache-store.ts';
 import { ReadThroughCache, type ReadThroughCacheOptions } from './read-through.cache.ts';
 import { RedisCacheStore } from './redis.cache-store.ts';
 import { Outcomes, Source } from './testing/source.ts';
-import { TEST_REDIS_URL, readyRedis, uniquePrefix } from './testing/redis.ts';
+import { readyRedis, testRedisSettings, uniquePrefix } from './testing/redis.ts';
 
 const WAIT = { timeout: 5_000, interval: 10 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -179,7 +179,7 @@ describe('ReadThroughCache', () => {
   it('L1: a hot key is served in process; an invalidation from another process drops it at once', async () => {
     const storePrefix = uniquePrefix('l1');
     const busPrefix = uniquePrefix('l1bus');
-    const bus = () => track(new RedisPubSub({ redis: { url: TEST_REDIS_URL }, prefix: busPrefix }));
+    const bus = () => track(new RedisPubSub({ redis: testRedisSettings, prefix: busPrefix }));
     const l1 = { hotReadsPerSecond: 5, ttlMs: 60_000 };
     const reader = await processCache(storePrefix, { pubsub: bus(), l1 });
     const writer = await processCache(storePrefix, { pubsub: bus(), l1 });
@@ -242,7 +242,7 @@ describe('ReadThroughCache', () => {
       { l1: { hotReadsPerSecond: 1 } },
       {
         l1: false as const,
-        pubsub: track(new RedisPubSub({ redis: { url: TEST_REDIS_URL }, prefix: busPrefix })),
+        pubsub: track(new RedisPubSub({ redis: testRedisSettings, prefix: busPrefix })),
       },
     ]) {
       const p = await processCache(uniquePrefix('l1off'), opts);

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Json } from '../ports.ts';
-import { TEST_REDIS_URL, readyRedis, uniquePrefix } from '../cache/testing/redis.ts';
+import { readyRedis, testRedisSettings, uniquePrefix } from '../cache/testing/redis.ts';
 import { RedisPubSub, type RedisPubSubOptions } from './redis.pubsub.ts';
 import { pubsubContract } from './pubsub.contract.ts';
 
 const WAIT = { timeout: 10_000, interval: 20 };
 const make = (opts: Partial<RedisPubSubOptions> = {}) =>
-  new RedisPubSub({ redis: { url: TEST_REDIS_URL }, prefix: uniquePrefix('pubsub'), ...opts });
+  new RedisPubSub({ redis: testRedisSettings, prefix: uniquePrefix('pubsub'), ...opts });
 
 pubsubContract('RedisPubSub', async () => make());
 
@@ -35,7 +35,7 @@ describe('RedisPubSub', () => {
   it('subscribes again after its connection is killed', async () => {
     const name = `graminsta-test-${Math.random().toString(36).slice(2)}`;
     const errors: unknown[] = [];
-    const bus = track(make({ redis: { url: TEST_REDIS_URL, name }, onError: (e) => errors.push(e) }));
+    const bus = track(make({ redis: { ...testRedisSettings, name }, onError: (e) => errors.push(e) }));
     const got: Json[] = [];
     await bus.subscribe('c', (m) => void got.push(m));
 
