@@ -28,6 +28,18 @@ import {
   type Services,
 } from '@graminsta/core';
 import type { RuntimeContext } from './runtime.ts';
+import {
+  MemoryCacheStore,
+  ReadThroughCache,
+  RedisCacheStore,
+  RedisPubSub,
+  noCache,
+  openRedis,
+  redisSettingsFrom,
+  whenReady,
+  type ReadCache,
+} from '@graminsta/platform';
+import { loggedError } from './logged-error.ts';
 
 export interface Composition {
   config: Config;
@@ -39,6 +51,10 @@ export interface Composition {
   services: Services;
   secret: string;
   mailer: Mailer;
+  /** Cached reads (CACHE): what the services read through. */
+  cache: ReadCache;
+  /** The engine behind `cache`, null when CACHE=off: its state, for tests and probes. */
+  cacheEngine: ReadThroughCache | null;
   /** Tells mailed links where this process listens, when no public URL names the web client. */
   announceListenUrl(url: string): void;
   close(): Promise<void>;
@@ -92,6 +108,9 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
     ? new PostgresQueue({ db: database.db, wakeup: pubsub, leaseMs: config.QUEUE_LEASE_MS, ...retries })
     : new MemoryQueue(retries);
 
+  // Stage 6: cached reads where CACHE says (off, this process's memory, or Redis shared by all).
+  const cached = await openCache(runtime, pubsub);
+
   // Stage 5: object storage when S3_ENDPOINT is set; the storage role's folder otherwise.
   const s3 = config.S3_ENDPOINT
     ? new S3BlobStore({
@@ -136,6 +155,7 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
     blobs,
     queue,
     pubsub,
+    cache: cached.cache,
     maxImagePixels: config.MAX_IMAGE_PIXELS,
     uploadQuotaBytes: config.UPLOAD_QUOTA_BYTES,
     limits: limitSettings(config.RATE_LIMITS, opts.limits),
@@ -154,15 +174,75 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
     services,
     secret,
     mailer,
+    cache: cached.cache,
+    cacheEngine: cached.engine,
     announceListenUrl(url) {
       if (!config.PUBLIC_API_URL) listenUrl = url;
     },
     async close() {
       await queue.close();
       await mailer.close?.();
+      await cached.close();
       await pubsub.close();
       await database.close();
       s3?.close();
+    },
+  };
+}
+
+interface OpenedCache {
+  cache: ReadCache;
+  engine: ReadThroughCache | null;
+  close(): Promise<void>;
+}
+
+/**
+ * The cache CACHE names. `redis`: one store for every process, invalidations on a Redis bus of its
+ * own (the event bus stays where it is), an L1 of hot keys when CACHE_L1=on. `memory`: this
+ * process's store, invalidated over the composition's bus. A Redis down at start is no error:
+ * reads go to the database until it answers.
+ */
+async function openCache(runtime: ComposeRuntime, pubsub: PubSub): Promise<OpenedCache> {
+  const { config, metrics, logger } = runtime;
+  if (config.CACHE === 'off') return { cache: noCache, engine: null, close: async () => {} };
+  // An outage reports on every reconnect of every connection: one line per 10 s is enough.
+  let lastLogged = 0;
+  const onError = (err: unknown) => {
+    if (Date.now() - lastLogged < 10_000) return;
+    lastLogged = Date.now();
+    logger.warn({ err: loggedError(err) }, 'cache store or its bus failed: reads go to the database');
+  };
+  const common = {
+    ttlSeconds: config.CACHE_TTL_SECONDS,
+    l1: config.CACHE_L1 === 'on' ? {} : (false as const),
+    onOutcome: metrics.observeCacheRead,
+    onStoreUp: (up: boolean) => metrics.cacheStoreUp.set(up ? 1 : 0),
+    onError,
+  };
+  metrics.cacheStoreUp.set(1);
+  if (config.CACHE === 'memory') {
+    const engine = new ReadThroughCache({
+      ...common,
+      store: new MemoryCacheStore(),
+      pubsub,
+      storePerProcess: true,
+    });
+    await engine.listening;
+    return { cache: engine, engine, close: () => engine.close() };
+  }
+  const settings = redisSettingsFrom(config);
+  if (!settings) throw new Error('CACHE=redis needs REDIS_URL or REDIS_CLUSTER_NODES');
+  const redis = openRedis({ ...settings, name: 'graminsta-cache', onError });
+  await whenReady(redis);
+  const bus = new RedisPubSub({ redis: settings, onError });
+  const engine = new ReadThroughCache({ ...common, store: new RedisCacheStore({ redis }), pubsub: bus });
+  await engine.listening;
+  return {
+    cache: engine,
+    engine,
+    async close() {
+      await engine.close();
+      await bus.close();
     },
   };
 }

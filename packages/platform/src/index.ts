@@ -18,3 +18,8 @@ export * from './blob/s3.blob-store.ts';
 export * from './blob/s3.purge.ts';
 export * from './mail/outbox.mailer.ts';
 export * from './mail/smtp.mailer.ts';
+export * from './cache/redis-client.ts';
+export * from './cache/memory.cache-store.ts';
+export * from './cache/redis.cache-store.ts';
+export * from './cache/read-through.cache.ts';
+export * from './pubsub/redis.pubsub.ts';

@@ -2,7 +2,9 @@ import proxyAddr from '@fastify/proxy-addr';
 import type { FastifyInstance } from 'fastify';
 import { UNNAMED_STATEMENT } from '@graminsta/platform';
 import { errorBody } from './errors.ts';
+import type { CacheOutcome } from '@graminsta/platform';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge } from 'prom-client';
 
 // The names are the code's own prepared statements (a dozen); the cap only guards the label set.
 const MAX_STATEMENT_LABELS = 64;
@@ -30,6 +32,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly cacheReads = new Counter({
+    name: 'graminsta_cache_reads_total',
+    help: 'Cached reads by outcome: l1_hit, hit, stale, miss, coalesced, fallback (the store was down)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly cacheStoreUp = new Gauge({
+    name: 'graminsta_cache_store_up',
+    help: 'Whether the cache store answers (0 while reads fall back to the database, and with CACHE=off)',
+    registers: [this.registry],
+  });
+
   private readonly statements = new Set<string>();
 
   private statementLabel(name: string): string {
@@ -42,6 +56,11 @@ export class Metrics {
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'graminsta_' });
   }
+
+  /** The read-through cache's onOutcome hook. */
+  readonly observeCacheRead = (outcome: CacheOutcome): void => {
+    this.cacheReads.inc({ outcome });
+  };
 
   /** The database adapter's onQuery hook. */
   readonly observeQuery = (seconds: number, ok: boolean, statement = UNNAMED_STATEMENT): void => {
