@@ -18,3 +18,6 @@ export * from './blob/s3.blob-store.ts';
 export * from './blob/s3.purge.ts';
 export * from './mail/outbox.mailer.ts';
 export * from './mail/smtp.mailer.ts';
+export * from './timeline/memory.timeline-store.ts';
+export * from './timeline/redis.timeline-store.ts';
+export * from './timeline/redis.ts';
