@@ -56,14 +56,18 @@ export class TimelineRepository {
     limit: Param<number>,
     celebrity: Param<number>,
   ) {
-    const candidates = sql`(
+    // `= any(array(…))`: the candidates are gathered first, then each post is one photos_pkey
+    // probe; a join would let the planner hash the whole photos table. The celebrity test is a
+    // probe per followed account (users_pkey): users has no index on follower_count to scan.
+    const candidates = sql`array(
       select unnest(${ids}::bigint[])
       union
       select r.id from (
         select ${viewerId}::bigint as author_id
         union all
-        select f.followee_id from ${follows} f join ${users} cu on cu.id = f.followee_id
-        where f.follower_id = ${viewerId} and cu.follower_count >= ${celebrity}
+        select f.followee_id from ${follows} f
+        where f.follower_id = ${viewerId}
+          and (select cu.follower_count from ${users} cu where cu.id = f.followee_id) >= ${celebrity}
       ) a cross join lateral (
         select rp.id from ${photos} rp
         where rp.owner_id = a.author_id and rp.status = 'ready' and rp.id < ${before}
@@ -79,7 +83,7 @@ export class TimelineRepository {
       .innerJoin(users, eq(users.id, photos.ownerId))
       .where(
         and(
-          sql`${photos.id} in ${candidates}`,
+          sql`${photos.id} = any(${candidates})`,
           eq(photos.status, 'ready'),
           lt(photos.id, before),
           isActive(),
