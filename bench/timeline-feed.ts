@@ -19,6 +19,7 @@ const { values } = parseArgs({
     users: { type: 'string', default: '10000' },
     pages: { type: 'string', default: '300' },
     following: { type: 'string', default: '200' },
+    'photos-per-user': { type: 'string', default: '0.4' },
     'pg-admin-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
     /** Print both page statements' plans. */
@@ -42,7 +43,12 @@ try {
   const url = await makePostgresDatabase(values['pg-admin-url'], cleanup);
   const dataDir = await makeTempDir(cleanup);
   console.log(`seeding ${values.users} users`);
-  const { dataset } = await seedDatabase({ users: Number(values.users), dataDir, databaseUrl: url });
+  const { dataset } = await seedDatabase({
+    users: Number(values.users),
+    dataDir,
+    databaseUrl: url,
+    photosPerUser: Number(values['photos-per-user']),
+  });
   let queries = 0;
   const database = await openDatabase({ url, poolSize: 4, onQuery: () => void (queries += 1) });
   cleanup.push('close database', () => database.close());
