@@ -71,7 +71,7 @@ interface World {
   feedOf(viewer: string): Promise<string[]>;
 }
 
-async function makeWorld(store: TimelineStore): Promise<World> {
+async function makeWorld(store: TimelineStore, length = 12): Promise<World> {
   const t = await createTestDatabase();
   const db = t.database.db;
   const events = new EventServiceImpl({ db, pubsub: new MemoryPubSub() });
@@ -85,7 +85,7 @@ async function makeWorld(store: TimelineStore): Promise<World> {
   const feed = new FeedServiceImpl({
     db,
     blobs,
-    timelines: { store, celebrityFollowers: CELEBRITY, length: 12, onOutcome: (o) => outcomes.push(o) },
+    timelines: { store, celebrityFollowers: CELEBRITY, length, onOutcome: (o) => outcomes.push(o) },
   });
   const names = ['viewer', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'celeb', 'f1', 'f2', 'f3', 'newbie'];
   const rows = await db
@@ -249,4 +249,31 @@ suite('Redis store', async () => {
       client.disconnect();
     },
   };
+});
+
+describe('home feed from timelines: a timeline full of hidden ids', () => {
+  it('widens its window past ids a rule hides instead of answering a short page', async () => {
+    const store = new MemoryTimelineStore({ maxLength: 200, idleSeconds: 60 });
+    const w = await makeWorld(store, 200);
+    try {
+      await w.users.follow(w.id.viewer!, 'a1');
+      await w.users.follow(w.id.viewer!, 'a2');
+      for (let i = 0; i < 10; i += 1) await w.post('a1');
+      await w.feed.home(w.id.viewer!, { limit: 5 }); // builds the timeline
+      for (let i = 0; i < 45; i += 1) await w.post('a2');
+      await w.relations.mute(w.id.viewer!, 'a2');
+      expect((await store.read(w.id.viewer!, undefined, 100)).ids).toHaveLength(55);
+      w.outcomes.length = 0;
+      const expected = await reference(w.db, w.id.viewer!);
+      expect(expected).toHaveLength(10);
+      expect((await w.feed.home(w.id.viewer!, { limit: 5 })).items.map((p) => p.id)).toEqual(
+        expected.slice(0, 5),
+      );
+      // Answered from the timeline (a wider second window), not by the fallback query.
+      expect(w.outcomes).toEqual(['hit']);
+      expect(await w.feedOf('viewer')).toEqual(expected);
+    } finally {
+      await w.t.close();
+    }
+  });
 });

@@ -19,7 +19,10 @@ export interface TimelineFeedDeps {
   store: TimelineStore;
   /** FEED_CELEBRITY_FOLLOWERS: authors with this many followers are merged at read time, never fanned out. */
   celebrityFollowers: number;
-  /** The store's maximum length: a rebuild reads no more (TIMELINE_LENGTH unless given). */
+  /**
+   * The store's maximum length, and it must be the same number: a rebuild reads no more, and the
+   * store calls a timeline of that length truncated (TIMELINE_LENGTH unless given).
+   */
   length?: number;
   onOutcome?: (outcome: TimelineOutcome) => void;
   /** A store failure (Redis down): the feed reads the database instead and reports it here. */
