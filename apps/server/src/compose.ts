@@ -17,12 +17,16 @@ import {
   type Database,
   type Mailer,
   type PubSub,
+  RedisTimelineStore,
+  type RedisConnection,
 } from '@graminsta/platform';
 import {
   MIGRATIONS_FOLDER,
   PGLITE_TEMPLATE_FOLDER,
   createServices,
   limitSettings,
+  TIMELINE_IDLE_SECONDS,
+  TIMELINE_LENGTH,
   type LimitOverrides,
   type JobQueue,
   type Services,
@@ -150,6 +154,19 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
   let listenUrl = runtime.urls.api(config.PORT);
   const webUrl = () => config.PUBLIC_WEB_URL ?? listenUrl;
 
+  // Stage 6 (TIMELINES=on, REDIS_URL set): home timelines in Redis, filled on write.
+  const timelineRedis = config.TIMELINES === 'on' ? openTimelineRedis(runtime) : null;
+  const timelines = timelineRedis && {
+    store: new RedisTimelineStore({
+      client: timelineRedis,
+      maxLength: TIMELINE_LENGTH,
+      idleSeconds: TIMELINE_IDLE_SECONDS,
+    }),
+    celebrityFollowers: config.FEED_CELEBRITY_FOLLOWERS,
+    onOutcome: (outcome: string) => metrics.timelineReads.inc({ outcome }),
+    onStoreError: throttledWarn(runtime, 'home timelines unavailable: the feed reads the database'),
+  };
+
   const services = createServices({
     db: database.db,
     blobs,
@@ -162,6 +179,7 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
     onBackgroundError: opts.onBackgroundError,
     mailer,
     webUrl,
+    timelines: timelines ?? undefined,
   });
 
   return {
@@ -186,6 +204,7 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
       await pubsub.close();
       await database.close();
       s3?.close();
+      timelineRedis?.disconnect();
     },
   };
 }
@@ -244,5 +263,28 @@ async function openCache(runtime: ComposeRuntime, pubsub: PubSub): Promise<Opene
       await engine.close();
       await bus.close();
     },
+  };
+}
+
+/** The Redis client of the timeline store; its errors are logged (throttled), never thrown. */
+function openTimelineRedis(runtime: ComposeRuntime): RedisConnection {
+  const settings = redisSettingsFrom(runtime.config);
+  if (!settings) throw new Error('TIMELINES=on needs REDIS_URL or REDIS_CLUSTER_NODES');
+  return openRedis({
+    ...settings,
+    name: 'graminsta-timelines',
+    // The message names host and port only: REDIS_URL (and its password) never reaches the log.
+    onError: throttledWarn(runtime, 'redis connection error (timelines)'),
+  });
+}
+
+/** A warning at most every 10 s: a Redis outage under load would otherwise log once per request. */
+function throttledWarn(runtime: ComposeRuntime, message: string): (err: unknown) => void {
+  let last = 0;
+  return (err) => {
+    const now = Date.now();
+    if (now - last < 10_000) return;
+    last = now;
+    runtime.logger.warn({ reason: err instanceof Error ? err.message : String(err) }, message);
   };
 }

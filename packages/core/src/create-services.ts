@@ -5,6 +5,7 @@ import {
   type Mailer,
   type PubSub,
   type ReadCache,
+  type TimelineStore,
 } from '@graminsta/platform';
 import type { JobQueue } from './jobs/jobs.ts';
 import { AccountServiceImpl } from './accounts/account.service.ts';
@@ -23,6 +24,8 @@ import { databaseLimiterStore, type LimiterStore } from './limits/limiter-store.
 import type { LimitSettings } from './limits/limit-settings.ts';
 import { RateLimits } from './limits/rate-limits.ts';
 import type { Services } from './services.ts';
+import { noTimelineHooks, timelineHooks } from './feed/timeline.hooks.ts';
+import type { TimelineOutcome } from './feed/timeline.feed.ts';
 import { CommentServiceImpl } from './social/comment.service.ts';
 import { UserServiceImpl } from './users/user.service.ts';
 import { RelationServiceImpl } from './users/relation.service.ts';
@@ -37,6 +40,15 @@ export interface CoreDeps {
   pubsub: PubSub;
   /** Cache-aside reads (profiles, posts, relations); none unless given. */
   cache?: ReadCache;
+  /** TIMELINES=on: materialised home timelines (hybrid fan-out); the feed is one query without. */
+  timelines?: {
+    store: TimelineStore;
+    /** FEED_CELEBRITY_FOLLOWERS */
+    celebrityFollowers: number;
+    onOutcome?: (outcome: TimelineOutcome) => void;
+    /** Redis failing under a read (the feed used the database): the server logs it, throttled. */
+    onStoreError?: (err: unknown) => void;
+  };
   maxImagePixels: number;
   /** Declared upload bytes one account may have in flight. */
   uploadQuotaBytes?: number;
@@ -57,10 +69,13 @@ export function createServices(deps: CoreDeps): Services {
   const cache = deps.cache ?? noCache;
   void cache; // read by the services that cache (stage 6)
   const events = new EventServiceImpl({ db, pubsub });
+  const timelines = deps.timelines
+    ? timelineHooks({ store: deps.timelines.store, queue, onError: deps.onBackgroundError })
+    : noTimelineHooks;
   const limiterStore = deps.limiterStore ?? databaseLimiterStore(db);
   const loginThrottle = deps.limits && new LoginThrottle(limiterStore, deps.limits.login);
   const notifier = new NotifierImpl({ db, blobs, events, onError: deps.onBackgroundError });
-  const users = new UserServiceImpl({ db, notifier, onBackgroundError: deps.onBackgroundError });
+  const users = new UserServiceImpl({ db, notifier, onBackgroundError: deps.onBackgroundError, timelines });
   const photos = new PhotoServiceImpl({
     db,
     blobs,
@@ -69,6 +84,7 @@ export function createServices(deps: CoreDeps): Services {
     events,
     maxImagePixels: deps.maxImagePixels,
     uploadQuotaBytes: deps.uploadQuotaBytes,
+    timelines,
   });
   const comments = new CommentServiceImpl({ db, notifier });
   const mails = new MailRequests(queue, deps.onBackgroundError);
@@ -77,15 +93,24 @@ export function createServices(deps: CoreDeps): Services {
   const revocations = sessionCache;
   return {
     idempotency: new IdempotencyService({ db }),
-    accounts: new AccountServiceImpl({ db, blobs, loginThrottle, notifier, mails, sessionCache }),
+    accounts: new AccountServiceImpl({ db, blobs, loginThrottle, notifier, mails, sessionCache, timelines }),
     users,
     photos,
     comments,
-    feed: new FeedServiceImpl({ db, blobs }),
+    feed: new FeedServiceImpl({
+      db,
+      blobs,
+      timelines: deps.timelines,
+    }),
     notifications: new NotificationServiceImpl({ db, blobs }),
     events,
     limits: new RateLimits(limiterStore, deps.limits),
-    relations: new RelationServiceImpl({ db, notifier, onBackgroundError: deps.onBackgroundError }),
+    relations: new RelationServiceImpl({
+      db,
+      notifier,
+      onBackgroundError: deps.onBackgroundError,
+      timelines,
+    }),
     accountData: new AccountDataServiceImpl(
       new ExportService({ db, blobs, queue, notifier }),
       new DeletionService({ db, blobs, queue, revocations }),

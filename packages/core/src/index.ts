@@ -37,3 +37,4 @@ export {
 } from './idempotency/idempotency.service.ts';
 export { deletionJob, type DeletionRunOptions } from './account-data/deletion.service.ts';
 export { EXPORT_TTL_MS, type ExportDownload } from './account-data/export.service.ts';
+export { TIMELINE_IDLE_SECONDS, TIMELINE_LENGTH, type TimelineOutcome } from './feed/timeline.feed.ts';

@@ -137,6 +137,10 @@ export interface FeedService {
   home(userId: string, page: PageQuery): Promise<Page<Photo>>;
   explore(viewerId: string | null, page: PageQuery): Promise<Page<Photo>>;
   tag(tag: string, viewerId: string | null, page: PageQuery): Promise<Page<Photo>>;
+  /** Job `timeline.fanout`: a ready post into its author's followers' home timelines (TIMELINES=on). */
+  fanOut(photoId: string): Promise<void>;
+  /** Job `timeline.drop`: home timelines whose drop failed while Redis was away. */
+  dropTimelines(userIds: string[]): Promise<void>;
 }
 
 export interface NotificationService {

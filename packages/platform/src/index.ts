@@ -23,3 +23,5 @@ export * from './cache/memory.cache-store.ts';
 export * from './cache/redis.cache-store.ts';
 export * from './cache/read-through.cache.ts';
 export * from './pubsub/redis.pubsub.ts';
+export * from './timeline/memory.timeline-store.ts';
+export * from './timeline/redis.timeline-store.ts';

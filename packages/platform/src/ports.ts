@@ -247,3 +247,37 @@ export const noCache: ReadCache = {
   read: (_key, load) => load(),
   invalidate: async () => {},
 };
+
+/** A slice of one home timeline, newest first, as `TimelineStore.read` answers it. */
+export interface TimelineSlice {
+  /**
+   * `missing`: no timeline (never built, dropped, or idle past its expiry): rebuild it.
+   * `building`: another caller is rebuilding it: read the database this time.
+   */
+  state: 'missing' | 'building' | 'ready';
+  /** Post ids below the cursor, newest first (decimal strings: 64-bit ids). */
+  ids: string[];
+  /** The timeline holds its maximum length: posts older than its oldest id may exist elsewhere. */
+  truncated: boolean;
+}
+
+/**
+ * Materialised home timelines (the `timeline` port): per user, the ids of recent posts by the
+ * accounts they follow, bounded in length and dropped when idle. Ids only: the feed applies every
+ * visibility rule when it reads the posts, so a stale id can hide but never show anything.
+ * A rebuild is claimed with a token, like a cache lease: a build that started before a `drop`
+ * can never put the old timeline back.
+ */
+export interface TimelineStore {
+  /** Up to `limit` ids below `before` (all when undefined), newest first; keeps a ready timeline alive. */
+  read(userId: string, before: string | undefined, limit: number): Promise<TimelineSlice>;
+  /** Claims the rebuild of a missing timeline for `ms`: its token, or null when it exists or is being built. */
+  beginBuild(userId: string, ms: number): Promise<string | null>;
+  /** Adds `ids` to the timeline being built and makes it ready; false when the claim was lost. */
+  finishBuild(userId: string, token: string, ids: readonly string[]): Promise<boolean>;
+  /** Adds a post to each listed timeline that exists (ready or being built); answers how many. */
+  fanOut(userIds: readonly string[], postId: string): Promise<number>;
+  /** Drops the timelines (and any rebuild in progress): the next read rebuilds them. */
+  drop(userIds: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}

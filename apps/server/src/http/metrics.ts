@@ -31,6 +31,12 @@ export class Metrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [this.registry],
   });
+  readonly timelineReads = new Counter({
+    name: 'graminsta_timeline_reads_total',
+    help: 'Home timeline reads by outcome (hit, rebuilt, fallback to the query, store_error)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
 
   readonly cacheReads = new Counter({
     name: 'graminsta_cache_reads_total',

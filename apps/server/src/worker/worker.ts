@@ -49,6 +49,8 @@ export async function startWorker(
     'account.export': ({ exportId }) => services.accountData.buildExport(exportId),
     'account.delete': ({ userId }) => services.accountData.runDeletion(userId),
     'mail.send': (payload) => services.credentials.deliver(payload),
+    'timeline.fanout': ({ photoId }) => services.feed.fanOut(photoId),
+    'timeline.drop': ({ userIds }) => services.feed.dropTimelines(userIds),
   };
   const failPost = failAbandonedPost({ db: comp.database.db, blobs: comp.blobs, events: services.events });
   registerJobHandlers(
@@ -59,6 +61,8 @@ export async function startWorker(
       'account.export': logged(logger, 'account.export', handlers['account.export']),
       'account.delete': logged(logger, 'account.delete', handlers['account.delete']),
       'mail.send': logged(logger, 'mail.send', handlers['mail.send']),
+      'timeline.fanout': logged(logger, 'timeline.fanout', handlers['timeline.fanout']),
+      'timeline.drop': logged(logger, 'timeline.drop', handlers['timeline.drop']),
     },
     {
       concurrency: { 'photo.process': config.WORKER_CONCURRENCY },

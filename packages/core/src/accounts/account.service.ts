@@ -20,6 +20,7 @@ import { clientLabel } from './client-label.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import type { MailRequests } from './mail-requests.ts';
 import { RateLimitRepository } from './rate-limit.repository.ts';
+import type { TimelineHooks } from '../feed/timeline.hooks.ts';
 import { SessionRepository } from './session.repository.ts';
 import type { SessionCache } from './session-cache.ts';
 
@@ -37,6 +38,8 @@ export interface AccountServiceDeps {
   mails?: MailRequests;
   /** Live sessions kept briefly in process, revoked over pub/sub; every lookup asks the database without. */
   sessionCache?: SessionCache;
+  /** Requesters accepted by a switch to public get their home timelines dropped (TIMELINES=on). */
+  timelines?: TimelineHooks;
 }
 
 export const DEFAULT_SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
@@ -147,6 +150,7 @@ export class AccountServiceImpl implements AccountService {
 
   async updateMe(userId: string, patch: PatchMeBody): Promise<Me> {
     let accepted: string[] = [];
+    const followed: string[] = [];
     const row = await this.deps.db.transaction(async (tx) => {
       const changes: Partial<
         Pick<UserRow, 'displayName' | 'bio' | 'avatarPhotoId' | 'avatarUrl' | 'private'>
@@ -168,12 +172,13 @@ export class AccountServiceImpl implements AccountService {
       const updated = await this.users.update(userId, changes, tx);
       // A public account has no one waiting: every pending request is accepted with the switch.
       if (updated && patch.private === false) {
-        accepted = await acceptAllPending(userId, this.deps.notifier ?? null, tx);
+        accepted = await acceptAllPending(userId, this.deps.notifier ?? null, tx, followed);
         return this.users.findById(userId, tx);
       }
       return updated;
     });
     if (!row) throw notFound('user');
+    await this.deps.timelines?.followsChanged(followed);
     for (const id of accepted) await this.deps.notifier?.announce(id);
     return toMe(row);
   }

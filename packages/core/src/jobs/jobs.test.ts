@@ -15,6 +15,8 @@ describe('the job table', () => {
       'account.export': async () => {},
       'account.delete': async () => {},
       'mail.send': async () => {},
+      'timeline.fanout': async () => {},
+      'timeline.drop': async () => {},
     });
     await queue.enqueue('photo.process', { photoId: '12' });
     await queue.enqueue('housekeeping', { slot: 3 });
@@ -43,6 +45,8 @@ describe('the job table', () => {
         'account.export': async () => {},
         'account.delete': async () => {},
         'mail.send': async () => {},
+        'timeline.fanout': async () => {},
+        'timeline.drop': async () => {},
       },
       { onDead: { 'photo.process': async ({ photoId }, d) => void dead.push([photoId, d.attempts]) } },
     );

@@ -17,6 +17,10 @@ const JOB_PAYLOADS = {
   'account.delete': z.object({ userId: Id }),
   /** A verification or reset mail to an account's address (accounts/credential.service.ts). */
   'mail.send': z.object({ userId: Id, purpose: z.enum(['verify', 'reset']) }),
+  /** A ready post to add to its author's followers' home timelines (feed/timeline.feed.ts). */
+  'timeline.fanout': z.object({ photoId: Id }),
+  /** Home timelines whose drop failed (Redis down), dropped when it is back (feed/timeline.hooks.ts). */
+  'timeline.drop': z.object({ userIds: z.array(Id).min(1).max(500) }),
 };
 
 export type Jobs = { [N in keyof typeof JOB_PAYLOADS]: z.infer<(typeof JOB_PAYLOADS)[N]> };

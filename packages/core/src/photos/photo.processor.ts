@@ -13,6 +13,7 @@ import type { JobQueue } from '../jobs/jobs.ts';
 import type { PhotoPresenter } from './photo.presenter.ts';
 import type { PhotoRepository, PhotoWithOwner, StoredMedia, StoredVariants } from './photo.repository.ts';
 import type { UploadRepository } from './upload.repository.ts';
+import type { TimelineHooks } from '../feed/timeline.hooks.ts';
 
 export interface PhotoProcessorDeps {
   db: Db;
@@ -24,6 +25,8 @@ export interface PhotoProcessorDeps {
   events: EventService;
   notifier: Notifier;
   maxImagePixels: number;
+  /** Home timelines hear of each post that becomes ready (TIMELINES=on). */
+  timelines?: TimelineHooks;
 }
 
 /** Why an item did not become ready: the post fails with the reason, or was deleted meanwhile. */
@@ -125,6 +128,7 @@ export class PhotoProcessor {
       return this.deps.notifier.mention(tx, { actorId: photo.ownerId, text: caption, photoId: photo.id });
     });
     if (mentions === null) return;
+    await this.deps.timelines?.postReady(photo.id);
     for (const id of mentions) await this.deps.notifier.announce(id);
     const row = await this.deps.photos.findWithOwner(photo.id);
     if (!row) return;

@@ -35,6 +35,7 @@ import { SaveService } from './save.service.ts';
 import { extractTags } from './tags.ts';
 import { MultipartFlow, partCountOf } from './upload.multipart.ts';
 import { UploadRepository, type UploadRow } from './upload.repository.ts';
+import type { TimelineHooks } from '../feed/timeline.hooks.ts';
 
 export interface PhotoServiceDeps {
   db: Db;
@@ -47,6 +48,8 @@ export interface PhotoServiceDeps {
   uploadTtlSeconds?: number;
   /** Declared bytes one account may have in flight (not yet processed or expired); 100 MiB by default. */
   uploadQuotaBytes?: number;
+  /** Home timelines hear of each post that becomes ready (TIMELINES=on). */
+  timelines?: TimelineHooks;
 }
 
 const DEFAULT_UPLOAD_TTL_SECONDS = 15 * 60;

@@ -14,6 +14,7 @@ import { FollowRepository, type FollowPosition } from './follow.repository.ts';
 import { assertNotBlockedBy } from './relation.rules.ts';
 import { RelationshipRepository } from './relationship.repository.ts';
 import { toUserSummary } from './user.presenter.ts';
+import type { TimelineHooks } from '../feed/timeline.hooks.ts';
 import { UserRepository, type UserRow } from './user.repository.ts';
 
 export interface RelationServiceDeps {
@@ -21,6 +22,8 @@ export interface RelationServiceDeps {
   notifier: Notifier;
   /** Errors after commit (a live event that could not be sent); the write itself stands. */
   onBackgroundError?: (err: unknown) => void;
+  /** Home timelines of accounts whose follows change are dropped (TIMELINES=on). */
+  timelines?: TimelineHooks;
 }
 
 /** Follow requests (the owner's side), blocks and mutes. */
@@ -61,6 +64,7 @@ export class RelationServiceImpl implements RelationService {
         type: 'follow_accept',
       });
     });
+    await this.deps.timelines?.followsChanged([requester.id]);
     if (notificationId) await this.announce([notificationId]);
     return { accepted: true };
   }
@@ -112,6 +116,8 @@ export class RelationServiceImpl implements RelationService {
         });
       }
     });
+    // Follows ended both ways: the ids they brought would only be hidden on every read.
+    await this.deps.timelines?.followsChanged([blockerId, target.id]);
     return { blocked: true };
   }
 
@@ -167,11 +173,14 @@ export async function acceptAllPending(
   ownerId: string,
   notifier: Notifier | null,
   tx: Db,
+  /** Receives the requesters who now follow the owner (their timelines change after commit). */
+  followed?: string[],
 ): Promise<string[]> {
   const relations = new RelationshipRepository(tx);
   const requesters = await relations.takeAllRequests(ownerId, tx);
   const ids: string[] = [];
   for (const requesterId of await relations.followAll(requesters, ownerId, tx)) {
+    followed?.push(requesterId);
     if (!notifier) continue;
     await notifier.retract(tx, { recipientId: ownerId, actorId: requesterId, type: 'follow_request' });
     const id = await notifier.record(tx, {

@@ -10,6 +10,7 @@ import { FollowRepository, type FollowListRow, type FollowPosition } from './fol
 import { assertMayFollow } from './relation.rules.ts';
 import { RelationshipRepository } from './relationship.repository.ts';
 import { toProfile, toUserSummary } from './user.presenter.ts';
+import type { TimelineHooks } from '../feed/timeline.hooks.ts';
 import { UserRepository, type UserRow } from './user.repository.ts';
 
 export interface UserServiceDeps {
@@ -17,6 +18,8 @@ export interface UserServiceDeps {
   notifier: Notifier;
   /** Errors after commit (a live event that could not be sent); the write itself stands. */
   onBackgroundError?: (err: unknown) => void;
+  /** Home timelines of accounts whose follows change are dropped (TIMELINES=on). */
+  timelines?: TimelineHooks;
 }
 
 const SEARCH_CURSOR = /^[a-z0-9_.]{1,30}$/;
@@ -93,6 +96,7 @@ export class UserServiceImpl implements UserService {
       });
       return { state: 'following' as const, followerCount: count, notificationId: id };
     });
+    if (state === 'following') await this.deps.timelines?.followsChanged([viewerId]);
     if (notificationId) await this.announce(notificationId);
     return { following: state === 'following', state, followerCount };
   }
@@ -115,6 +119,7 @@ export class UserServiceImpl implements UserService {
       await this.deps.notifier.retract(tx, { recipientId: target.id, actorId: viewerId, type: 'follow' });
       return this.follows.adjustCounts(viewerId, target.id, -1, tx);
     });
+    await this.deps.timelines?.followsChanged([viewerId]);
     return { following: false, state: 'none', followerCount };
   }
 
