@@ -54,12 +54,11 @@ export interface CoreDeps {
 export function createServices(deps: CoreDeps): Services {
   const { db, blobs, queue, pubsub } = deps;
   const cache = deps.cache ?? noCache;
-  void cache; // read by the services that cache (stage 6)
   const events = new EventServiceImpl({ db, pubsub });
   const limiterStore = deps.limiterStore ?? databaseLimiterStore(db);
   const loginThrottle = deps.limits && new LoginThrottle(limiterStore, deps.limits.login);
   const notifier = new NotifierImpl({ db, blobs, events, onError: deps.onBackgroundError });
-  const users = new UserServiceImpl({ db, notifier, onBackgroundError: deps.onBackgroundError });
+  const users = new UserServiceImpl({ db, notifier, cache, onBackgroundError: deps.onBackgroundError });
   const photos = new PhotoServiceImpl({
     db,
     blobs,
@@ -68,12 +67,14 @@ export function createServices(deps: CoreDeps): Services {
     events,
     maxImagePixels: deps.maxImagePixels,
     uploadQuotaBytes: deps.uploadQuotaBytes,
+    cache,
+    onBackgroundError: deps.onBackgroundError,
   });
-  const comments = new CommentServiceImpl({ db, notifier });
+  const comments = new CommentServiceImpl({ db, notifier, cache, onBackgroundError: deps.onBackgroundError });
   const mails = new MailRequests(queue, deps.onBackgroundError);
   return {
     idempotency: new IdempotencyService({ db }),
-    accounts: new AccountServiceImpl({ db, blobs, loginThrottle, notifier, mails }),
+    accounts: new AccountServiceImpl({ db, blobs, loginThrottle, notifier, mails, cache }),
     users,
     photos,
     comments,
@@ -81,13 +82,13 @@ export function createServices(deps: CoreDeps): Services {
     notifications: new NotificationServiceImpl({ db, blobs }),
     events,
     limits: new RateLimits(limiterStore, deps.limits),
-    relations: new RelationServiceImpl({ db, notifier, onBackgroundError: deps.onBackgroundError }),
+    relations: new RelationServiceImpl({ db, notifier, cache, onBackgroundError: deps.onBackgroundError }),
     accountData: new AccountDataServiceImpl(
       new ExportService({ db, blobs, queue, notifier }),
-      new DeletionService({ db, blobs, queue }),
+      new DeletionService({ db, blobs, queue, cache }),
     ),
     reports: new ReportServiceImpl({ db, photos, users }),
-    moderation: new ModerationServiceImpl({ db, blobs, notifier, photos, comments }),
+    moderation: new ModerationServiceImpl({ db, blobs, notifier, photos, comments, cache }),
     credentials: new CredentialServiceImpl({
       db,
       mailer: deps.mailer,
