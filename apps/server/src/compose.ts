@@ -17,6 +17,7 @@ import {
   type Database,
   type Mailer,
   type PubSub,
+  type ReadCache,
 } from '@graminsta/platform';
 import {
   MIGRATIONS_FOLDER,
@@ -59,6 +60,8 @@ export interface ComposeOptions {
   limits?: LimitOverrides;
   /** A mailer other than the one the configuration names (tests read what was sent). */
   mailer?: Mailer;
+  /** Cache-aside reads given from outside (tests); otherwise the configuration's, if any. */
+  cache?: ReadCache;
 }
 
 /** What composing reads from the runtime context (a CLI command needs no logger or origins). */
@@ -142,6 +145,7 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
     onBackgroundError: opts.onBackgroundError,
     mailer,
     webUrl,
+    cache: opts.cache,
   });
 
   return {
