@@ -47,7 +47,10 @@ describe('cached profile and photo reads over HTTP', () => {
     expect((await call('GET', '/users/alice/photos', bob)).statusCode).toBe(403);
 
     await call('PUT', '/users/alice/follow', bob);
-    expect(await json('GET', '/users/alice', bob)).toMatchObject({ requestedByMe: true, followedByMe: false });
+    expect(await json('GET', '/users/alice', bob)).toMatchObject({
+      requestedByMe: true,
+      followedByMe: false,
+    });
     await call('POST', '/me/follow-requests/bob/accept', alice);
     expect(await json('GET', '/users/alice', bob)).toMatchObject({ followedByMe: true, followerCount: 1 });
     expect((await call('GET', '/users/alice/photos', bob)).statusCode).toBe(200);

@@ -80,9 +80,7 @@ export class DeletionService {
     const posts: string[] = [];
     const others: string[] = [];
     await step(() => this.deletePhotos(userId));
-    await step(() =>
-      this.deps.db.transaction((tx) => this.repo.deleteLikes(userId, this.batch, tx, posts)),
-    );
+    await step(() => this.deps.db.transaction((tx) => this.repo.deleteLikes(userId, this.batch, tx, posts)));
     await step(() =>
       this.deps.db.transaction((tx) => this.repo.deleteComments(userId, this.batch, tx, posts)),
     );

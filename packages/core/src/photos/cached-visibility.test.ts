@@ -62,8 +62,14 @@ describe('cached reads never carry one viewer’s answer to another', () => {
     for (const [viewerName, viewer] of Object.entries(viewers)) {
       for (const owner of owners) {
         all.push([`${viewerName} → profile ${owner}`, () => services.users.getProfile(owner, viewer)]);
-        all.push([`${viewerName} → photos of ${owner}`, () => services.photos.listByUser(owner, viewer, page)]);
-        all.push([`${viewerName} → followers of ${owner}`, () => services.users.followers(owner, viewer, page)]);
+        all.push([
+          `${viewerName} → photos of ${owner}`,
+          () => services.photos.listByUser(owner, viewer, page),
+        ]);
+        all.push([
+          `${viewerName} → followers of ${owner}`,
+          () => services.users.followers(owner, viewer, page),
+        ]);
       }
       for (const post of posts)
         all.push([`${viewerName} → photo ${post.label}`, () => services.photos.getPhoto(post.id, viewer)]);
@@ -104,7 +110,9 @@ describe('cached reads never carry one viewer’s answer to another', () => {
     expect(await profile('priv', v.requester!)).toMatchObject({ requestedByMe: true });
     expect(await profile('pub', v.blocker!)).toMatchObject({ blockedByMe: true });
     expect(await outcome(profile('pub', v.blocked!))).toEqual({ error: 'not_found' });
-    expect(await outcome(w.services.photos.getPhoto(posts[2]!.id, v.stranger!))).toEqual({ error: 'private' });
+    expect(await outcome(w.services.photos.getPhoto(posts[2]!.id, v.stranger!))).toEqual({
+      error: 'private',
+    });
     expect(await w.services.photos.getPhoto(posts[2]!.id, v.follower!)).toMatchObject({ savedByMe: true });
     expect(await w.services.photos.getPhoto(posts[0]!.id, null)).toMatchObject({
       likeCount: 2,

@@ -40,7 +40,12 @@ export function rowOf(
   };
   return {
     photo,
-    owner: { id: owner.id, username: owner.username, displayName: owner.displayName, avatarUrl: owner.avatarUrl },
+    owner: {
+      id: owner.id,
+      username: owner.username,
+      displayName: owner.displayName,
+      avatarUrl: owner.avatarUrl,
+    },
     media,
     viewer,
   };

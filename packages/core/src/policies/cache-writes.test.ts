@@ -18,7 +18,8 @@ const WRITES: Record<string, string> = {
   'account-data/deletion.repository.ts#markDeleted': 'DeletionService.requestDeletion: user:<id>',
   'account-data/deletion.repository.ts#deleteLikes': 'DeletionService.run: photo:<each post>',
   'account-data/deletion.repository.ts#deleteComments': 'DeletionService.run: photo:<each post>',
-  'account-data/deletion.repository.ts#deleteFollows': 'DeletionService.run: user: and rel: of each other account',
+  'account-data/deletion.repository.ts#deleteFollows':
+    'DeletionService.run: user: and rel: of each other account',
   'account-data/deletion.repository.ts#deleteUser': 'DeletionService.run: user:<id>, uname:<name>',
   'accounts/credential.repository.ts#markVerified': 'none: e-mail state is in no entry',
   'accounts/credential.repository.ts#setEmail': 'none: the e-mail is in no entry',
@@ -28,7 +29,8 @@ const WRITES: Record<string, string> = {
   'photos/like.repository.ts#insert': 'LikeService.like: photo:<id>, pv:<id>:<liker>',
   'photos/like.repository.ts#adjustCount': 'LikeService.like/unlike: photo:<id>',
   'photos/like.repository.ts#delete': 'LikeService.unlike: photo:<id>, pv:<id>:<liker>',
-  'photos/photo.repository.ts#insert': 'PhotoService.createPhoto: user:<owner> (no entry exists for a new id)',
+  'photos/photo.repository.ts#insert':
+    'PhotoService.createPhoto: user:<owner> (no entry exists for a new id)',
   'photos/photo.repository.ts#insertMedia': 'PhotoService.createPhoto (a new post)',
   'photos/photo.repository.ts#adjustPhotoCount': 'PhotoService.createPhoto: user:<owner>',
   'photos/photo.repository.ts#arrangeMedia': 'PhotoService.editPhoto: photo:<id>',
@@ -37,7 +39,8 @@ const WRITES: Record<string, string> = {
   'photos/photo.repository.ts#deleteWithDependents':
     'PhotoService.deletePost (delete, moderator removal): photo:<id>, user:<owner>; DeletionService: photo:<id>',
   'photos/photo.repository.ts#markMediaReady': 'PhotoProcessor.processItem: photo:<id>',
-  'photos/photo.repository.ts#markMediaFailed': 'PhotoProcessor.fail: photo:<id>; the dead-job handler (jobs/)',
+  'photos/photo.repository.ts#markMediaFailed':
+    'PhotoProcessor.fail: photo:<id>; the dead-job handler (jobs/)',
   'photos/photo.repository.ts#markReady': 'PhotoProcessor.finish: photo:<id>',
   'photos/photo.repository.ts#markFailed': 'PhotoProcessor.fail: photo:<id>; the dead-job handler (jobs/)',
   'photos/save.repository.ts#insert': 'SaveService.save: pv:<id>:<saver>',
@@ -49,10 +52,13 @@ const WRITES: Record<string, string> = {
   'users/follow.repository.ts#delete': 'UserService.unfollow, RelationService.block: user: both, rel:',
   'users/follow.repository.ts#adjustCounts': 'the same writes: user: both',
   'users/relationship.repository.ts#insertRequest': 'UserService.follow (private): rel:',
-  'users/relationship.repository.ts#deleteRequest': 'UserService.unfollow, RelationService.accept/decline: rel:',
+  'users/relationship.repository.ts#deleteRequest':
+    'UserService.unfollow, RelationService.accept/decline: rel:',
   'users/relationship.repository.ts#deleteRequestsBetween': 'RelationService.block: rel:',
-  'users/relationship.repository.ts#takeAllRequests': 'AccountService.updateMe (to public): rel: per requester',
-  'users/relationship.repository.ts#followAll': 'AccountService.updateMe (to public): user: owner and requesters',
+  'users/relationship.repository.ts#takeAllRequests':
+    'AccountService.updateMe (to public): rel: per requester',
+  'users/relationship.repository.ts#followAll':
+    'AccountService.updateMe (to public): user: owner and requesters',
   'users/relationship.repository.ts#insertBlock': 'RelationService.block: user: both, rel:',
   'users/relationship.repository.ts#deleteBlock': 'RelationService.unblock: rel:',
   'users/relationship.repository.ts#insertMute': 'RelationService.mute: rel:',

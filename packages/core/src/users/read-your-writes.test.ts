@@ -15,7 +15,11 @@ describe('cache-aside reads show the writer its own write at once', () => {
   let carol: string;
   const profile = (name: string, viewer: string | null) => w.services.users.getProfile(name, viewer);
   const photo = (id: string, viewer: string | null) => w.services.photos.getPhoto(id, viewer);
-  const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (err: { code?: string }) => err.code);
+  const codeOf = (p: Promise<unknown>) =>
+    p.then(
+      () => 'ok',
+      (err: { code?: string }) => err.code,
+    );
 
   beforeAll(async () => {
     w = await createCachedWorld();
