@@ -19,6 +19,7 @@ import {
   type PubSub,
   RedisTimelineStore,
   type RedisConnection,
+  type ReadCache,
 } from '@graminsta/platform';
 import {
   MIGRATIONS_FOLDER,
@@ -41,7 +42,6 @@ import {
   openRedis,
   redisSettingsFrom,
   whenReady,
-  type ReadCache,
 } from '@graminsta/platform';
 import { loggedError } from './logged-error.ts';
 
@@ -79,6 +79,8 @@ export interface ComposeOptions {
   limits?: LimitOverrides;
   /** A mailer other than the one the configuration names (tests read what was sent). */
   mailer?: Mailer;
+  /** Cache-aside reads given from outside (tests); otherwise the configuration's, if any. */
+  cache?: ReadCache;
 }
 
 /** What composing reads from the runtime context (a CLI command needs no logger or origins). */
@@ -172,7 +174,8 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
     blobs,
     queue,
     pubsub,
-    cache: cached.cache,
+    // A test may put one cache in front of several compositions.
+    cache: opts.cache ?? cached.cache,
     maxImagePixels: config.MAX_IMAGE_PIXELS,
     uploadQuotaBytes: config.UPLOAD_QUOTA_BYTES,
     limits: limitSettings(config.RATE_LIMITS, opts.limits),
@@ -192,7 +195,7 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
     services,
     secret,
     mailer,
-    cache: cached.cache,
+    cache: opts.cache ?? cached.cache,
     cacheEngine: cached.engine,
     announceListenUrl(url) {
       if (!config.PUBLIC_API_URL) listenUrl = url;

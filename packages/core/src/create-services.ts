@@ -67,7 +67,6 @@ export interface CoreDeps {
 export function createServices(deps: CoreDeps): Services {
   const { db, blobs, queue, pubsub } = deps;
   const cache = deps.cache ?? noCache;
-  void cache; // read by the services that cache (stage 6)
   const events = new EventServiceImpl({ db, pubsub });
   const timelines = deps.timelines
     ? timelineHooks({ store: deps.timelines.store, queue, onError: deps.onBackgroundError })
@@ -75,7 +74,13 @@ export function createServices(deps: CoreDeps): Services {
   const limiterStore = deps.limiterStore ?? databaseLimiterStore(db);
   const loginThrottle = deps.limits && new LoginThrottle(limiterStore, deps.limits.login);
   const notifier = new NotifierImpl({ db, blobs, events, onError: deps.onBackgroundError });
-  const users = new UserServiceImpl({ db, notifier, onBackgroundError: deps.onBackgroundError, timelines });
+  const users = new UserServiceImpl({
+    db,
+    notifier,
+    cache,
+    onBackgroundError: deps.onBackgroundError,
+    timelines,
+  });
   const photos = new PhotoServiceImpl({
     db,
     blobs,
@@ -85,15 +90,26 @@ export function createServices(deps: CoreDeps): Services {
     maxImagePixels: deps.maxImagePixels,
     uploadQuotaBytes: deps.uploadQuotaBytes,
     timelines,
+    cache,
+    onBackgroundError: deps.onBackgroundError,
   });
-  const comments = new CommentServiceImpl({ db, notifier });
+  const comments = new CommentServiceImpl({ db, notifier, cache, onBackgroundError: deps.onBackgroundError });
   const mails = new MailRequests(queue, deps.onBackgroundError);
   // One per process: authentication reads it, every path that ends sessions revokes through it.
   const sessionCache = new SessionCache({ pubsub, onError: deps.onBackgroundError });
   const revocations = sessionCache;
   return {
     idempotency: new IdempotencyService({ db }),
-    accounts: new AccountServiceImpl({ db, blobs, loginThrottle, notifier, mails, sessionCache, timelines }),
+    accounts: new AccountServiceImpl({
+      db,
+      blobs,
+      loginThrottle,
+      notifier,
+      mails,
+      sessionCache,
+      timelines,
+      cache,
+    }),
     users,
     photos,
     comments,
@@ -108,15 +124,16 @@ export function createServices(deps: CoreDeps): Services {
     relations: new RelationServiceImpl({
       db,
       notifier,
+      cache,
       onBackgroundError: deps.onBackgroundError,
       timelines,
     }),
     accountData: new AccountDataServiceImpl(
       new ExportService({ db, blobs, queue, notifier }),
-      new DeletionService({ db, blobs, queue, revocations }),
+      new DeletionService({ db, blobs, queue, revocations, cache }),
     ),
     reports: new ReportServiceImpl({ db, photos, users }),
-    moderation: new ModerationServiceImpl({ db, blobs, notifier, photos, comments, revocations }),
+    moderation: new ModerationServiceImpl({ db, blobs, notifier, photos, comments, revocations, cache }),
     credentials: new CredentialServiceImpl({
       db,
       mailer: deps.mailer,

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { LightMyRequestResponse } from 'fastify';
-import { loadConfig } from '@graminsta/platform';
+import { loadConfig, type ReadCache } from '@graminsta/platform';
+import { MapReadCache } from '@graminsta/core/testing/map-cache';
 import type { LimitOverrides } from '@graminsta/core';
 import { createTestDatabase, rawQuery, type TestDatabase } from '@graminsta/core/testing/test-db';
 import { compose, type Composition } from '../compose.ts';
@@ -33,7 +34,7 @@ export interface TestApp {
 /** Every HTTP role but realtime in one Fastify instance on a throwaway database and data folder; requests by app.inject. */
 export async function createTestApp(
   env: Record<string, string> = {},
-  opts: { logger?: Logger; limits?: LimitOverrides } = {},
+  opts: { logger?: Logger; limits?: LimitOverrides; cache?: ReadCache } = {},
 ): Promise<TestApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'graminsta-app-'));
   const config = loadConfig({
@@ -50,7 +51,9 @@ export async function createTestApp(
     defaultMetrics: false,
   });
   const testDb = await createTestDatabase({ onQuery: runtime.metrics.observeQuery });
-  const comp = await compose(runtime, { database: testDb.database, limits: opts.limits });
+  // TEST_READ_CACHE=map runs any app test with every read through a shared cache (a Map).
+  const cache = opts.cache ?? (process.env.TEST_READ_CACHE === 'map' ? new MapReadCache() : undefined);
+  const comp = await compose(runtime, { database: testDb.database, limits: opts.limits, cache });
   // No realtime gateway: socket tests attach their own (short timers, their own listener).
   const app = await buildHttp(runtime, rolesToRun(config.roles.filter((r) => r !== 'realtime')), comp);
   await app.ready();

@@ -52,7 +52,12 @@ export async function startWorker(
     'timeline.fanout': ({ photoId }) => services.feed.fanOut(photoId),
     'timeline.drop': ({ userIds }) => services.feed.dropTimelines(userIds),
   };
-  const failPost = failAbandonedPost({ db: comp.database.db, blobs: comp.blobs, events: services.events });
+  const failPost = failAbandonedPost({
+    db: comp.database.db,
+    blobs: comp.blobs,
+    events: services.events,
+    cache: comp.cache,
+  });
   registerJobHandlers(
     queue,
     {

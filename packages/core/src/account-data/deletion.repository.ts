@@ -83,7 +83,7 @@ export class DeletionRepository {
   }
 
   /** One batch of the account's likes on posts, each post's like_count lowered with it. */
-  async deleteLikes(userId: string, limit: number, tx: Db): Promise<number> {
+  async deleteLikes(userId: string, limit: number, tx: Db, touched?: string[]): Promise<number> {
     const batch = await tx
       .select({ photoId: likes.photoId })
       .from(likes)
@@ -91,6 +91,7 @@ export class DeletionRepository {
       .limit(limit)
       .for('update');
     const ids = batch.map((b) => b.photoId);
+    touched?.push(...ids);
     if (ids.length === 0) return 0;
     await tx.delete(likes).where(and(eq(likes.userId, userId), inArray(likes.photoId, ids)));
     // One like per post and user (the primary key): each post loses exactly one.
@@ -102,7 +103,7 @@ export class DeletionRepository {
   }
 
   /** One batch of the account's comments, their notifications, and each post's comment_count. */
-  async deleteComments(userId: string, limit: number, tx: Db): Promise<number> {
+  async deleteComments(userId: string, limit: number, tx: Db, touched?: string[]): Promise<number> {
     const batch = await tx
       .select({ id: comments.id, photoId: comments.photoId })
       .from(comments)
@@ -110,6 +111,7 @@ export class DeletionRepository {
       .limit(limit)
       .for('update');
     if (batch.length === 0) return 0;
+    touched?.push(...batch.map((b) => b.photoId));
     const ids = batch.map((b) => b.id);
     await tx.delete(notifications).where(inArray(notifications.commentId, ids));
     await tx.delete(comments).where(inArray(comments.id, ids));
@@ -127,7 +129,13 @@ export class DeletionRepository {
    * One batch of follows on one side of the account, the other account's counter lowered:
    * its follower_count when the account followed it, its following_count when it followed the account.
    */
-  async deleteFollows(userId: string, side: 'follower' | 'followee', limit: number, tx: Db): Promise<number> {
+  async deleteFollows(
+    userId: string,
+    side: 'follower' | 'followee',
+    limit: number,
+    tx: Db,
+    touched?: string[],
+  ): Promise<number> {
     const [mine, theirs] =
       side === 'follower'
         ? [follows.followerId, follows.followeeId]
@@ -139,6 +147,7 @@ export class DeletionRepository {
       .limit(limit)
       .for('update');
     const others = batch.map((b) => b.other);
+    touched?.push(...others);
     if (others.length === 0) return 0;
     await tx.delete(follows).where(and(eq(mine, userId), inArray(theirs, others)));
     const set =

@@ -1,9 +1,10 @@
-import type { BlobStore, Db } from '@graminsta/platform';
+import type { BlobStore, Db, ReadCache } from '@graminsta/platform';
 import { verifyPassword } from '../accounts/password.ts';
 import type { SessionRevocations } from '../accounts/session-cache.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { JobQueue } from '../jobs/jobs.ts';
 import { objectKeys } from '../photos/photo.processor.ts';
+import { cacheKeys, invalidateAfterCommit, pairKeys } from '../policies/cache-keys.ts';
 import { PhotoRepository } from '../photos/photo.repository.ts';
 import { UploadRepository } from '../photos/upload.repository.ts';
 import { UserRepository } from '../users/user.repository.ts';
@@ -19,6 +20,8 @@ export interface DeletionDeps {
   now?: () => Date;
   /** Told after the account's sessions end, so no process keeps believing them. */
   revocations?: SessionRevocations;
+  /** Cache-aside reads: the account, the posts and the other accounts the deletion changes are dropped. */
+  cache?: ReadCache;
 }
 
 export interface DeletionRunOptions {
@@ -59,6 +62,8 @@ export class DeletionService {
     const now = this.deps.now?.() ?? new Date();
     await this.deps.db.transaction((tx) => this.repo.markDeleted(userId, now, tx));
     await this.deps.revocations?.revoked({ userId });
+    // Gone for everyone at once: the cached account said active.
+    await invalidateAfterCommit(this.deps.cache, [cacheKeys.user(userId)]);
     // After the commit: should this enqueue be lost, housekeeping books the job from deleted_at.
     await this.deps.queue.enqueue('account.delete', { userId }, deletionJob(userId));
     return { status: 'deleting' };
@@ -74,13 +79,23 @@ export class DeletionService {
         if (n < this.batch) return;
       }
     };
+    const username = (await this.users.findById(userId))?.username;
+    // Others' posts and accounts whose counters the batches lower; dropped once they are done.
+    const posts: string[] = [];
+    const others: string[] = [];
     await step(() => this.deletePhotos(userId));
-    await step(() => this.deps.db.transaction((tx) => this.repo.deleteLikes(userId, this.batch, tx)));
-    await step(() => this.deps.db.transaction((tx) => this.repo.deleteComments(userId, this.batch, tx)));
+    await step(() => this.deps.db.transaction((tx) => this.repo.deleteLikes(userId, this.batch, tx, posts)));
+    await step(() =>
+      this.deps.db.transaction((tx) => this.repo.deleteComments(userId, this.batch, tx, posts)),
+    );
     for (const side of ['follower', 'followee'] as const)
       await step(() =>
-        this.deps.db.transaction((tx) => this.repo.deleteFollows(userId, side, this.batch, tx)),
+        this.deps.db.transaction((tx) => this.repo.deleteFollows(userId, side, this.batch, tx, others)),
       );
+    await invalidateAfterCommit(this.deps.cache, [
+      ...posts.map(cacheKeys.photo),
+      ...others.flatMap((other) => pairKeys(userId, other)),
+    ]);
     for (const { table, columns } of OWNED_ROWS)
       for (const column of columns)
         await step(() => this.repo.deleteOwned(table, column, userId, this.batch));
@@ -89,6 +104,11 @@ export class DeletionService {
     await step(() => this.deleteUploads(userId));
     await step(() => this.deleteExports(userId));
     await this.repo.deleteUser(userId);
+    // The name is free again: its mapping must not lead a new account of that name to this one.
+    await invalidateAfterCommit(this.deps.cache, [
+      cacheKeys.user(userId),
+      ...(username === undefined ? [] : [cacheKeys.uname(username)]),
+    ]);
   }
 
   /** Housekeeping: books the job again for accounts whose deletion has not finished. */
@@ -114,6 +134,7 @@ export class DeletionService {
         await this.photos.deleteWithDependents(photo, tx);
         await this.uploads.deleteForPhoto(photo.ownerId, photo.id, tx);
       });
+      await invalidateAfterCommit(this.deps.cache, [cacheKeys.photo(id)]);
     }
     return ids.length;
   }

@@ -6,13 +6,14 @@ import {
   type Me,
   type SessionResponse,
 } from '@graminsta/contracts';
-import type { BlobStore, Db } from '@graminsta/platform';
+import type { BlobStore, Db, ReadCache } from '@graminsta/platform';
 import { AppError, notFound } from '../errors.ts';
 import { can } from '../policies/policy.ts';
 import { photoOf, strangerTo } from '../policies/resources.ts';
 import type { AccountService, Notifier, RequestContext } from '../services.ts';
 import { isUniqueViolation } from '../shared/db-errors.ts';
-import { acceptAllPending } from '../users/relation.service.ts';
+import { acceptAllKeys, acceptAllPending } from '../users/relation.service.ts';
+import { invalidateAfterCommit } from '../policies/cache-keys.ts';
 import { toMe } from '../users/user.presenter.ts';
 import { UserRepository, type UserRow } from '../users/user.repository.ts';
 import { hashPassword, verifyPassword, DEFAULT_SCRYPT, type ScryptParams } from './password.ts';
@@ -40,6 +41,8 @@ export interface AccountServiceDeps {
   sessionCache?: SessionCache;
   /** Requesters accepted by a switch to public get their home timelines dropped (TIMELINES=on). */
   timelines?: TimelineHooks;
+  /** Cache-aside reads: a profile edit drops the cached account after the commit. */
+  cache?: ReadCache;
 }
 
 export const DEFAULT_SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
@@ -151,6 +154,7 @@ export class AccountServiceImpl implements AccountService {
   async updateMe(userId: string, patch: PatchMeBody): Promise<Me> {
     let accepted: string[] = [];
     const followed: string[] = [];
+    const requesters: string[] = [];
     const row = await this.deps.db.transaction(async (tx) => {
       const changes: Partial<
         Pick<UserRow, 'displayName' | 'bio' | 'avatarPhotoId' | 'avatarUrl' | 'private'>
@@ -172,13 +176,15 @@ export class AccountServiceImpl implements AccountService {
       const updated = await this.users.update(userId, changes, tx);
       // A public account has no one waiting: every pending request is accepted with the switch.
       if (updated && patch.private === false) {
-        accepted = await acceptAllPending(userId, this.deps.notifier ?? null, tx, followed);
+        accepted = await acceptAllPending(userId, this.deps.notifier ?? null, tx, followed, requesters);
         return this.users.findById(userId, tx);
       }
       return updated;
     });
     if (!row) throw notFound('user');
     await this.deps.timelines?.followsChanged(followed);
+    // After the commit: the owner's next read of their profile (or posts) shows the edit.
+    await invalidateAfterCommit(this.deps.cache, acceptAllKeys(userId, requesters));
     for (const id of accepted) await this.deps.notifier?.announce(id);
     return toMe(row);
   }

@@ -1,11 +1,14 @@
-import type { BlobStore, Db, DeadJob } from '@graminsta/platform';
+import type { BlobStore, Db, DeadJob, ReadCache } from '@graminsta/platform';
 import { PhotoRepository } from '../photos/photo.repository.ts';
 import type { EventService } from '../services.ts';
+import { cacheKeys, invalidateAfterCommit } from '../policies/cache-keys.ts';
 
 export interface AbandonedPostDeps {
   db: Db;
   blobs: Pick<BlobStore, 'delete'>;
   events: Pick<EventService, 'publish'>;
+  /** Cache-aside reads: the failed post's entry is dropped, so its owner sees the failure at once. */
+  cache?: ReadCache;
 }
 
 /** What the owner reads: how many tries, and the error's class or code, never its text (addresses, paths). */
@@ -30,6 +33,7 @@ export function failAbandonedPost(deps: AbandonedPostDeps) {
     const media = await photos.mediaRows(photoId);
     for (const item of media) if (item.status === 'processing') await photos.markMediaFailed(item.id, reason);
     const flipped = await photos.markFailed(photoId, reason);
+    await invalidateAfterCommit(deps.cache, [cacheKeys.photo(photoId)]);
     const post = await photos.findById(photoId);
     if (post?.status !== 'failed') return; // ready meanwhile, or deleted (its objects went with it)
     await deps.blobs.delete([...new Set(media.map((m) => m.sourceKey))]);

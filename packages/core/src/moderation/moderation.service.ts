@@ -7,9 +7,10 @@ import type {
   ResolveReportBody,
   Role,
 } from '@graminsta/contracts';
-import type { BlobStore, Db } from '@graminsta/platform';
 import type { SessionRevocations } from '../accounts/session-cache.ts';
+import type { BlobStore, Db, ReadCache } from '@graminsta/platform';
 import { AppError, notFound } from '../errors.ts';
+import { cacheKeys, invalidateAfterCommit } from '../policies/cache-keys.ts';
 import { authorize } from '../policies/policy.ts';
 import { moderationOf } from '../policies/resources.ts';
 import type { CommentService, ModerationService, Notifier, PhotoService } from '../services.ts';
@@ -29,6 +30,8 @@ export interface ModerationServiceDeps {
   now?: () => Date;
   /** Told after a suspension commits, so no process keeps believing the account's sessions. */
   revocations?: SessionRevocations;
+  /** Cache-aside reads: a suspension drops the account's entry, so it is gone for everyone at once. */
+  cache?: ReadCache;
 }
 
 const CLOSED_AS: Record<ReportAction, Exclude<ReportStatus, 'open'>> = {
@@ -134,11 +137,12 @@ export class ModerationServiceImpl implements ModerationService {
         if (report.targetOwnerId === moderatorId) {
           throw new AppError('bad_request', 'a moderator cannot suspend their own account');
         }
-        return this.deps.db.transaction(async (tx) => {
+        await this.deps.db.transaction(async (tx) => {
           // Its sessions end in the same commit: the account's next request is already refused.
           if (!(await this.moderation.suspend(report.targetOwnerId, now, tx))) throw notFound('user');
           await close(tx);
         });
+        return invalidateAfterCommit(this.deps.cache, [cacheKeys.user(report.targetOwnerId)]);
     }
   }
 

@@ -2,6 +2,7 @@ import type { LikeState } from '@graminsta/contracts';
 import type { Db } from '@graminsta/platform';
 import { notFound } from '../errors.ts';
 import type { Notifier } from '../services.ts';
+import { cacheKeys } from '../policies/cache-keys.ts';
 import { authorize } from '../policies/policy.ts';
 import { photoOf } from '../policies/resources.ts';
 import { StandingRepository } from '../policies/standing.repository.ts';
@@ -13,7 +14,15 @@ export class LikeService {
   private readonly likes: LikeRepository;
   private readonly standing: StandingRepository;
 
-  constructor(private readonly deps: { db: Db; notifier: Notifier; photos: PhotoRepository }) {
+  constructor(
+    private readonly deps: {
+      db: Db;
+      notifier: Notifier;
+      photos: PhotoRepository;
+      /** Drops cached entries after a commit (the post's like_count, the liker's likedByMe). */
+      invalidate?: (keys: string[]) => Promise<void>;
+    },
+  ) {
     this.likes = new LikeRepository(deps.db);
     this.standing = new StandingRepository(deps.db);
   }
@@ -37,12 +46,13 @@ export class LikeService {
         notificationId: inserted ? await this.deps.notifier.record(tx, note) : null,
       };
     });
+    await this.deps.invalidate?.(likeKeys(photo.id, userId));
     if (notificationId) await this.deps.notifier.announce(notificationId);
     return { liked: true, likeCount };
   }
 
   async unlike(userId: string, photoId: string): Promise<LikeState> {
-    return this.deps.db.transaction(async (tx) => {
+    const state = await this.deps.db.transaction(async (tx) => {
       // The photo row first, as deletePhoto locks it: taking the like row first could deadlock with it.
       const photo = await this.deps.photos.lock(photoId, tx);
       if (!photo) throw notFound('photo');
@@ -54,5 +64,12 @@ export class LikeService {
       await this.deps.notifier.retract(tx, note);
       return { liked: false, likeCount: likeCount ?? 0 };
     });
+    await this.deps.invalidate?.(likeKeys(photoId, userId));
+    return state;
   }
 }
+
+const likeKeys = (photoId: string, userId: string) => [
+  cacheKeys.photo(photoId),
+  cacheKeys.photoViewer(photoId, userId),
+];

@@ -10,6 +10,7 @@ import {
 import { ImageRejectedError, avifSlot, processImage } from '../media/image-pipeline.ts';
 import type { EventService, Notifier } from '../services.ts';
 import type { JobQueue } from '../jobs/jobs.ts';
+import { cacheKeys } from '../policies/cache-keys.ts';
 import type { PhotoPresenter } from './photo.presenter.ts';
 import type { PhotoRepository, PhotoWithOwner, StoredMedia, StoredVariants } from './photo.repository.ts';
 import type { UploadRepository } from './upload.repository.ts';
@@ -27,6 +28,8 @@ export interface PhotoProcessorDeps {
   maxImagePixels: number;
   /** Home timelines hear of each post that becomes ready (TIMELINES=on). */
   timelines?: TimelineHooks;
+  /** Drops cached entries after a commit (the post's items and status). */
+  invalidate?: (keys: string[]) => Promise<void>;
 }
 
 /** Why an item did not become ready: the post fails with the reason, or was deleted meanwhile. */
@@ -115,6 +118,8 @@ export class PhotoProcessor {
       await this.discard(photoId, variants);
       return { gone: true };
     }
+    // The owner sees each item turn ready, before the whole post is.
+    await this.deps.invalidate?.([cacheKeys.photo(photoId)]);
     await blobs.delete([item.sourceKey]);
     return { ready: true };
   }
@@ -129,6 +134,7 @@ export class PhotoProcessor {
     });
     if (mentions === null) return;
     await this.deps.timelines?.postReady(photo.id);
+    await this.deps.invalidate?.([cacheKeys.photo(photo.id)]);
     for (const id of mentions) await this.deps.notifier.announce(id);
     const row = await this.deps.photos.findWithOwner(photo.id);
     if (!row) return;
@@ -140,7 +146,9 @@ export class PhotoProcessor {
     const { photo, media } = post;
     await this.deps.photos.markMediaFailed(item.id, reason);
     const named = media.length > 1 ? `photo ${index + 1} of ${media.length}: ${reason}` : reason;
-    if (!(await this.deps.photos.markFailed(photo.id, named))) return;
+    const flipped = await this.deps.photos.markFailed(photo.id, named);
+    await this.deps.invalidate?.([cacheKeys.photo(photo.id)]);
+    if (!flipped) return;
     // No item of a failed post will be processed: its uploaded originals go now.
     await this.deps.blobs.delete(media.map((m) => m.sourceKey));
     await this.deps.events.publish(photo.ownerId, 'photo.failed', { photoId: photo.id, reason: named });

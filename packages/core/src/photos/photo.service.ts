@@ -18,16 +18,20 @@ import {
   type UploadParts,
   type UploadTarget,
 } from '@graminsta/contracts';
-import type { BlobStore, Db } from '@graminsta/platform';
+import type { BlobStore, Db, ReadCache } from '@graminsta/platform';
 import type { JobQueue } from '../jobs/jobs.ts';
 import { AppError, notFound } from '../errors.ts';
 import { RateLimitedError } from '../limits/rate-limits.ts';
+import { cacheKeys, invalidateAfterCommit } from '../policies/cache-keys.ts';
 import { authorize, can } from '../policies/policy.ts';
 import { photoOf, uploadOf, userOf } from '../policies/resources.ts';
 import { StandingRepository } from '../policies/standing.repository.ts';
 import type { EventService, Notifier, PhotoService } from '../services.ts';
 import { decodeIdCursor, pageOf } from '../shared/pagination.ts';
+import { AccountReads } from '../users/account.reads.ts';
+import { standingOf } from '../users/account.entry.ts';
 import { LikeService } from './like.service.ts';
+import { PhotoReads } from './photo.reads.ts';
 import { PhotoPresenter } from './photo.presenter.ts';
 import { PhotoProcessor, objectKeys } from './photo.processor.ts';
 import { PhotoRepository, type PhotoRow } from './photo.repository.ts';
@@ -50,6 +54,10 @@ export interface PhotoServiceDeps {
   uploadQuotaBytes?: number;
   /** Home timelines hear of each post that becomes ready (TIMELINES=on). */
   timelines?: TimelineHooks;
+  /** Cache-aside reads of posts, their owners and viewers' flags; none when absent (CACHE=off). */
+  cache?: ReadCache;
+  /** Failures after a commit (an invalidation that could not be sent); the write stands. */
+  onBackgroundError?: (err: unknown) => void;
 }
 
 const DEFAULT_UPLOAD_TTL_SECONDS = 15 * 60;
@@ -69,8 +77,12 @@ export class PhotoServiceImpl implements PhotoService {
   private readonly likes: LikeService;
   private readonly saves: SaveService;
   private readonly multipart: MultipartFlow;
+  private readonly accounts: AccountReads;
+  private readonly reads: PhotoReads;
 
   constructor(private readonly deps: PhotoServiceDeps) {
+    this.accounts = new AccountReads(deps);
+    this.reads = new PhotoReads({ ...deps, accounts: this.accounts });
     this.photos = new PhotoRepository(deps.db);
     this.uploads = new UploadRepository(deps.db);
     this.standing = new StandingRepository(deps.db);
@@ -80,10 +92,12 @@ export class PhotoServiceImpl implements PhotoService {
       photos: this.photos,
       uploads: this.uploads,
       presenter: this.presenter,
+      invalidate: (keys) => this.invalidate(keys),
     });
     this.multipart = new MultipartFlow({ db: deps.db, blobs: deps.blobs, uploads: this.uploads });
-    this.likes = new LikeService({ db: deps.db, notifier: deps.notifier, photos: this.photos });
-    this.saves = new SaveService({ db: deps.db, photos: this.photos, presenter: this.presenter });
+    const invalidate = (keys: string[]) => this.invalidate(keys);
+    this.likes = new LikeService({ db: deps.db, notifier: deps.notifier, photos: this.photos, invalidate });
+    this.saves = new SaveService({ db: deps.db, photos: this.photos, presenter: this.presenter, invalidate });
   }
 
   async createUpload(userId: string, input: CreateUploadBody): Promise<UploadTarget> {
@@ -199,6 +213,7 @@ export class PhotoServiceImpl implements PhotoService {
       await this.photos.adjustPhotoCount(userId, 1, tx);
       return row;
     });
+    await this.invalidate([cacheKeys.user(userId)]);
     await this.processor.enqueue(photo.id);
     return this.getPhoto(photo.id, userId);
   }
@@ -224,9 +239,10 @@ export class PhotoServiceImpl implements PhotoService {
   }
 
   async getPhoto(photoId: string, viewerId: string | null): Promise<Photo> {
-    const found = await this.photos.findForViewer(photoId, viewerId);
+    const found = await this.reads.forViewer(photoId, viewerId);
     if (!found) throw notFound('photo');
     authorize(viewerId, 'view', photoOf(found.row.photo, found.standing));
+    // The row carries the viewer's like and save: presenting it runs no query.
     return this.presenter.presentOne(found.row, viewerId);
   }
 
@@ -266,6 +282,7 @@ export class PhotoServiceImpl implements PhotoService {
       if (caption === undefined || photo.status !== 'ready') return [];
       return this.deps.notifier.mention(tx, { actorId: userId, text: caption, photoId: photo.id });
     });
+    await this.invalidate([cacheKeys.photo(photoId)]);
     for (const id of mentions) await this.deps.notifier.announce(id);
     return this.getPhoto(photoId, userId);
   }
@@ -287,15 +304,17 @@ export class PhotoServiceImpl implements PhotoService {
     photoId: string,
     check: (photo: PhotoRow | null, tx: Db) => Promise<void>,
   ): Promise<void> {
-    const media = await this.deps.db.transaction(async (tx) => {
+    const { media, ownerId } = await this.deps.db.transaction(async (tx) => {
       const photo = await this.photos.lock(photoId, tx);
       await check(photo, tx);
-      if (!photo) return [];
+      if (!photo) return { media: [], ownerId: null };
       const items = await this.photos.mediaRows(photo.id, tx);
       await this.photos.deleteWithDependents(photo, tx);
       await this.uploads.deleteForPhoto(photo.ownerId, photo.id, tx);
-      return items;
+      return { media: items, ownerId: photo.ownerId };
     });
+    // The post, and its owner's photo_count (and avatar, when it was the avatar).
+    if (ownerId !== null) await this.invalidate([cacheKeys.photo(photoId), cacheKeys.user(ownerId)]);
     if (media.length === 0) return;
     // Objects go after the commit: a failed transaction must not leave a post without its images.
     const keys = objectKeys(media);
@@ -305,12 +324,13 @@ export class PhotoServiceImpl implements PhotoService {
   }
 
   async listByUser(username: string, viewerId: string | null, page: PageQuery): Promise<Page<Photo>> {
-    const found = await this.standing.byUsername(username, viewerId);
+    const found = await this.accounts.byName(username, viewerId);
     if (!found) throw notFound('user');
-    authorize(viewerId, 'photos', userOf(found.owner));
-    const rows = await this.photos.listByOwner(found.user.id, {
+    const owner = standingOf(found.account, found.relation);
+    authorize(viewerId, 'photos', userOf(owner));
+    const rows = await this.photos.listByOwner(found.account.id, {
       // Whoever may see this owner's processing photos sees the unready ones in the list too.
-      includeUnready: can(viewerId, 'view', photoOf({ status: 'processing' }, found.owner)),
+      includeUnready: can(viewerId, 'view', photoOf({ status: 'processing' }, owner)),
       before: decodeIdCursor(page.cursor),
       limit: page.limit + 1,
     });
@@ -332,6 +352,11 @@ export class PhotoServiceImpl implements PhotoService {
 
   unsave(userId: string, photoId: string): Promise<SaveState> {
     return this.saves.unsave(userId, photoId);
+  }
+
+  /** Drops what a committed write changed; the writer's next read loads it again. */
+  private invalidate(keys: string[]): Promise<void> {
+    return invalidateAfterCommit(this.deps.cache, keys, this.deps.onBackgroundError);
   }
 
   listSaved(userId: string, page: PageQuery): Promise<Page<Photo>> {

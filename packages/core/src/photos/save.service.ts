@@ -1,6 +1,7 @@
 import type { Page, PageQuery, Photo, SaveState } from '@graminsta/contracts';
 import type { Db } from '@graminsta/platform';
 import { notFound } from '../errors.ts';
+import { cacheKeys } from '../policies/cache-keys.ts';
 import { authorize } from '../policies/policy.ts';
 import { photoOf } from '../policies/resources.ts';
 import { StandingRepository } from '../policies/standing.repository.ts';
@@ -14,7 +15,15 @@ export class SaveService {
   private readonly saves: SaveRepository;
   private readonly standing: StandingRepository;
 
-  constructor(private readonly deps: { db: Db; photos: PhotoRepository; presenter: PhotoPresenter }) {
+  constructor(
+    private readonly deps: {
+      db: Db;
+      photos: PhotoRepository;
+      presenter: PhotoPresenter;
+      /** Drops cached entries after a commit (the saver's savedByMe). */
+      invalidate?: (keys: string[]) => Promise<void>;
+    },
+  ) {
     this.saves = new SaveRepository(deps.db);
     this.standing = new StandingRepository(deps.db);
   }
@@ -27,6 +36,7 @@ export class SaveService {
       authorize(userId, 'save', photoOf(photo, await this.standing.owner(userId, photo.ownerId, tx)));
       await this.saves.insert(userId, photo.id, photo.ownerId, tx);
     });
+    await this.deps.invalidate?.([cacheKeys.photoViewer(photoId, userId)]);
     return { saved: true };
   }
 
@@ -39,6 +49,7 @@ export class SaveService {
     const { photo } = found;
     authorize(userId, 'save', photoOf(photo, found.owner));
     await this.saves.delete(userId, photo.id);
+    await this.deps.invalidate?.([cacheKeys.photoViewer(photo.id, userId)]);
     return { saved: false };
   }
 

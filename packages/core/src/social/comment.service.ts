@@ -1,7 +1,8 @@
 import type { Comment, Page, PageQuery } from '@graminsta/contracts';
-import type { Db } from '@graminsta/platform';
+import type { Db, ReadCache } from '@graminsta/platform';
 import { AppError, notFound } from '../errors.ts';
 import { PhotoRepository } from '../photos/photo.repository.ts';
+import { cacheKeys, invalidateAfterCommit } from '../policies/cache-keys.ts';
 import { authorize } from '../policies/policy.ts';
 import { commentOf, photoOf } from '../policies/resources.ts';
 import { StandingRepository } from '../policies/standing.repository.ts';
@@ -15,6 +16,10 @@ export const MAX_COMMENT_LENGTH = 1000;
 export interface CommentServiceDeps {
   db: Db;
   notifier: Notifier;
+  /** Cache-aside reads: a comment added or deleted drops its post's entry (comment_count). */
+  cache?: ReadCache;
+  /** Failures after a commit (an invalidation that could not be sent); the write stands. */
+  onBackgroundError?: (err: unknown) => void;
 }
 
 export class CommentServiceImpl implements CommentService {
@@ -67,6 +72,7 @@ export class CommentServiceImpl implements CommentService {
       });
       return { comment: row, notificationIds: commented ? [commented, ...mentioned] : mentioned };
     });
+    await this.invalidatePhoto(photo.id);
     for (const id of notificationIds) await this.deps.notifier.announce(id);
     const created = await this.comments.findWithAuthor(comment.id);
     if (!created) throw notFound('comment');
@@ -80,6 +86,7 @@ export class CommentServiceImpl implements CommentService {
     await this.deps.db.transaction(async (tx) => {
       if (!(await this.deleteRow(found, tx))) throw notFound('comment');
     });
+    await this.invalidatePhoto(found.photoId);
   }
 
   async remove(commentId: string, inTransaction: (tx: Db) => Promise<void>): Promise<void> {
@@ -89,6 +96,11 @@ export class CommentServiceImpl implements CommentService {
       if (found) await this.deleteRow(found, tx);
       await inTransaction(tx);
     });
+    if (found) await this.invalidatePhoto(found.photoId);
+  }
+
+  private invalidatePhoto(photoId: string): Promise<void> {
+    return invalidateAfterCommit(this.deps.cache, [cacheKeys.photo(photoId)], this.deps.onBackgroundError);
   }
 
   /** Deletes the comment with its count and notifications; false when it was already gone. */

@@ -6,8 +6,9 @@ import type {
   PageQuery,
   UserSummary,
 } from '@graminsta/contracts';
-import type { Db } from '@graminsta/platform';
+import type { Db, ReadCache } from '@graminsta/platform';
 import { AppError, notFound } from '../errors.ts';
+import { cacheKeys, invalidateAfterCommit, pairKeys } from '../policies/cache-keys.ts';
 import type { Notifier, RelationService } from '../services.ts';
 import { decodeCursor, encodeCursor, pageOf } from '../shared/pagination.ts';
 import { FollowRepository, type FollowPosition } from './follow.repository.ts';
@@ -20,6 +21,8 @@ import { UserRepository, type UserRow } from './user.repository.ts';
 export interface RelationServiceDeps {
   db: Db;
   notifier: Notifier;
+  /** Cache-aside reads: every change here drops both accounts and their pair after the commit. */
+  cache?: ReadCache;
   /** Errors after commit (a live event that could not be sent); the write itself stands. */
   onBackgroundError?: (err: unknown) => void;
   /** Home timelines of accounts whose follows change are dropped (TIMELINES=on). */
@@ -65,6 +68,7 @@ export class RelationServiceImpl implements RelationService {
       });
     });
     await this.deps.timelines?.followsChanged([requester.id]);
+    await this.invalidatePair(ownerId, requester.id);
     if (notificationId) await this.announce([notificationId]);
     return { accepted: true };
   }
@@ -80,6 +84,7 @@ export class RelationServiceImpl implements RelationService {
         type: 'follow_request',
       });
     });
+    await this.invalidatePair(ownerId, requester.id);
     return { accepted: false };
   }
 
@@ -118,6 +123,7 @@ export class RelationServiceImpl implements RelationService {
     });
     // Follows ended both ways: the ids they brought would only be hidden on every read.
     await this.deps.timelines?.followsChanged([blockerId, target.id]);
+    await this.invalidatePair(blockerId, target.id);
     return { blocked: true };
   }
 
@@ -125,12 +131,14 @@ export class RelationServiceImpl implements RelationService {
     const target = await this.requireUser(username);
     if (target.id === blockerId) throw new AppError('bad_request', 'you cannot unblock yourself');
     await this.relations.deleteBlock(blockerId, target.id);
+    await this.invalidatePair(blockerId, target.id);
     return { blocked: false };
   }
 
   async mute(muterId: string, username: string): Promise<MuteState> {
     const target = await this.requireOther(muterId, username, 'mute');
     await this.relations.insertMute(muterId, target.id);
+    await this.invalidatePair(muterId, target.id);
     return { muted: true };
   }
 
@@ -138,7 +146,12 @@ export class RelationServiceImpl implements RelationService {
     const target = await this.requireUser(username);
     if (target.id === muterId) throw new AppError('bad_request', 'you cannot unmute yourself');
     await this.relations.deleteMute(muterId, target.id);
+    await this.invalidatePair(muterId, target.id);
     return { muted: false };
+  }
+
+  private invalidatePair(a: string, b: string): Promise<void> {
+    return invalidateAfterCommit(this.deps.cache, pairKeys(a, b), this.deps.onBackgroundError);
   }
 
   /** Someone else, who has not blocked the caller (to the caller, such an account does not exist). */
@@ -167,7 +180,8 @@ export class RelationServiceImpl implements RelationService {
 
 /**
  * Inside the owner's transaction that makes the account public: every pending request becomes a
- * follow, with counters and a `follow_accept` notice. Returns the notices to announce after commit.
+ * follow, with counters and a `follow_accept` notice. Returns the notices to announce after commit;
+ * `requestersOut` gets every requester whose request went (their pairs and counters changed).
  */
 export async function acceptAllPending(
   ownerId: string,
@@ -175,9 +189,11 @@ export async function acceptAllPending(
   tx: Db,
   /** Receives the requesters who now follow the owner (their timelines change after commit). */
   followed?: string[],
+  requestersOut: string[] = [],
 ): Promise<string[]> {
   const relations = new RelationshipRepository(tx);
   const requesters = await relations.takeAllRequests(ownerId, tx);
+  requestersOut.push(...requesters);
   const ids: string[] = [];
   for (const requesterId of await relations.followAll(requesters, ownerId, tx)) {
     followed?.push(requesterId);
@@ -191,6 +207,11 @@ export async function acceptAllPending(
     if (id) ids.push(id);
   }
   return ids;
+}
+
+/** The keys an owner's switch to public changes: the owner, and each accepted requester with its pair. */
+export function acceptAllKeys(ownerId: string, requesters: readonly string[]): string[] {
+  return [cacheKeys.user(ownerId), ...requesters.flatMap((r) => pairKeys(ownerId, r))];
 }
 
 function decodeRequestCursor(cursor: string): FollowPosition {

@@ -1,21 +1,25 @@
 import type { FollowState, Page, PageQuery, Profile, UserSummary } from '@graminsta/contracts';
-import type { Db } from '@graminsta/platform';
+import type { Db, ReadCache } from '@graminsta/platform';
 import { AppError, notFound } from '../errors.ts';
+import { invalidateAfterCommit, pairKeys } from '../policies/cache-keys.ts';
 import { authorize } from '../policies/policy.ts';
 import { userOf } from '../policies/resources.ts';
-import { StandingRepository } from '../policies/standing.repository.ts';
 import type { Notifier, UserService } from '../services.ts';
 import { decodeCursor, encodeCursor, pageOf } from '../shared/pagination.ts';
+import { standingOf, toProfileOf } from './account.entry.ts';
+import { AccountReads } from './account.reads.ts';
 import { FollowRepository, type FollowListRow, type FollowPosition } from './follow.repository.ts';
 import { assertMayFollow } from './relation.rules.ts';
 import { RelationshipRepository } from './relationship.repository.ts';
-import { toProfile, toUserSummary } from './user.presenter.ts';
 import type { TimelineHooks } from '../feed/timeline.hooks.ts';
+import { toUserSummary } from './user.presenter.ts';
 import { UserRepository, type UserRow } from './user.repository.ts';
 
 export interface UserServiceDeps {
   db: Db;
   notifier: Notifier;
+  /** Cache-aside reads of accounts and pairs; none when absent (CACHE=off). */
+  cache?: ReadCache;
   /** Errors after commit (a live event that could not be sent); the write itself stands. */
   onBackgroundError?: (err: unknown) => void;
   /** Home timelines of accounts whose follows change are dropped (TIMELINES=on). */
@@ -28,26 +32,20 @@ export class UserServiceImpl implements UserService {
   private readonly users: UserRepository;
   private readonly follows: FollowRepository;
   private readonly relations: RelationshipRepository;
-  private readonly standing: StandingRepository;
+  private readonly accounts: AccountReads;
 
   constructor(private readonly deps: UserServiceDeps) {
+    this.accounts = new AccountReads(deps);
     this.users = new UserRepository(deps.db);
     this.follows = new FollowRepository(deps.db);
     this.relations = new RelationshipRepository(deps.db);
-    this.standing = new StandingRepository(deps.db);
   }
 
   async getProfile(username: string, viewerId: string | null): Promise<Profile> {
-    const found = await this.standing.byUsername(username, viewerId);
+    const found = await this.accounts.byName(username, viewerId);
     if (!found) throw notFound('user');
-    authorize(viewerId, 'view', userOf(found.owner));
-    const self = viewerId === found.user.id;
-    return toProfile(found.user, {
-      followedByMe: !self && found.owner.viewerFollows,
-      requestedByMe: !self && found.requestedByMe,
-      blockedByMe: !self && found.owner.blockedByViewer,
-      mutedByMe: !self && found.mutedByMe,
-    });
+    authorize(viewerId, 'view', userOf(standingOf(found.account, found.relation)));
+    return toProfileOf(found.account, found.relation, viewerId === found.account.id);
   }
 
   followers(username: string, viewerId: string | null, page: PageQuery): Promise<Page<UserSummary>> {
@@ -97,6 +95,7 @@ export class UserServiceImpl implements UserService {
       return { state: 'following' as const, followerCount: count, notificationId: id };
     });
     if (state === 'following') await this.deps.timelines?.followsChanged([viewerId]);
+    await this.invalidatePair(viewerId, target.id);
     if (notificationId) await this.announce(notificationId);
     return { following: state === 'following', state, followerCount };
   }
@@ -120,6 +119,7 @@ export class UserServiceImpl implements UserService {
       return this.follows.adjustCounts(viewerId, target.id, -1, tx);
     });
     await this.deps.timelines?.followsChanged([viewerId]);
+    await this.invalidatePair(viewerId, target.id);
     return { following: false, state: 'none', followerCount };
   }
 
@@ -138,15 +138,20 @@ export class UserServiceImpl implements UserService {
     viewerId: string | null,
     page: PageQuery,
   ): Promise<Page<UserSummary>> {
-    const found = await this.standing.byUsername(username, viewerId);
+    const found = await this.accounts.byName(username, viewerId);
     if (!found) throw notFound('user');
-    authorize(viewerId, side, userOf(found.owner));
+    authorize(viewerId, side, userOf(standingOf(found.account, found.relation)));
     const after = page.cursor === undefined ? undefined : decodeFollowCursor(page.cursor);
-    const rows = await this.follows.list(side, found.user.id, viewerId, after, page.limit + 1);
+    const rows = await this.follows.list(side, found.account.id, viewerId, after, page.limit + 1);
     const result = pageOf(rows, page.limit, (last: FollowListRow) =>
       encodeCursor([last.followedMicros, last.id]),
     );
     return { items: result.items.map(toUserSummary), nextCursor: result.nextCursor };
+  }
+
+  /** Both accounts' counters and the pair, after the commit: the writer's next read shows the change. */
+  private invalidatePair(a: string, b: string): Promise<void> {
+    return invalidateAfterCommit(this.deps.cache, pairKeys(a, b), this.deps.onBackgroundError);
   }
 
   private async currentFollowerCount(userId: string, tx: Db): Promise<number> {
