@@ -3,7 +3,7 @@ import { stopProcess } from '@graminsta/topology';
 
 export interface ChildSpec {
   name: string;
-  /** Its roles, comma-separated, or `balancer`, `edge`, `object-store`. */
+  /** Its roles, comma-separated, or `balancer`, `edge`, `object-store`, `redis`. */
   role: string;
   /** The stage topology's group (or balancer) it belongs to: its twins share it. */
   group: string;
@@ -13,6 +13,8 @@ export interface ChildSpec {
   port: number | null;
   /** What answers 2xx on `port` once it serves; `/readyz` when unset. */
   readyPath?: string;
+  /** How readiness is asked: HTTP on `readyPath` (the default), or a Redis PING. */
+  ready?: 'http' | 'redis';
   /** Restart it when it dies on its own (app instances); nginx is not restarted. */
   restart: boolean;
 }
