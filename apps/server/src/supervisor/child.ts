@@ -15,6 +15,11 @@ export interface ChildSpec {
   readyPath?: string;
   /** How readiness is asked: HTTP on `readyPath` (the default), or a Redis PING. */
   ready?: 'http' | 'redis';
+  /**
+   * In a process group of its own, so a terminal's Ctrl-C (sent to the whole foreground group)
+   * reaches only the supervisor, which stops it in its turn (Redis: after the instances using it).
+   */
+  ownGroup?: boolean;
   /** Restart it when it dies on its own (app instances); nginx is not restarted. */
   restart: boolean;
 }
@@ -42,6 +47,7 @@ export class Supervised {
     const child = spawn(this.spec.command, this.spec.args, {
       env: this.spec.env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: this.spec.ownGroup ?? false,
     });
     this.child = child;
     const prefix = `[${this.spec.name}] `;

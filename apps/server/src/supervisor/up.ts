@@ -229,6 +229,7 @@ export class StageSupervisor {
       env: process.env,
       port,
       ready: 'redis',
+      ownGroup: true,
       restart: true,
     });
     await waitRedisReady(HOST, port);
