@@ -104,8 +104,11 @@ const OBJECT_STORE = [
 const STAGE5_API = [...BALANCED, 'CORS_ORIGINS', ...OBJECT_STORE] as const;
 const STAGE5_WEB = [...BALANCED, 'S3_PUBLIC_ENDPOINT', 'CDN_URL'] as const;
 // Stage 6: the API reads through the cache and merges timelines; workers invalidate what their
-// jobs change (a post becoming ready) and fan posts out. The web tier opens no Redis.
+// jobs change (a post becoming ready) and fan posts out. The web tier opens no Redis (a web-only
+// process composes nothing), but gets the address too: CACHE=redis or TIMELINES=on in the
+// environment is refused by every process's configuration without it.
 const STAGE6_API = [...STAGE5_API, 'REDIS_URL'] as const;
+const STAGE6_WEB = [...STAGE5_WEB, 'REDIS_URL'] as const;
 
 const single = (stage: number, database: boolean): StageTopology => ({
   stage,
@@ -204,7 +207,7 @@ export const STAGES: readonly StageTopology[] = [
         listen: 'free',
         settings: STAGE6_API,
       },
-      { name: 'web', roles: ['web'], instances: { scale: 'web' }, listen: 'free', settings: STAGE5_WEB },
+      { name: 'web', roles: ['web'], instances: { scale: 'web' }, listen: 'free', settings: STAGE6_WEB },
       {
         name: 'worker',
         roles: ['worker'],

@@ -253,6 +253,8 @@ export class StageSupervisor {
         S3_BUCKET: bucket,
         // Browsers on the web client's page send their uploads here.
         CORS_ORIGINS: this.urls.web,
+        // Stage 6: unused by the store, but CACHE=redis in the environment requires it.
+        ...(this.redisUrl ? { REDIS_URL: this.redisUrl } : {}),
       },
       port,
       readyPath: `/${bucket}?max-keys=0`,
