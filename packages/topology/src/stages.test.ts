@@ -129,7 +129,10 @@ describe('the stage topologies', () => {
     // The web tier opens no Redis, but CACHE=redis in the environment needs the address in every process.
     for (const g of six.groups) {
       const env = settingsEnv(g, at);
-      const before = settingsEnv(five.groups.find((f) => f.name === g.name)!, at);
+      const before = settingsEnv(
+        five.groups.find((f) => f.name === g.name)!,
+        at,
+      );
       expect(env, g.name).toEqual({ ...before, REDIS_URL: 'redis://127.0.0.1:4999' });
     }
     // Redis is no front: browsers never reach it.
