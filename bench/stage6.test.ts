@@ -17,8 +17,13 @@ describe.skipIf(!usingPostgres())('the stage-6 benchmark, quick mode', () => {
     } as Stage6Options;
     const report = await runStage6Bench(opts);
 
-    expect(report.ceilings.map((c) => c.kind)).toEqual(['hello', 'raw pg']);
-    for (const c of report.ceilings) expect([c.rps > 0, c.failed]).toEqual([true, 0]);
+    expect(report.ceilings.map((c) => c.kind)).toEqual(['hello', 'hello behind nginx', 'raw pg']);
+    // The ceilings are not ours (a hello world behind nginx on a machine busy with other tests may
+    // lose a request at the run's end); the API's reads below must lose none.
+    for (const c of report.ceilings) {
+      expect(c.rps, c.kind).toBeGreaterThan(0);
+      expect(c.failed, c.kind).toBeLessThanOrEqual(c.requests / 100);
+    }
     expect(report.rows.map((r) => `${r.topology} ${r.config} ${r.scenario}`)).toEqual(
       CACHE_CONFIGS.flatMap((c) => STAGE6_SCENARIOS.map((s) => `6 ${c} ${s}`)),
     );
@@ -27,16 +32,16 @@ describe.skipIf(!usingPostgres())('the stage-6 benchmark, quick mode', () => {
       // Every read answered 2xx, and each figure was measured.
       expect(r.failed, what).toBe(0);
       expect(r.rps, what).toBeGreaterThan(0);
-      expect(Number.isFinite(r.ofHello) && Number.isFinite(r.ofRawPg), what).toBe(true);
+      expect([r.ofHello, r.ofBalancedHello, r.ofRawPg].every(Number.isFinite), what).toBe(true);
       expect(r.primaryQps, what).toBeGreaterThanOrEqual(0);
       expect(r.queriesPerTtl === null, what).toBe(r.scenario !== 'profile anonymous');
     }
     // With the cache off, every read reaches the database.
     for (const r of report.rows.filter((r) => r.config === 'cache off'))
       expect(r.primaryQps).toBeGreaterThan(0);
-    expect(report.goals).toHaveLength(8);
+    expect(report.goals).toHaveLength(9);
     const md = reportMarkdown(report);
-    for (const heading of ['÷ hello', '÷ raw pg', 'primary q/s', 'q/TTL/key', 'goal'])
+    for (const heading of ['÷ hello', '÷ hello (nginx)', '÷ raw pg', 'primary q/s', 'q/TTL/key', 'goal'])
       expect(md).toContain(heading);
     expect(lines.join('\n')).toMatch(/follow 201, 201 accounts/);
   }, 400_000);

@@ -20,6 +20,7 @@ import { CEILING_PATH, startCeiling } from './ceiling.ts';
 import { RAW_PROFILE_PATH, startPgCeiling } from './ceiling-pg.ts';
 import { SEED_PASSWORD, seedDatabase } from './seed.ts';
 import { CELEBRITY, type Dataset } from './lib/dataset.ts';
+import { startCeilingBalancer } from './lib/ceiling-balancer.ts';
 import { addHeavyFollows } from './lib/heavy-followers.ts';
 import { checkOnce, measure, type Measurement } from './lib/load.ts';
 import { machineInfo, writeJson } from './lib/report.ts';
@@ -144,10 +145,13 @@ async function ceilings(
     cleanup.push('stop the hello ceiling', async () => void (await hello.stop()));
     const raw = await startPgCeiling(await freePort(), site.databaseUrl);
     cleanup.push('stop the pg ceiling', async () => void (await raw.stop()));
+    const balanced = await startCeilingBalancer(opts.api);
+    cleanup.push('stop the hello worlds behind nginx', () => balanced.stop());
     const rows: CeilingRow[] = [];
     const load = { connections: opts.connections, durationSeconds: opts.durationSeconds };
     for (const [kind, url, path] of [
       ['hello', hello.announced, CEILING_PATH],
+      ['hello behind nginx', balanced.url, CEILING_PATH],
       ['raw pg', raw.announced, RAW_PROFILE_PATH(CELEBRITY)],
     ] as const) {
       const request = { method: 'GET' as const, path };
@@ -161,6 +165,7 @@ async function ceilings(
         rps: round(m.reqPerSec, 1),
         p50: round(m.p50, 3),
         p99: round(m.p99, 3),
+        requests: m.requests,
         failed: failedOf(m),
       });
       opts.log(`   ceiling ${kind}: ${m.reqPerSec.toFixed(0)} req/s, p99 ${m.p99.toFixed(2)} ms`);
@@ -197,7 +202,7 @@ async function configRows(
   topology: number,
   config: CacheConfig,
   site: Site,
-  ceiling: { hello: number; rawPg: number },
+  ceiling: { hello: number; balancedHello: number; rawPg: number },
   ttlSeconds: number,
   opts: Stage6Options,
   cleanup: CleanupStack,
@@ -264,6 +269,7 @@ async function configRows(
         p99: round(m.p99),
         failed: failedOf(m),
         ofHello: round(m.reqPerSec / ceiling.hello, 3),
+        ofBalancedHello: round(m.reqPerSec / ceiling.balancedHello, 3),
         ofRawPg: round(m.reqPerSec / ceiling.rawPg, 3),
         primaryQps: round((after - before) / opts.durationSeconds, 1),
         // One key and no session: every query of the scenario is for it. A span shorter than the
@@ -311,6 +317,7 @@ export async function runStage6Bench(
       ceilingRows.push(...measured);
       const ceiling = {
         hello: measured.find((c) => c.kind === 'hello')!.rps,
+        balancedHello: measured.find((c) => c.kind === 'hello behind nginx')!.rps,
         rawPg: measured.find((c) => c.kind === 'raw pg')!.rps,
       };
       for (const config of opts.configs)
@@ -346,7 +353,9 @@ export function reportMarkdown(report: Stage6Report): string {
     '',
     goalTable(report.goals),
     '',
-    '÷ hello and ÷ raw pg: req/s over the ceilings measured at the start of the same topology block. ' +
+    '÷ hello, ÷ hello (nginx) and ÷ raw pg: req/s over the ceilings measured at the start of the same ' +
+      'topology block (hello (nginx): as many hello worlds as API instances, behind nginx with the ' +
+      "stage's balancer config). " +
       'primary q/s: queries the API processes ran per second of measured load (their /metrics, every ' +
       'statement). q/TTL/key: queries for the one hot key per TTL, from a cold key through the check, ' +
       'warm-up and measurement (a span shorter than the TTL counts as one). cache hits: L1, store and ' +

@@ -101,7 +101,7 @@ describe.skipIf(!usingPostgres())('stage 6', () => {
     expect(await stage?.stop()).toBe(0);
   }, 120_000);
 
-  it('runs stage 5 plus its own Redis, whose address the API and worker processes get', async () => {
+  it('runs stage 5 plus its own Redis, whose address every process of the stage gets', async () => {
     const topology = await stage.topology();
     expect(topology.processes.map((p) => p.name).sort()).toEqual([
       'api-1',
