@@ -258,6 +258,8 @@ export class StageSupervisor {
       },
       port,
       readyPath: `/${bucket}?max-keys=0`,
+      // Like Redis: Ctrl-C reaches the supervisor only, which stops the store after the instances.
+      ownGroup: true,
       restart: true,
     });
     await waitReady(readyz(port, `/${bucket}?max-keys=0`));
