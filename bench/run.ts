@@ -8,7 +8,9 @@
  * image bytes per variant, WebP against AVIF at matched SSIM (bench/variants.ts); `npm run bench --
  * edge` serves variants through the stage-5 edge against nginx reading them from disk
  * (bench/edge.ts); `npm run bench -- workers` times the upload pipeline with 1, 2 and 3 worker
- * processes (bench/workers.ts). See README.md.
+ * processes (bench/workers.ts); `npm run bench -- stage6 …` measures the issue-12 reads (profile,
+ * photo, home feed) with the cache off, on Redis and on Redis + L1, on stages 4 and 6, beside a
+ * hello-world and a raw Fastify + pg ceiling (bench/stage6.ts). See README.md.
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -180,7 +182,9 @@ const run =
             ? import('./edge.ts').then((edge) => edge.main(rest))
             : command === 'workers'
               ? import('./workers.ts').then((workers) => workers.main(rest))
-              : main(command === 'api' ? rest : process.argv.slice(2));
+              : command === 'stage6'
+                ? import('./stage6.ts').then((stage6) => stage6.main(rest))
+                : main(command === 'api' ? rest : process.argv.slice(2));
 run.then(
   () => process.exit(0),
   (err: unknown) => {

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests drive (Chromium for browser tests, nginx for the deploy
 # configs, nginx's cache-purge module for the stage-5 edge, iproute2 for the network-namespace
-# test) when this machine lacks them. Idempotent: does nothing when everything is present.
+# test, redis-server for stage 6 and the tests that kill a Redis of their own) when this machine
+# lacks them. Idempotent: does nothing when everything is present.
 set -euo pipefail
 
 # Fonts are only recommended by chromium, but screenshots need real glyphs.
-declare -A wanted=([chromium]="chromium fonts-liberation fonts-dejavu-core" [nginx]=nginx [ip]=iproute2)
+declare -A wanted=([chromium]="chromium fonts-liberation fonts-dejavu-core" [nginx]=nginx [ip]=iproute2 [redis-server]=redis-server)
 missing=()
 for bin in "${!wanted[@]}"; do
   command -v "$bin" >/dev/null 2>&1 || [ -x "/usr/sbin/$bin" ] || missing+=(${wanted[$bin]})
@@ -39,3 +40,5 @@ fi
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
   $SUDO systemctl disable --now nginx >/dev/null 2>&1 || true
 fi
+# A system redis-server is left alone: tests share one on 127.0.0.1:6379 (key prefixes and db
+# numbers of their own), and stage 6 starts its own on a free port.

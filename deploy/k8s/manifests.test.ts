@@ -169,6 +169,21 @@ describe('Deployments', () => {
     });
   });
 
+  it('hand every pod the cache settings, REDIS_URL from the Secret only (it may hold a password)', () => {
+    expect(configMap!.data).toMatchObject({ CACHE_TTL_SECONDS: '30' });
+    expect(configMap!.data).not.toHaveProperty('REDIS_URL');
+    for (const role of ['api', 'worker']) {
+      const d = deployments.find((x) => roleOf(x) === role)!;
+      const ref = (containerOf(d).env ?? []).find((e) => e.name === 'REDIS_URL');
+      // Optional: a Secret without it runs the stage-5 way, with no cache.
+      expect(ref?.valueFrom?.secretKeyRef).toMatchObject({ key: 'REDIS_URL', optional: true });
+    }
+    const cluster = buildManifests({ redisClusterNodes: ['redis-0:6379', 'redis-1:6379'] });
+    expect(ofKind(cluster, 'ConfigMap')[0]!.data).toMatchObject({
+      REDIS_CLUSTER_NODES: 'redis-0:6379,redis-1:6379',
+    });
+  });
+
   it('request and cap CPU and memory', () => {
     for (const { name, pod } of podTemplates) {
       for (const c of pod.containers) {

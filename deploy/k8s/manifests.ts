@@ -69,6 +69,9 @@ function configMap(opts: ManifestOptions): IConfigMap {
       S3_FORCE_PATH_STYLE: String(opts.s3ForcePathStyle),
       CDN_URL: opts.cdnUrl,
       ...(opts.cdnPurgeUrls.length > 0 ? { CDN_PURGE_URLS: opts.cdnPurgeUrls.join(',') } : {}),
+      // Stage 6: the cache (on wherever the Secret has REDIS_URL or the nodes are given).
+      CACHE_TTL_SECONDS: String(opts.cacheTtlSeconds),
+      ...(opts.redisClusterNodes.length > 0 ? { REDIS_CLUSTER_NODES: opts.redisClusterNodes.join(',') } : {}),
     },
   };
 }

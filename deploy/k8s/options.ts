@@ -18,6 +18,10 @@ export interface ManifestOptions {
   cdnUrl: string;
   /** Bases the worker sends `PURGE ${base}/${key}` to when a photo is deleted (none: the CDN's own API). */
   cdnPurgeUrls: string[];
+  /** Stage 6: how long a cached read stays fresh (CACHE_TTL_SECONDS). */
+  cacheTtlSeconds: number;
+  /** Stage 6: a Redis Cluster's seed nodes (`host:port`); none: the single node of REDIS_URL (the Secret). */
+  redisClusterNodes: string[];
 }
 
 export const DEFAULT_OPTIONS: ManifestOptions = {
@@ -32,6 +36,8 @@ export const DEFAULT_OPTIONS: ManifestOptions = {
   s3ForcePathStyle: false,
   cdnUrl: 'https://media.graminsta.example.com',
   cdnPurgeUrls: [],
+  cacheTtlSeconds: 30,
+  redisClusterNodes: [],
 };
 
 export function publicUrl(opts: ManifestOptions): string {

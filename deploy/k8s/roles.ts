@@ -23,11 +23,22 @@ export const DATA_DIR = '/var/lib/graminsta';
 export const CONFIG_MAP_NAME = 'graminsta-config';
 /** Made by the operator, never generated (see deploy/README.md): the database, SECRET and the S3 keys. */
 export const SECRET_NAME = 'graminsta-secrets';
-export const SECRET_KEYS = ['DATABASE_URL', 'SECRET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const;
-/** S3 keys may instead come from the pod's cloud identity (IRSA, Workload Identity): then left out. */
+export const SECRET_KEYS = [
+  'DATABASE_URL',
+  'SECRET',
+  'S3_ACCESS_KEY_ID',
+  'S3_SECRET_ACCESS_KEY',
+  // Stage 6: the cache's and timelines' Redis; a secret, since its URL may carry a password.
+  'REDIS_URL',
+] as const;
+/**
+ * S3 keys may instead come from the pod's cloud identity (IRSA, Workload Identity): then left out.
+ * Without REDIS_URL (or REDIS_CLUSTER_NODES in the ConfigMap) the pods run without the cache, as stage 5.
+ */
 export const OPTIONAL_SECRET_KEYS: ReadonlySet<string> = new Set([
   'S3_ACCESS_KEY_ID',
   'S3_SECRET_ACCESS_KEY',
+  'REDIS_URL',
 ]);
 /** The PostgreSQL server's max_connections that the pools below are sized against. */
 export const POSTGRES_MAX_CONNECTIONS = 200;

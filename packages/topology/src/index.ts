@@ -9,3 +9,4 @@ export * from './ports.ts';
 export * from './ready.ts';
 export * from './edge.ts';
 export * from './raw-socket.ts';
+export * from './redis.ts';

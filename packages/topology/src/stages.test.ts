@@ -115,7 +115,31 @@ describe('the stage topologies', () => {
     ).toEqual({});
   });
 
+  it('runs stage 6 as stage 5 plus Redis, whose address every group gets', () => {
+    const [five, six] = [stageTopology(5), stageTopology(6)];
+    expect(six.redis).toEqual({ name: 'redis' });
+    expect(five.redis).toBeUndefined();
+    expect(six.groups.map((g) => [g.name, g.roles, g.instances, g.listen])).toEqual(
+      five.groups.map((g) => [g.name, g.roles, g.instances, g.listen]),
+    );
+    expect(six.balancers).toEqual(five.balancers);
+    expect([six.objectStore, six.edge]).toEqual([five.objectStore, five.edge]);
+    const urls = frontUrls(six, '127.0.0.1', 4000);
+    const at = { host: '127.0.0.1', urls, databaseUrl: 'postgres://db', redisUrl: 'redis://127.0.0.1:4999' };
+    // The web tier opens no Redis, but CACHE=redis in the environment needs the address in every process.
+    for (const g of six.groups) {
+      const env = settingsEnv(g, at);
+      const before = settingsEnv(
+        five.groups.find((f) => f.name === g.name)!,
+        at,
+      );
+      expect(env, g.name).toEqual({ ...before, REDIS_URL: 'redis://127.0.0.1:4999' });
+    }
+    // Redis is no front: browsers never reach it.
+    expect(Object.keys(urls).sort()).toEqual(['api', 'cdn', 'store', 'web']);
+  });
+
   it('refuses a stage that does not exist yet', () => {
-    expect(() => stageTopology(6)).toThrow('stage 6 is not available yet (1–5)');
+    expect(() => stageTopology(7)).toThrow('stage 7 is not available yet (1–6)');
   });
 });

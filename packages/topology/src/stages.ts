@@ -32,7 +32,9 @@ export type StageSetting =
   | 'S3_ACCESS_KEY_ID'
   | 'S3_SECRET_ACCESS_KEY'
   | 'CDN_URL'
-  | 'CDN_PURGE_URLS';
+  | 'CDN_PURGE_URLS'
+  // Stage 6: the cache and home timelines' Redis.
+  | 'REDIS_URL';
 
 /** One kind of process in a stage, run as `graminsta start --roles …`, named `<name>-<n>`. */
 export interface ProcessGroup {
@@ -74,6 +76,12 @@ export interface StageTopology {
   objectStore?: { name: string; listen: 'store' };
   /** Stage 5: the CDN edge (nginx proxy_cache over the object store) on the `cdn` front, started last. */
   edge?: { name: string; listen: 'cdn' };
+  /**
+   * Stage 6: a Redis for the read cache, its hot-key L1 invalidations and the home timelines
+   * (`redis-server` on a free loopback port, no persistence), started before everything else and
+   * stopped last; groups that list `REDIS_URL` get its address.
+   */
+  redis?: { name: string };
 }
 
 const EVERY_ROLE = ['api', 'worker', 'realtime', 'storage', 'web'] as const;
@@ -95,6 +103,12 @@ const OBJECT_STORE = [
 // write the store and purge the edge (deleting a post's objects); the web tier's CSP names both.
 const STAGE5_API = [...BALANCED, 'CORS_ORIGINS', ...OBJECT_STORE] as const;
 const STAGE5_WEB = [...BALANCED, 'S3_PUBLIC_ENDPOINT', 'CDN_URL'] as const;
+// Stage 6: the API reads through the cache and merges timelines; workers invalidate what their
+// jobs change (a post becoming ready) and fan posts out. The web tier opens no Redis (a web-only
+// process composes nothing), but gets the address too: CACHE=redis or TIMELINES=on in the
+// environment is refused by every process's configuration without it.
+const STAGE6_API = [...STAGE5_API, 'REDIS_URL'] as const;
+const STAGE6_WEB = [...STAGE5_WEB, 'REDIS_URL'] as const;
 
 const single = (stage: number, database: boolean): StageTopology => ({
   stage,
@@ -179,6 +193,37 @@ export const STAGES: readonly StageTopology[] = [
     objectStore: { name: 'object-store', listen: 'store' },
     edge: { name: 'edge', listen: 'cdn' },
   },
+  {
+    // Stage 5 plus Redis: the cache (with its L1) and the home timelines are on by default there.
+    stage: 6,
+    database: true,
+    apiPortOffset: 1,
+    firstStartsAlone: true,
+    groups: [
+      {
+        name: 'api',
+        roles: ['api', 'realtime'],
+        instances: { scale: 'api' },
+        listen: 'free',
+        settings: STAGE6_API,
+      },
+      { name: 'web', roles: ['web'], instances: { scale: 'web' }, listen: 'free', settings: STAGE6_WEB },
+      {
+        name: 'worker',
+        roles: ['worker'],
+        instances: { scale: 'worker' },
+        listen: 'free',
+        settings: STAGE6_API,
+      },
+    ],
+    balancers: [
+      { name: 'lb-api', listen: 'api', upstream: 'api', websockets: true },
+      { name: 'lb-web', listen: 'web', upstream: 'web', websockets: false },
+    ],
+    objectStore: { name: 'object-store', listen: 'store' },
+    edge: { name: 'edge', listen: 'cdn' },
+    redis: { name: 'redis' },
+  },
 ];
 
 /** `graminsta up`'s instance counts for groups that scale, when no flag says otherwise. */
@@ -207,6 +252,8 @@ export interface StageAddresses {
   objectStore?: { bucket: string; accessKeyId: string; secretAccessKey: string };
   /** Stage 5: where the edge takes purges. */
   purgeUrl?: string;
+  /** Stage 6: the Redis the supervisor started. */
+  redisUrl?: string;
 }
 
 /** Each front's port, from the stage's first (web) port: api next to it, then store and cdn. */
@@ -240,6 +287,7 @@ export function settingsEnv(group: ProcessGroup, at: StageAddresses): Record<str
     S3_SECRET_ACCESS_KEY: at.objectStore?.secretAccessKey,
     CDN_URL: at.urls.cdn,
     CDN_PURGE_URLS: at.purgeUrl,
+    REDIS_URL: at.redisUrl,
   };
   const env: Record<string, string> = {};
   for (const key of group.settings) {

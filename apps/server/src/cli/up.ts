@@ -43,7 +43,8 @@ export async function runUp(
     started = true;
     const { web, api, store, cdn } = topology.urls;
     const stage5 = store && cdn ? `  store ${store}  cdn ${cdn}` : '';
-    console.log(`Graminsta stage ${stage} is ready: web ${web}  api ${api}${stage5}`);
+    const stage6 = topology.redisUrl ? `  redis ${topology.redisUrl}` : '';
+    console.log(`Graminsta stage ${stage} is ready: web ${web}  api ${api}${stage5}${stage6}`);
     console.log(`Topology: ${supervisor.topologyFile}`);
     console.log(`Rolling restart: kill -HUP ${process.pid}. Stop: Ctrl-C.`);
   } catch (err) {

@@ -3,7 +3,7 @@ import { stopProcess } from '@graminsta/topology';
 
 export interface ChildSpec {
   name: string;
-  /** Its roles, comma-separated, or `balancer`, `edge`, `object-store`. */
+  /** Its roles, comma-separated, or `balancer`, `edge`, `object-store`, `redis`. */
   role: string;
   /** The stage topology's group (or balancer) it belongs to: its twins share it. */
   group: string;
@@ -13,6 +13,13 @@ export interface ChildSpec {
   port: number | null;
   /** What answers 2xx on `port` once it serves; `/readyz` when unset. */
   readyPath?: string;
+  /** How readiness is asked: HTTP on `readyPath` (the default), or a Redis PING. */
+  ready?: 'http' | 'redis';
+  /**
+   * In a process group of its own, so a terminal's Ctrl-C (sent to the whole foreground group)
+   * reaches only the supervisor, which stops it in its turn (Redis: after the instances using it).
+   */
+  ownGroup?: boolean;
   /** Restart it when it dies on its own (app instances); nginx is not restarted. */
   restart: boolean;
 }
@@ -40,6 +47,7 @@ export class Supervised {
     const child = spawn(this.spec.command, this.spec.args, {
       env: this.spec.env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: this.spec.ownGroup ?? false,
     });
     this.child = child;
     const prefix = `[${this.spec.name}] `;

@@ -8,11 +8,14 @@ import {
   instanceNames,
   nginxArgs,
   nginxBinary,
+  redisServerArgs,
+  redisServerBinary,
   renderBalancer,
   renderEdge,
   settingsEnv,
   stageTopology,
   waitReady,
+  waitRedisReady,
   writeNginxConf,
   type Balancer,
   type Front,
@@ -40,6 +43,8 @@ export interface UpOptions {
 export interface TopologySnapshot {
   stage: number;
   urls: FrontUrls;
+  /** Stage 6: the Redis the stage's processes share (loopback, no password). */
+  redisUrl?: string;
   processes: { name: string; role: string; pid: number | null; port: number | null; restarts: number }[];
 }
 
@@ -86,6 +91,7 @@ async function ensureDatabase(url: string): Promise<void> {
 export class StageSupervisor {
   readonly children: Supervised[] = [];
   urls: FrontUrls = { web: '', api: '' };
+  redisUrl: string | undefined;
   private readonly dataDir: string;
   private readonly shape: StageTopology;
   private readonly log: (line: string) => void;
@@ -104,6 +110,7 @@ export class StageSupervisor {
     return {
       stage: this.opts.stage,
       urls: this.urls,
+      ...(this.redisUrl ? { redisUrl: this.redisUrl } : {}),
       processes: this.children.map((c) => ({
         name: c.spec.name,
         role: c.spec.role,
@@ -166,6 +173,7 @@ export class StageSupervisor {
     this.urls = frontUrls(shape, HOST, this.opts.port);
     const at: StageAddresses = { host: HOST, urls: this.urls, databaseUrl };
     const purgePort = shape.edge ? await freePort() : null;
+    if (shape.redis) at.redisUrl = this.redisUrl = await this.redis(shape.redis.name);
     if (shape.objectStore) {
       at.objectStore = { bucket: this.opts.env.S3_BUCKET ?? 'graminsta', ...LOCAL_STORE_KEYS };
       if (purgePort) at.purgeUrl = `http://${HOST}:${purgePort}`;
@@ -193,8 +201,39 @@ export class StageSupervisor {
 
   private waitAllReady(): Promise<void[]> {
     return Promise.all(
-      this.children.filter((c) => c.spec.port).map((c) => waitReady(readyz(c.spec.port!, c.spec.readyPath))),
+      this.children
+        .filter((c) => c.spec.port)
+        .map((c) =>
+          c.spec.ready === 'redis'
+            ? waitRedisReady(HOST, c.spec.port!)
+            : waitReady(readyz(c.spec.port!, c.spec.readyPath)),
+        ),
     );
+  }
+
+  /**
+   * Stage 6's Redis: our own redis-server on a free loopback port, with no persistence (the cache
+   * and timelines come back from the database), restarted with the same port if it dies. Returns
+   * its URL, which has no password: it listens on loopback only, like the stage's database.
+   */
+  private async redis(name: string): Promise<string> {
+    const port = await freePort();
+    const dir = join(this.dataDir, name);
+    await mkdir(dir, { recursive: true });
+    this.add({
+      name,
+      role: 'redis',
+      group: name,
+      command: redisServerBinary(),
+      args: redisServerArgs({ host: HOST, port, dir }),
+      env: process.env,
+      port,
+      ready: 'redis',
+      ownGroup: true,
+      restart: true,
+    });
+    await waitRedisReady(HOST, port);
+    return `redis://${HOST}:${port}`;
   }
 
   /** Stage 5's object store (`graminsta object-store`), its objects in the up's folder. */
@@ -214,9 +253,13 @@ export class StageSupervisor {
         S3_BUCKET: bucket,
         // Browsers on the web client's page send their uploads here.
         CORS_ORIGINS: this.urls.web,
+        // Stage 6: unused by the store, but CACHE=redis in the environment requires it.
+        ...(this.redisUrl ? { REDIS_URL: this.redisUrl } : {}),
       },
       port,
       readyPath: `/${bucket}?max-keys=0`,
+      // Like Redis: Ctrl-C reaches the supervisor only, which stops the store after the instances.
+      ownGroup: true,
       restart: true,
     });
     await waitReady(readyz(port, `/${bucket}?max-keys=0`));
@@ -297,7 +340,9 @@ export class StageSupervisor {
     this.rolling ??= (async () => {
       try {
         // The object store is not ours to roll: uploads in flight would fail while it is away.
-        for (const child of this.children.filter((c) => c.spec.restart && c.spec.role !== 'object-store')) {
+        // Nor is Redis: it has no new code to pick up, and a restart empties the cache.
+        const rolled = (c: Supervised) => c.spec.role !== 'object-store' && c.spec.role !== 'redis';
+        for (const child of this.children.filter((c) => c.spec.restart && rolled(c))) {
           if (this.stopped) return;
           this.log(`[up] restarting ${child.spec.name}`);
           await child.restart();
@@ -325,16 +370,19 @@ export class StageSupervisor {
 
   /**
    * Stops the fronts first (balancers and edge: no new traffic), then app instances with a
-   * graceful drain, then the object store they were writing to.
+   * graceful drain, then the object store they were writing to, and Redis last (draining
+   * instances still read and invalidate through it).
    */
   async stop(): Promise<void> {
     this.stopped = true;
     const isFront = (c: Supervised) => c.spec.role === 'balancer' || c.spec.role === 'edge';
     const isStore = (c: Supervised) => c.spec.role === 'object-store';
+    const isRedis = (c: Supervised) => c.spec.role === 'redis';
     const fronts = this.children.filter(isFront);
-    const apps = this.children.filter((c) => !isFront(c) && !isStore(c));
+    const apps = this.children.filter((c) => !isFront(c) && !isStore(c) && !isRedis(c));
     await Promise.all(fronts.map((c) => c.stop('SIGQUIT', 10_000)));
     await Promise.all(apps.map((c) => c.stop('SIGTERM', 30_000)));
     await Promise.all(this.children.filter(isStore).map((c) => c.stop('SIGTERM', 10_000)));
+    await Promise.all(this.children.filter(isRedis).map((c) => c.stop('SIGTERM', 10_000)));
   }
 }

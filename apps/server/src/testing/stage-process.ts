@@ -17,19 +17,24 @@ export interface StageProcess {
   stop(): Promise<number | null>;
 }
 
-/** `graminsta up --stage N` as a child process, on its own database and data folder. */
+/**
+ * `graminsta up --stage N` as a child process, on its own database and data folder; or, with
+ * `existing.databaseUrl` (a benchmark's seeded database), on that one, which it leaves in place.
+ */
 export async function startStage(
   stage: number,
   args: string[] = [],
   env: Record<string, string> = {},
+  existing: { databaseUrl?: string } = {},
 ): Promise<StageProcess> {
   const port = await freePortPair();
   const dataDir = await mkdtemp(join(tmpdir(), `graminsta-stage${stage}-`));
   const dbName = `graminsta_stage${stage}_${process.pid}_${port}`;
-  await adminQuery(`create database "${dbName}"`);
+  const databaseUrl = existing.databaseUrl ?? pgUrlFor(dbName);
+  if (!existing.databaseUrl) await adminQuery(`create database "${dbName}"`);
   const cleanup = async () => {
     await rm(dataDir, { recursive: true, force: true });
-    await adminQuery(`drop database if exists "${dbName}" with (force)`);
+    if (!existing.databaseUrl) await adminQuery(`drop database if exists "${dbName}" with (force)`);
   };
   const supervisor = await startChild({
     name: `graminsta up --stage ${stage}`,
@@ -38,7 +43,7 @@ export async function startStage(
     env: {
       ...process.env,
       DATA_DIR: dataDir,
-      DATABASE_URL: pgUrlFor(dbName),
+      DATABASE_URL: databaseUrl,
       LOG_LEVEL: 'warn',
       // Every client comes through nginx from loopback: limits on but far away for the load.
       RATE_LIMITS: '1000',
@@ -53,7 +58,7 @@ export async function startStage(
   return {
     child: supervisor.process,
     dataDir,
-    databaseUrl: pgUrlFor(dbName),
+    databaseUrl,
     topology: async () =>
       JSON.parse(await readFile(join(dataDir, 'topology.json'), 'utf8')) as TopologySnapshot,
     output: supervisor.output,
