@@ -126,11 +126,15 @@ describe.skipIf(!usingPostgres())('stage 6', () => {
 
   it('turns 5,000 concurrent reads of a cold celebrity profile on 3 API processes into one query', async () => {
     const celebrity = await signUp('celebrity');
-    for (const [round, displayName] of [
-      [1, null],
-      [2, 'The Celebrity'],
-    ] as const) {
-      // Round 2: an edit invalidates the warm key; the next crowd finds it cold again.
+    // Round 1: nothing cached, not even which id the name is: each of the two keys a profile
+    // reads (the name's id, then the account) is loaded once, cluster-wide. Round 2 is the
+    // celebrity case: an edit drops the hot account entry (as its expiry would), the name's id is
+    // still known, and the crowd that finds the entry cold costs exactly one query.
+    const expected = [
+      { round: 1, displayName: null, statements: { account_by_id: 1, account_id_by_name: 1 } },
+      { round: 2, displayName: 'The Celebrity', statements: { account_by_id: 1 } },
+    ];
+    for (const { round, displayName, statements } of expected) {
       if (displayName) expect((await api('PATCH', '/me', celebrity, { displayName })).status).toBe(200);
       const before = await queriesEach();
       const crowd = await rush(apiBases, '/api/v1/users/celebrity', 5000);
@@ -140,9 +144,11 @@ describe.skipIf(!usingPostgres())('stage 6', () => {
       expect([...names], `round ${round}`).toEqual([displayName ?? '']);
       // Which process ran which statements: a second query tells whether the lease or the key layout let it through.
       const each = after.map((a, i) => Object.fromEntries(deltas(before[i]!, a)));
-      const ran = each.reduce((sum, d) => sum + Object.values(d).reduce((a, b) => a + b, 0), 0);
+      const ran: Record<string, number> = {};
+      for (const d of each)
+        for (const [name, n] of Object.entries(d)) if (n > 0) ran[name] = (ran[name] ?? 0) + n;
       console.log(`round ${round}: statements run by each API process during the crowd:`, each);
-      expect(ran, `round ${round}: ${JSON.stringify(each)}`).toBe(1);
+      expect(ran, `round ${round}: ${JSON.stringify(each)}`).toEqual(statements);
     }
   }, 180_000);
 
