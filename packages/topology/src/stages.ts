@@ -119,6 +119,35 @@ const single = (stage: number, database: boolean): StageTopology => ({
   balancers: [],
 });
 
+/**
+ * Stages 5 and up: API, web and worker tiers behind their balancers, photos in the object store
+ * behind the edge; `api` settings go to the API and worker processes, `web` to the web tier.
+ */
+function objectStorageStage(
+  stage: number,
+  api: readonly StageSetting[],
+  web: readonly StageSetting[],
+): StageTopology {
+  return {
+    stage,
+    database: true,
+    apiPortOffset: 1,
+    firstStartsAlone: true,
+    groups: [
+      { name: 'api', roles: ['api', 'realtime'], instances: { scale: 'api' }, listen: 'free', settings: api },
+      { name: 'web', roles: ['web'], instances: { scale: 'web' }, listen: 'free', settings: web },
+      // The worker tier: any number of processes sharing the queue.
+      { name: 'worker', roles: ['worker'], instances: { scale: 'worker' }, listen: 'free', settings: api },
+    ],
+    balancers: [
+      { name: 'lb-api', listen: 'api', upstream: 'api', websockets: true },
+      { name: 'lb-web', listen: 'web', upstream: 'web', websockets: false },
+    ],
+    objectStore: { name: 'object-store', listen: 'store' },
+    edge: { name: 'edge', listen: 'cdn' },
+  };
+}
+
 /** The stages `graminsta up` runs on loopback. */
 export const STAGES: readonly StageTopology[] = [
   single(1, false),
@@ -163,67 +192,9 @@ export const STAGES: readonly StageTopology[] = [
       { name: 'lb-web', listen: 'web', upstream: 'web', websockets: false },
     ],
   },
-  {
-    stage: 5,
-    database: true,
-    apiPortOffset: 1,
-    firstStartsAlone: true,
-    groups: [
-      {
-        name: 'api',
-        roles: ['api', 'realtime'],
-        instances: { scale: 'api' },
-        listen: 'free',
-        settings: STAGE5_API,
-      },
-      { name: 'web', roles: ['web'], instances: { scale: 'web' }, listen: 'free', settings: STAGE5_WEB },
-      // The worker tier: any number of processes sharing the queue.
-      {
-        name: 'worker',
-        roles: ['worker'],
-        instances: { scale: 'worker' },
-        listen: 'free',
-        settings: STAGE5_API,
-      },
-    ],
-    balancers: [
-      { name: 'lb-api', listen: 'api', upstream: 'api', websockets: true },
-      { name: 'lb-web', listen: 'web', upstream: 'web', websockets: false },
-    ],
-    objectStore: { name: 'object-store', listen: 'store' },
-    edge: { name: 'edge', listen: 'cdn' },
-  },
-  {
-    // Stage 5 plus Redis: the cache (with its L1) and the home timelines are on by default there.
-    stage: 6,
-    database: true,
-    apiPortOffset: 1,
-    firstStartsAlone: true,
-    groups: [
-      {
-        name: 'api',
-        roles: ['api', 'realtime'],
-        instances: { scale: 'api' },
-        listen: 'free',
-        settings: STAGE6_API,
-      },
-      { name: 'web', roles: ['web'], instances: { scale: 'web' }, listen: 'free', settings: STAGE6_WEB },
-      {
-        name: 'worker',
-        roles: ['worker'],
-        instances: { scale: 'worker' },
-        listen: 'free',
-        settings: STAGE6_API,
-      },
-    ],
-    balancers: [
-      { name: 'lb-api', listen: 'api', upstream: 'api', websockets: true },
-      { name: 'lb-web', listen: 'web', upstream: 'web', websockets: false },
-    ],
-    objectStore: { name: 'object-store', listen: 'store' },
-    edge: { name: 'edge', listen: 'cdn' },
-    redis: { name: 'redis' },
-  },
+  objectStorageStage(5, STAGE5_API, STAGE5_WEB),
+  // Stage 5 plus Redis: the cache (with its L1) and the home timelines are on by default there.
+  { ...objectStorageStage(6, STAGE6_API, STAGE6_WEB), redis: { name: 'redis' } },
 ];
 
 /** `graminsta up`'s instance counts for groups that scale, when no flag says otherwise. */
