@@ -5,8 +5,8 @@ cd "$(dirname "$0")/.."
 # Tests that need machine prerequisites (network namespaces) fail instead of skipping here.
 export GRAMINSTA_FULL_SUITE=1
 
-bash scripts/ensure-services.sh
 bash scripts/install-system-deps.sh
+bash scripts/ensure-services.sh
 
 echo "== lint, format, types"
 npx eslint .
