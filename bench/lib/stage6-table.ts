@@ -146,6 +146,7 @@ export function stage6Table(rows: Stage6Row[]): string {
       'p99 ms',
       'failed',
       '÷ hello',
+      '÷ hello (nginx)',
       '÷ raw pg',
       'primary q/s',
       'q/TTL/key',
