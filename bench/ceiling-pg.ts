@@ -11,6 +11,8 @@ import pg from 'pg';
 import { startChild, type Child } from '@graminsta/topology';
 
 export const RAW_PROFILE_PATH = (username: string) => `/users/${encodeURIComponent(username)}`;
+/** The raw home feed of `username`: see FEED below. */
+export const RAW_FEED_PATH = (username: string) => `/feed/${encodeURIComponent(username)}`;
 
 /** Runs this file as a child process on `databaseUrl`, serving on a free loopback port. */
 export async function startPgCeiling(port: number, databaseUrl: string): Promise<Child> {
@@ -30,6 +32,37 @@ const PROFILE = {
     photo_count, private, created_at from users
     where lower(username) = lower($1) and deleted_at is null and suspended_at is null`,
 };
+
+// The same work as a home-feed page, done the plainest way: one prepared statement returning the
+// first 20 ready posts of the accounts the reader follows (and the reader's own), newest first,
+// each with its author and its items' variants. No visibility rules, no cursor, no cache: the
+// ceiling of one query per page on the same seeded data, which the API's feed is compared with.
+const FEED = {
+  name: 'raw_feed',
+  text: `with reader as (select id from users where lower(username) = lower($1))
+    select p.id::text as id, p.caption, p.like_count, p.comment_count, p.created_at,
+      u.id::text as owner_id, u.username, u.display_name, u.avatar_url,
+      (select coalesce(json_agg(json_build_object('id', m.id::text, 'altText', m.alt_text,
+        'width', m.width, 'height', m.height, 'variants', m.variants) order by m.position), '[]')
+        from photo_media m where m.photo_id = p.id) as media
+    from photos p join users u on u.id = p.owner_id
+    where p.status = 'ready' and (p.owner_id = (select id from reader) or p.owner_id in
+      (select followee_id from follows where follower_id = (select id from reader)))
+    order by p.id desc limit 20`,
+};
+
+interface FeedRow {
+  id: string;
+  caption: string;
+  like_count: number;
+  comment_count: number;
+  created_at: Date;
+  owner_id: string;
+  username: string;
+  display_name: string;
+  avatar_url: string | null;
+  media: unknown[];
+}
 
 interface ProfileRow {
   id: string;
@@ -68,6 +101,21 @@ async function serve(): Promise<void> {
       blockedByMe: false,
       mutedByMe: false,
       createdAt: u.created_at.toISOString(),
+    };
+  });
+  app.get<{ Params: { username: string } }>('/feed/:username', async (request) => {
+    const { rows } = await pool.query<FeedRow>({ ...FEED, values: [request.params.username] });
+    return {
+      items: rows.map((r) => ({
+        id: r.id,
+        caption: r.caption,
+        likeCount: r.like_count,
+        commentCount: r.comment_count,
+        createdAt: r.created_at.toISOString(),
+        owner: { id: r.owner_id, username: r.username, displayName: r.display_name, avatarUrl: r.avatar_url },
+        media: r.media,
+      })),
+      nextCursor: null,
     };
   });
   const url = await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT ?? 0) });
