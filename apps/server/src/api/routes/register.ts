@@ -53,7 +53,10 @@ export function registerEndpoints(app: FastifyInstance, opts: EndpointOptions): 
           params: request.params,
           query: request.query,
           body: request.body,
-          ip: request.ip,
+          // Read only by the handlers that need it: behind a balancer each read walks the proxy chain.
+          get ip() {
+            return request.ip;
+          },
           userAgent: request.headers['user-agent'] ?? '',
           services: opts.services,
           cookie: {
