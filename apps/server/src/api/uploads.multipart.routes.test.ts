@@ -93,8 +93,9 @@ describe('MULTIPART uploads through the API', () => {
   it('refuses to complete with a part of the wrong size, and joins nothing', async () => {
     const up = await start();
     const { parts } = (await sign(up.uploadId, [1, 2])).json() as UploadParts;
-    await putPart(parts[0]!.url, part(1).subarray(0, 1000));
-    await putPart(parts[1]!.url, part(2));
+    // Both parts must have landed (a refused PUT would make the 409 below about a missing part).
+    expect(await putPart(parts[0]!.url, part(1).subarray(0, 1000))).toBe(200);
+    expect(await putPart(parts[1]!.url, part(2))).toBe(200);
     const res = await unchangedBy(() => complete(up.uploadId), 409);
     expect(res.json().error.message).toMatch(/part 1 has 1000 bytes/);
     await unchangedBy(() => call('POST', '/photos', alice, { uploadId: up.uploadId }), 400);
