@@ -24,6 +24,16 @@ const EnvSchema = z.object({
   DATABASE_URL: optionalUrl,
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /**
+   * Stage 6: streaming replicas of DATABASE_URL (comma-separated postgres:// URLs). Plain
+   * SELECTs outside a transaction go to one that has replayed the reader's own last write;
+   * transactions, locking reads and every write stay on the primary.
+   */
+  DATABASE_REPLICA_URLS: list.pipe(
+    z.array(z.url().refine((v) => /^postgres(ql)?:\/\//i.test(v), 'must be a postgres:// URL')),
+  ),
+  /** A replica further behind the primary than this (ms) gets no reads until it catches up. */
+  DATABASE_REPLICA_MAX_LAG_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+  /**
    * Stage 5: photos live in S3-compatible object storage at this endpoint (the API, workers and
    * the edge reach it here) instead of the storage role's local folder.
    */
@@ -118,6 +128,16 @@ const EnvSchema = z.object({
   TIMELINES: z.enum(['on', 'off']).optional(),
   /** Authors with at least this many followers are not fanned out on write: their posts are merged at read time. */
   FEED_CELEBRITY_FOLLOWERS: z.coerce.number().int().min(1).default(1_000),
+  /**
+   * The job queue: `bullmq` (Redis; the default when REDIS_URL is set), `postgres` (a table on
+   * DATABASE_URL; the default at stages 2–5) or `memory` (this process; stage 1).
+   */
+  QUEUE: z.enum(['memory', 'postgres', 'bullmq']).optional(),
+  /**
+   * The bus live events travel on: `redis` (the default when REDIS_URL is set), `postgres`
+   * (LISTEN/NOTIFY; stages 2–5) or `memory` (this process; stage 1).
+   */
+  PUBSUB: z.enum(['memory', 'postgres', 'redis']).optional(),
   /** Mail through this SMTP relay (smtp:// or smtps://, credentials in the URL); unset: $DATA_DIR/outbox. */
   SMTP_URL: z
     .url()
@@ -134,11 +154,18 @@ const EnvSchema = z.object({
 
 export type CacheMode = 'off' | 'memory' | 'redis';
 
-export type Config = Omit<z.infer<typeof EnvSchema>, 'CACHE' | 'TIMELINES'> & {
+export type QueueMode = 'memory' | 'postgres' | 'bullmq';
+export type PubSubMode = 'memory' | 'postgres' | 'redis';
+
+export type Config = Omit<z.infer<typeof EnvSchema>, 'CACHE' | 'TIMELINES' | 'QUEUE' | 'PUBSUB'> & {
   roles: Role[];
   /** Resolved: redis with REDIS_URL, memory at stage 1 (no DATABASE_URL), off otherwise, unless CACHE says. */
   CACHE: CacheMode;
   TIMELINES: 'on' | 'off';
+  /** Resolved: bullmq with Redis, postgres with DATABASE_URL, memory otherwise, unless QUEUE says. */
+  QUEUE: QueueMode;
+  /** Resolved: redis with Redis, postgres with DATABASE_URL, memory otherwise, unless PUBSUB says. */
+  PUBSUB: PubSubMode;
 };
 
 export class ConfigError extends Error {}
@@ -154,16 +181,32 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const redis = Boolean(cfg.REDIS_URL) || cfg.REDIS_CLUSTER_NODES.length > 0;
   const cache: CacheMode = cfg.CACHE ?? (redis ? 'redis' : cfg.DATABASE_URL ? 'off' : 'memory');
   const timelines = cfg.TIMELINES ?? (redis ? 'on' : 'off');
-  const needRedis = [cache === 'redis' && 'CACHE=redis', timelines === 'on' && 'TIMELINES=on'].filter(
-    Boolean,
-  );
+  const pg = Boolean(cfg.DATABASE_URL);
+  const queue: QueueMode = cfg.QUEUE ?? (redis ? 'bullmq' : pg ? 'postgres' : 'memory');
+  const pubsub: PubSubMode = cfg.PUBSUB ?? (redis ? 'redis' : pg ? 'postgres' : 'memory');
+  const needRedis = [
+    cache === 'redis' && 'CACHE=redis',
+    timelines === 'on' && 'TIMELINES=on',
+    queue === 'bullmq' && 'QUEUE=bullmq',
+    pubsub === 'redis' && 'PUBSUB=redis',
+  ].filter(Boolean);
   if (needRedis.length > 0 && !redis) {
     throw new ConfigError(`Invalid configuration:\n  REDIS_URL: required by ${needRedis.join(' and ')}`);
+  }
+  const needPg = [
+    queue === 'postgres' && 'QUEUE=postgres',
+    pubsub === 'postgres' && 'PUBSUB=postgres',
+    cfg.DATABASE_REPLICA_URLS.length > 0 && 'DATABASE_REPLICA_URLS',
+  ].filter(Boolean);
+  if (needPg.length > 0 && !pg) {
+    throw new ConfigError(`Invalid configuration:\n  DATABASE_URL: required by ${needPg.join(' and ')}`);
   }
   return {
     ...cfg,
     CACHE: cache,
     TIMELINES: timelines,
+    QUEUE: queue,
+    PUBSUB: pubsub,
     roles: cfg.ROLES.length > 0 ? cfg.ROLES : [...ALL_ROLES],
   };
 }
