@@ -10,3 +10,4 @@ export * from './ready.ts';
 export * from './edge.ts';
 export * from './raw-socket.ts';
 export * from './redis.ts';
+export * from './pg-cluster.ts';
