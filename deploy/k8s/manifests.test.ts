@@ -201,8 +201,10 @@ describe('Deployments', () => {
     for (const d of deployments) {
       const spec = specOf(d);
       const pods =
-        (spec.autoscale?.maxReplicas ?? spec.queueScale?.maxReplicas ?? spec.replicas) +
-        Number(d.spec?.strategy?.rollingUpdate?.maxSurge);
+        (spec.autoscale?.maxReplicas ??
+          spec.queueScale?.maxReplicas ??
+          spec.connectionScale?.maxReplicas ??
+          spec.replicas) + Number(d.spec?.strategy?.rollingUpdate?.maxSurge);
       const pool = Number(containerOf(d).env?.find((e) => e.name === 'DATABASE_POOL_SIZE')?.value);
       worst += pods * (pool + 1); // one more for the LISTEN connection of the pub/sub
     }
@@ -218,6 +220,9 @@ describe('Deployments', () => {
         SECRET: 'a'.repeat(64),
         S3_ACCESS_KEY_ID: 'AKIAEXAMPLE',
         S3_SECRET_ACCESS_KEY: 'b'.repeat(40),
+        // QUEUE=bullmq and PUBSUB=redis (the ConfigMap's) need Redis; the replicas are optional.
+        REDIS_URL: 'redis://:pw@redis.example:6379',
+        DATABASE_REPLICA_URLS: 'postgres://graminsta:pw@replica.example:5432/graminsta',
       };
       for (const e of c.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
       const roles = c.args?.[0] === 'start' ? c.args[2] : undefined;

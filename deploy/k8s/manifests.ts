@@ -9,7 +9,13 @@ import type { IService } from 'kubernetes-models/v1/Service';
 import { SERVICE_ROLES, ingresses, service } from './network.ts';
 import { DEFAULT_OPTIONS, publicUrl, type ManifestOptions } from './options.ts';
 import { APP, CONFIG_MAP_NAME, DATA_DIR, HTTP_PORT, METRICS_PORT, PRODUCTION_ROLES } from './roles.ts';
-import { autoscaler, disruptionBudget, queueScaler, type IScaledObject } from './scaling.ts';
+import {
+  autoscaler,
+  connectionScaler,
+  disruptionBudget,
+  queueScaler,
+  type IScaledObject,
+} from './scaling.ts';
 import { deployment, migrationJob } from './workloads.ts';
 
 export { DEFAULT_OPTIONS, type ManifestOptions } from './options.ts';
@@ -72,6 +78,10 @@ function configMap(opts: ManifestOptions): IConfigMap {
       // Stage 6: the cache (on wherever the Secret has REDIS_URL or the nodes are given).
       CACHE_TTL_SECONDS: String(opts.cacheTtlSeconds),
       ...(opts.redisClusterNodes.length > 0 ? { REDIS_CLUSTER_NODES: opts.redisClusterNodes.join(',') } : {}),
+      // Stage 6 part 2: with REDIS_URL in the Secret, QUEUE and PUBSUB resolve to bullmq and redis
+      // by themselves. The PostgreSQL queue must be said outright, or Redis would take the jobs
+      // while the worker's ScaledObject counts the jobs table.
+      ...(opts.queue === 'postgres' ? { QUEUE: 'postgres', PUBSUB: 'postgres' } : {}),
     },
   };
 }
@@ -89,6 +99,7 @@ export function buildManifests(overrides: Partial<ManifestOptions> = {}): Manife
     ...ingresses(opts),
     ...present(PRODUCTION_ROLES.map((role) => autoscaler(role, opts))),
     ...present(PRODUCTION_ROLES.map((role) => queueScaler(role, opts))),
+    ...present(PRODUCTION_ROLES.map((role) => connectionScaler(role, opts))),
     ...present(PRODUCTION_ROLES.map((role) => disruptionBudget(role, opts))),
   ];
 }

@@ -22,6 +22,13 @@ export interface ManifestOptions {
   cacheTtlSeconds: number;
   /** Stage 6: a Redis Cluster's seed nodes (`host:port`); none: the single node of REDIS_URL (the Secret). */
   redisClusterNodes: string[];
+  /**
+   * Stage 6: where jobs and events travel. `bullmq`: jobs in Redis (BullMQ) and events over Redis
+   * pub/sub, so the Secret must hold REDIS_URL; `postgres`: the `jobs` table and LISTEN/NOTIFY.
+   */
+  queue: 'bullmq' | 'postgres';
+  /** The Prometheus KEDA asks for the realtime tier's open sockets (and BullMQ's queue depth). */
+  prometheusUrl: string;
 }
 
 export const DEFAULT_OPTIONS: ManifestOptions = {
@@ -38,6 +45,8 @@ export const DEFAULT_OPTIONS: ManifestOptions = {
   cdnPurgeUrls: [],
   cacheTtlSeconds: 30,
   redisClusterNodes: [],
+  queue: 'bullmq',
+  prometheusUrl: 'http://prometheus-operated.monitoring.svc:9090',
 };
 
 export function publicUrl(opts: ManifestOptions): string {

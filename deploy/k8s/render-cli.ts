@@ -17,6 +17,8 @@ const { values } = parseArgs({
     's3-endpoint': { type: 'string' },
     'cdn-url': { type: 'string' },
     'cdn-purge-urls': { type: 'string' },
+    queue: { type: 'string' },
+    prometheus: { type: 'string' },
     out: { type: 'string' },
   },
 });
@@ -35,6 +37,9 @@ if (values['s3-endpoint'])
   Object.assign(overrides, { s3Endpoint: values['s3-endpoint'], s3ForcePathStyle: true });
 if (values['cdn-url']) overrides.cdnUrl = values['cdn-url'];
 if (values['cdn-purge-urls']) overrides.cdnPurgeUrls = values['cdn-purge-urls'].split(',').filter(Boolean);
+if (values.queue === 'bullmq' || values.queue === 'postgres') overrides.queue = values.queue;
+else if (values.queue) throw new Error('--queue must be bullmq or postgres');
+if (values.prometheus) overrides.prometheusUrl = values.prometheus;
 
 const out = values.out ? resolve(values.out) : GENERATED_FILE;
 await mkdir(dirname(out), { recursive: true });

@@ -30,6 +30,8 @@ export const SECRET_KEYS = [
   'S3_SECRET_ACCESS_KEY',
   // Stage 6: the cache's and timelines' Redis; a secret, since its URL may carry a password.
   'REDIS_URL',
+  // Stage 6: the database's streaming replicas (comma-separated URLs, with passwords).
+  'DATABASE_REPLICA_URLS',
 ] as const;
 /**
  * S3 keys may instead come from the pod's cloud identity (IRSA, Workload Identity): then left out.
@@ -39,6 +41,8 @@ export const OPTIONAL_SECRET_KEYS: ReadonlySet<string> = new Set([
   'S3_ACCESS_KEY_ID',
   'S3_SECRET_ACCESS_KEY',
   'REDIS_URL',
+  // Without replicas every read goes to the primary, as at stage 5.
+  'DATABASE_REPLICA_URLS',
 ]);
 /** The PostgreSQL server's max_connections that the pools below are sized against. */
 export const POSTGRES_MAX_CONNECTIONS = 200;
@@ -56,6 +60,8 @@ export interface RoleSpec {
   autoscale?: { maxReplicas: number; cpuUtilization: number };
   /** Scaled by KEDA on the number of live jobs (due or running) per pod, instead of CPU. */
   queueScale?: { maxReplicas: number; jobsPerPod: number };
+  /** Scaled by KEDA on open sockets per pod (graminsta_realtime_connections from Prometheus). */
+  connectionScale?: { maxReplicas: number; connectionsPerPod: number };
   disruptionBudget: boolean;
 }
 
@@ -95,7 +101,12 @@ export const ROLE_SPECS: Record<Role, RoleSpec> = {
   realtime: {
     replicas: 2,
     resources: resources('100m', '256Mi', '500m', '512Mi'),
-    poolSize: 4,
+    // Sockets ask the database little (a session check as they open): a small pool, so the tier
+    // at full size fits the server's connections (manifests.test.ts).
+    poolSize: 2,
+    // Sockets cost memory, not CPU, while idle: a pod per 5,000 (about 40 MB of sockets at the
+    // issue's 8 KB each, well inside its limit), never fewer than two for a restart to move to.
+    connectionScale: { maxReplicas: 6, connectionsPerPod: 5000 },
     disruptionBudget: true,
   },
   // Stages 1–4 only: at stage 5 the object store takes its place, and production runs no storage pod.

@@ -65,16 +65,23 @@ export interface IScaledObject {
     advanced: {
       horizontalPodAutoscalerConfig: { behavior: NonNullable<IHorizontalPodAutoscaler['spec']>['behavior'] };
     };
-    triggers: Array<{
-      type: 'postgresql';
-      metricType: 'AverageValue';
-      metadata: {
-        connectionFromEnv: string;
-        query: string;
-        targetQueryValue: string;
-        activationTargetQueryValue: string;
-      };
-    }>;
+    triggers: Array<
+      | {
+          type: 'postgresql';
+          metricType: 'AverageValue';
+          metadata: {
+            connectionFromEnv: string;
+            query: string;
+            targetQueryValue: string;
+            activationTargetQueryValue: string;
+          };
+        }
+      | {
+          type: 'prometheus';
+          metricType: 'AverageValue';
+          metadata: { serverAddress: string; query: string; threshold: string; activationThreshold: string };
+        }
+    >;
   };
 }
 
@@ -88,13 +95,52 @@ export const QUEUE_DEPTH_QUERY =
   'and (run_at <= now() or locked_until > now())';
 
 /**
+ * BullMQ's depth of work (QUEUE=bullmq): photo jobs waiting or running, as every process with the
+ * queue reports it (`graminsta_queue_jobs{job,state}`, read from Redis on scrape). Each reports the
+ * same whole-queue count, so the maximum, not the sum.
+ */
+export const BULLMQ_DEPTH_QUERY =
+  'max(graminsta_queue_jobs{job="photo.process",state="waiting"})' +
+  ' + max(graminsta_queue_jobs{job="photo.process",state="active"})';
+
+/** Open sockets across the realtime tier: each pod reports its own (authenticated or not). */
+export const REALTIME_CONNECTIONS_QUERY = 'sum(graminsta_realtime_connections)';
+
+type ScaledTrigger = IScaledObject['spec']['triggers'][number];
+
+const prometheusTrigger = (opts: ManifestOptions, query: string, perPod: number): ScaledTrigger => ({
+  type: 'prometheus',
+  metricType: 'AverageValue',
+  metadata: {
+    serverAddress: opts.prometheusUrl,
+    query,
+    threshold: String(perPod),
+    activationThreshold: '0',
+  },
+});
+
+/**
  * A role scaled on its queue (the worker): KEDA polls the depth and keeps about `jobsPerPod` per
- * pod, between the planned replicas and the maximum. It reads DATABASE_URL from the worker
- * container's own environment (the Secret), so no credential is copied anywhere.
+ * pod, between the planned replicas and the maximum. On the PostgreSQL queue it reads DATABASE_URL
+ * from the worker container's own environment (the Secret), so no credential is copied anywhere;
+ * on BullMQ it asks Prometheus.
  */
 export function queueScaler(role: Role, opts: ManifestOptions): IScaledObject | null {
   const spec = ROLE_SPECS[role];
   if (!spec.queueScale) return null;
+  const trigger: ScaledTrigger =
+    opts.queue === 'bullmq'
+      ? prometheusTrigger(opts, BULLMQ_DEPTH_QUERY, spec.queueScale.jobsPerPod)
+      : {
+          type: 'postgresql',
+          metricType: 'AverageValue',
+          metadata: {
+            connectionFromEnv: 'DATABASE_URL',
+            query: QUEUE_DEPTH_QUERY,
+            targetQueryValue: String(spec.queueScale.jobsPerPod),
+            activationTargetQueryValue: '0',
+          },
+        };
   return {
     apiVersion: 'keda.sh/v1alpha1',
     kind: 'ScaledObject',
@@ -120,18 +166,45 @@ export function queueScaler(role: Role, opts: ManifestOptions): IScaledObject | 
           },
         },
       },
-      triggers: [
-        {
-          type: 'postgresql',
-          metricType: 'AverageValue',
-          metadata: {
-            connectionFromEnv: 'DATABASE_URL',
-            query: QUEUE_DEPTH_QUERY,
-            targetQueryValue: String(spec.queueScale.jobsPerPod),
-            activationTargetQueryValue: '0',
+      triggers: [trigger],
+    },
+  };
+}
+
+/**
+ * The realtime tier, scaled on open sockets (an idle socket costs memory, not CPU, so a CPU
+ * autoscaler would never see them): KEDA asks Prometheus for the tier's total and keeps about
+ * `connectionsPerPod` per pod. It shrinks slowly: a pod that leaves closes its sockets, and their
+ * clients reconnect (and resume) on the others.
+ */
+export function connectionScaler(role: Role, opts: ManifestOptions): IScaledObject | null {
+  const spec = ROLE_SPECS[role];
+  if (!spec.connectionScale) return null;
+  return {
+    apiVersion: 'keda.sh/v1alpha1',
+    kind: 'ScaledObject',
+    metadata: { name: roleName(role), namespace: opts.namespace, labels: labels(role) },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: roleName(role) },
+      minReplicaCount: spec.replicas,
+      maxReplicaCount: spec.connectionScale.maxReplicas,
+      pollingInterval: 15,
+      cooldownPeriod: 600,
+      advanced: {
+        horizontalPodAutoscalerConfig: {
+          behavior: {
+            scaleUp: {
+              stabilizationWindowSeconds: 0,
+              policies: [{ type: 'Percent', value: 100, periodSeconds: 30 }],
+            },
+            scaleDown: {
+              stabilizationWindowSeconds: 600,
+              policies: [{ type: 'Pods', value: 1, periodSeconds: 300 }],
+            },
           },
         },
-      ],
+      },
+      triggers: [prometheusTrigger(opts, REALTIME_CONNECTIONS_QUERY, spec.connectionScale.connectionsPerPod)],
     },
   };
 }

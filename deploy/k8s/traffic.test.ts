@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIONS, buildManifests } from './manifests.ts';
 import { containerOf, deploymentsSelectedBy, ofKind, quantity, resolvePort, routeOf } from './queries.ts';
-import { QUEUE_DEPTH_QUERY } from './scaling.ts';
+import { BULLMQ_DEPTH_QUERY, QUEUE_DEPTH_QUERY } from './scaling.ts';
 
 const manifests = buildManifests();
+const configMap = ofKind(manifests, 'ConfigMap')[0]!;
 const deployments = ofKind(manifests, 'Deployment');
 const services = ofKind(manifests, 'Service');
 const ingresses = ofKind(manifests, 'Ingress');
@@ -123,9 +124,14 @@ describe('HorizontalPodAutoscalers', () => {
 });
 
 describe('the worker ScaledObject (KEDA)', () => {
-  const scaled = ofKind(manifests, 'ScaledObject');
+  // The PostgreSQL queue (QUEUE=postgres): KEDA counts the jobs table itself.
+  const onPostgres = buildManifests({ queue: 'postgres' });
+  const scaled = ofKind(onPostgres, 'ScaledObject').filter(
+    (s) => s.spec.scaleTargetRef.name === 'graminsta-worker',
+  );
 
   it('scales the worker Deployment on the queue depth, from one pod, reading DATABASE_URL from its container', () => {
+    expect(ofKind(onPostgres, 'ConfigMap')[0]!.data).toMatchObject({ QUEUE: 'postgres', PUBSUB: 'postgres' });
     expect(scaled.map((s) => s.spec.scaleTargetRef.name)).toEqual(['graminsta-worker']);
     const [worker] = scaled;
     const target = deployments.find((d) => d.metadata?.name === 'graminsta-worker')!;
@@ -134,14 +140,94 @@ describe('the worker ScaledObject (KEDA)', () => {
     expect(worker!.spec.maxReplicaCount).toBeGreaterThan(1);
     const [trigger] = worker!.spec.triggers;
     expect(trigger).toMatchObject({ type: 'postgresql', metricType: 'AverageValue' });
-    expect(trigger!.metadata.query).toBe(QUEUE_DEPTH_QUERY);
-    expect(Number(trigger!.metadata.targetQueryValue)).toBeGreaterThan(0);
-    const env = containerOf(target).env?.find((e) => e.name === trigger!.metadata.connectionFromEnv);
+    if (trigger?.type !== 'postgresql') throw new Error('not the postgresql trigger');
+    expect(trigger.metadata.query).toBe(QUEUE_DEPTH_QUERY);
+    expect(Number(trigger.metadata.targetQueryValue)).toBeGreaterThan(0);
+    const env = containerOf(target).env?.find((e) => e.name === trigger.metadata.connectionFromEnv);
     expect(env?.valueFrom?.secretKeyRef?.key).toBe('DATABASE_URL');
     // The worker is scaled by KEDA alone: no CPU autoscaler competes for it.
     expect(
       ofKind(manifests, 'HorizontalPodAutoscaler').map((h) => h.spec?.scaleTargetRef.name),
     ).not.toContain('graminsta-worker');
+  });
+
+  it('on BullMQ (the default with Redis), scales on the queue depth Prometheus has from the pods', () => {
+    // Resolved from REDIS_URL by each pod (packages/platform/src/config.ts), not set here.
+    expect(configMap.data).not.toHaveProperty('QUEUE');
+    expect(configMap.data).not.toHaveProperty('PUBSUB');
+    const worker = ofKind(manifests, 'ScaledObject').find(
+      (s) => s.spec.scaleTargetRef.name === 'graminsta-worker',
+    )!;
+    expect(worker.spec.minReplicaCount).toBe(1);
+    expect(worker.spec.triggers).toEqual([
+      {
+        type: 'prometheus',
+        metricType: 'AverageValue',
+        metadata: {
+          serverAddress: DEFAULT_OPTIONS.prometheusUrl,
+          query: BULLMQ_DEPTH_QUERY,
+          threshold: '4',
+          activationThreshold: '0',
+        },
+      },
+    ]);
+    // Waiting and running photo jobs, as one process reports them: not summed over the pods.
+    expect(BULLMQ_DEPTH_QUERY).toMatch(/^max\(graminsta_queue_jobs\{job="photo.process",state="waiting"\}\)/);
+    expect(BULLMQ_DEPTH_QUERY).toContain('state="active"');
+  });
+});
+
+describe('the realtime tier (stage 6)', () => {
+  const scaled = ofKind(manifests, 'ScaledObject').find(
+    (s) => s.spec.scaleTargetRef.name === 'graminsta-realtime',
+  );
+  const realtime = deployments.find((d) => d.metadata?.name === 'graminsta-realtime')!;
+  const api = deployments.find((d) => d.metadata?.name === 'graminsta-api')!;
+
+  it('runs as its own Deployment; the API pods carry no sockets', () => {
+    expect(containerOf(realtime).args).toEqual(['start', '--roles', 'realtime']);
+    expect(containerOf(api).args).toEqual(['start', '--roles', 'api']);
+    const services = ofKind(manifests, 'Service').map((s) => s.metadata?.name);
+    expect(services).toContain('graminsta-realtime');
+  });
+
+  it('is scaled by KEDA on open sockets per pod from Prometheus, from two pods, and by nothing else', () => {
+    expect(scaled).toBeDefined();
+    expect(realtime.spec?.replicas).toBeUndefined();
+    expect(scaled!.spec.minReplicaCount).toBe(2);
+    expect(scaled!.spec.maxReplicaCount).toBeGreaterThan(2);
+    expect(scaled!.spec.triggers).toEqual([
+      {
+        type: 'prometheus',
+        metricType: 'AverageValue',
+        metadata: {
+          serverAddress: DEFAULT_OPTIONS.prometheusUrl,
+          query: 'sum(graminsta_realtime_connections)',
+          threshold: '5000',
+          activationThreshold: '0',
+        },
+      },
+    ]);
+    expect(
+      ofKind(manifests, 'HorizontalPodAutoscaler').map((h) => h.spec?.scaleTargetRef.name),
+    ).not.toContain('graminsta-realtime');
+    const other = buildManifests({ prometheusUrl: 'http://prom.example:9090' });
+    const again = ofKind(other, 'ScaledObject').find(
+      (s) => s.spec.scaleTargetRef.name === 'graminsta-realtime',
+    );
+    expect(again!.spec.triggers[0]!.metadata).toMatchObject({ serverAddress: 'http://prom.example:9090' });
+  });
+
+  it('gets the replicas and Redis from the Secret, optional', () => {
+    for (const d of [api, realtime]) {
+      const refs = (containerOf(d).env ?? []).filter((e) => e.valueFrom?.secretKeyRef);
+      for (const key of ['REDIS_URL', 'DATABASE_REPLICA_URLS'])
+        expect(refs.find((e) => e.name === key)?.valueFrom?.secretKeyRef).toMatchObject({
+          key,
+          optional: true,
+        });
+    }
+    expect(configMap.data).not.toHaveProperty('DATABASE_REPLICA_URLS');
   });
 });
 
@@ -160,7 +246,9 @@ describe('PodDisruptionBudgets', () => {
       const hpa = ofKind(manifests, 'HorizontalPodAutoscaler').find(
         (h) => h.metadata?.name === pdb.metadata?.name,
       );
-      const minPods = hpa?.spec?.minReplicas ?? selected[0]!.spec?.replicas ?? 1;
+      const keda = ofKind(manifests, 'ScaledObject').find((s) => s.metadata.name === pdb.metadata?.name);
+      const minPods =
+        hpa?.spec?.minReplicas ?? keda?.spec.minReplicaCount ?? selected[0]!.spec?.replicas ?? 1;
       expect(pdb.spec?.maxUnavailable).toBe(1);
       expect(minPods).toBeGreaterThan(1);
     }

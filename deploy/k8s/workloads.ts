@@ -148,7 +148,7 @@ export function deployment(role: Role, opts: ManifestOptions): IDeployment {
     metadata: { name: roleName(role), namespace: opts.namespace, labels: labels(role) },
     spec: {
       // An autoscaled Deployment leaves replicas to its autoscaler, or every apply would reset them.
-      ...(spec.autoscale || spec.queueScale ? {} : { replicas: spec.replicas }),
+      ...(spec.autoscale || spec.queueScale || spec.connectionScale ? {} : { replicas: spec.replicas }),
       revisionHistoryLimit: 5,
       selector: { matchLabels: selectorLabels(role) },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
