@@ -12,6 +12,7 @@ Commands:
   migrate                                                     apply database migrations and exit
   seed [--users N]                                            create demo accounts, follows and photos
   up --stage N [--api N] [--web M] [--workers W] [--port P]   run a stage's whole topology on loopback
+     stage 6 also: [--realtime R] [--replica-delay-ms D]       realtime processes; replica apply delay
   object-store [--port N]                                     stage 5's S3-protocol store (s3rver) on loopback
   admin grant|revoke <username>                               give or take back the moderator role
 
@@ -29,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
       api: { type: 'string' },
       web: { type: 'string' },
       workers: { type: 'string' },
+      realtime: { type: 'string' },
+      'replica-delay-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

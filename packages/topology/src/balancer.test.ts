@@ -1,5 +1,9 @@
+import { createServer, request } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { renderBalancer } from './balancer.ts';
+import { findNginx, startNginx } from './nginx.ts';
+import { freePort } from './ports.ts';
 
 describe('the stage-4 balancer config', () => {
   const conf = renderBalancer({
@@ -18,5 +22,107 @@ describe('the stage-4 balancer config', () => {
     }
     expect(conf).not.toContain('$proxy_add_x_forwarded_for');
     expect(conf).not.toContain('$http_x_forwarded_for');
+  });
+});
+
+/** A stand-in instance: answers HTTP and accepts upgrades, naming itself; counts its open sockets. */
+async function instance(name: string) {
+  const open = new Set<Socket>();
+  const closed: (() => void)[] = [];
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'x-served-by': name });
+    res.end(name);
+  });
+  server.on('upgrade', (_req, socket: Socket) => {
+    open.add(socket);
+    socket.on('error', () => socket.destroy());
+    // nginx passes the client's close on as a half-close: end our side too, as a WebSocket server does.
+    socket.on('end', () => socket.destroy());
+    socket.on('close', () => {
+      open.delete(socket);
+      for (const wake of closed.splice(0)) wake();
+    });
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nx-served-by: ${name}\r\n\r\n`,
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    name,
+    address: `127.0.0.1:${port}`,
+    open: () => open.size,
+    /** Resolves once one of its sockets has closed. */
+    nextClose: () => new Promise<void>((resolve) => closed.push(resolve)),
+    close: () => {
+      for (const s of open) s.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Opens an upgraded socket on /ws through the balancer: who answered it, and the socket. */
+function openSocket(port: number): Promise<{ servedBy: string; socket: Socket }> {
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host: '127.0.0.1',
+      port,
+      path: '/ws',
+      headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13' },
+    });
+    req.on('upgrade', (res, socket) => {
+      socket.on('error', () => socket.destroy());
+      resolve({ servedBy: String(res.headers['x-served-by']), socket });
+    });
+    req.on('response', (res) => reject(new Error(`no upgrade: ${res.statusCode}`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe.skipIf(!findNginx())('the stage-6 balancer: /ws on the realtime tier', () => {
+  it('sends /ws to the realtime upstream by open connections, everything else to the API tier', async () => {
+    const [api, rtA, rtB] = await Promise.all([instance('api'), instance('rt-a'), instance('rt-b')]);
+    const listenPort = await freePort();
+    const conf = renderBalancer({
+      listenHost: '127.0.0.1',
+      listenPort,
+      upstreams: [api.address],
+      websocketsUpstreams: [rtA.address, rtB.address],
+    });
+    expect(conf).toMatch(/upstream realtime \{\n\s+least_conn;/);
+    expect(conf).toMatch(/location = \/ws \{\n\s+proxy_pass http:\/\/realtime;/);
+    expect(conf).toContain('proxy_read_timeout 1h;');
+    // startNginx has nginx -t the config first.
+    const nginx = await startNginx(conf, `http://127.0.0.1:${listenPort}/healthz`);
+    const sockets: Socket[] = [];
+    try {
+      const plain = await fetch(`http://127.0.0.1:${listenPort}/api/v1/ws`);
+      expect(plain.headers.get('x-served-by')).toBe('api');
+      await plain.arrayBuffer();
+
+      const first = await openSocket(listenPort);
+      const second = await openSocket(listenPort);
+      sockets.push(first.socket, second.socket);
+      expect([first.servedBy, second.servedBy].sort()).toEqual(['rt-a', 'rt-b']);
+      // The second one closes: its instance holds none, the other still one. Round robin would
+      // send the next socket back to the first instance; least_conn sends it to the emptier one.
+      const emptier = second.servedBy === 'rt-a' ? rtA : rtB;
+      const closed = emptier.nextClose();
+      second.socket.destroy();
+      await closed;
+      for (let i = 0; i < 3; i++) {
+        const next = await openSocket(listenPort);
+        sockets.push(next.socket);
+        expect(next.servedBy, `socket ${i + 3}`).toBe(i === 0 ? second.servedBy : next.servedBy);
+      }
+      // Four held, two on each: the tier stays even as sockets come and go.
+      expect([rtA.open(), rtB.open()]).toEqual([2, 2]);
+      expect(api.open()).toBe(0);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await nginx.stop();
+      await Promise.all([api.close(), rtA.close(), rtB.close()]);
+    }
   });
 });

@@ -14,6 +14,11 @@ export interface BalancerConfig {
   storage?: string[];
   /** API tier only: forward WebSocket upgrades on /ws. */
   websockets?: boolean;
+  /**
+   * Stage 6: the realtime tier's instances (host:port); /ws goes to them instead of `upstreams`,
+   * each new socket to the instance holding the fewest (`least_conn`). Implies `websockets`.
+   */
+  websocketsUpstreams?: string[];
 }
 
 const common = () => `
@@ -28,8 +33,8 @@ ${HTTP_PRELUDE}
 // Passive health: a failed instance is skipped for a few seconds. Idempotent requests that hit a
 // dead or draining instance are retried on the next one; POSTs are retried only when nginx could
 // not even connect (nothing was sent), so a write is never sent twice by the balancer.
-const upstream = (name: string, servers: string[]) => `
-  upstream ${name} {
+const upstream = (name: string, servers: string[], balance = '') => `
+  upstream ${name} {${balance ? `\n    ${balance};` : ''}
 ${servers.map((s) => `    server ${s} max_fails=1 fail_timeout=3s;`).join('\n')}
   }
 `;
@@ -57,10 +62,13 @@ export function renderBalancer(c: BalancerConfig): string {
       proxy_request_buffering off;${proxyDefaults}
     }`
     : '';
-  const ws = c.websockets
-    ? `
+  // A socket the balancer could not connect goes to the next instance (nginx's default
+  // proxy_next_upstream); one that was open closes with its instance, and the client reconnects here.
+  const ws =
+    c.websockets || c.websocketsUpstreams
+      ? `
     location = /ws {
-      proxy_pass http://tier;
+      proxy_pass http://${c.websocketsUpstreams ? 'realtime' : 'tier'};
       proxy_http_version 1.1;
       proxy_set_header Upgrade $http_upgrade;
       proxy_set_header Connection $connection_upgrade;
@@ -69,8 +77,9 @@ export function renderBalancer(c: BalancerConfig): string {
       proxy_read_timeout 1h;
       proxy_send_timeout 1h;
     }`
-    : '';
-  return `${common()}${upstream('tier', c.upstreams)}${c.storage ? upstream('storage', c.storage) : ''}
+      : '';
+  const realtime = c.websocketsUpstreams ? upstream('realtime', c.websocketsUpstreams, 'least_conn') : '';
+  return `${common()}${upstream('tier', c.upstreams)}${c.storage ? upstream('storage', c.storage) : ''}${realtime}
   server {
     listen ${c.listenHost}:${c.listenPort};
     client_max_body_size 1m;

@@ -36,4 +36,26 @@ describe('a loopback cache Redis', () => {
     expect(await readdir(dir)).toEqual([]);
     expect(await pingRedis('127.0.0.1', port)).toBe(false);
   });
+
+  it('with appendOnly (stage 6: BullMQ jobs live there), keeps keys across a restart and evicts only expiring ones', async () => {
+    const args = redisServerArgs({ host: '127.0.0.1', port: 7001, dir: '/tmp/x', appendOnly: true });
+    expect(args[args.indexOf('--maxmemory-policy') + 1]).toBe('volatile-lru');
+    const own = await mkdtemp(join(tmpdir(), 'graminsta-redis-aof-'));
+    try {
+      const port = await freePort();
+      const first = await startRedisServer({ host: '127.0.0.1', port, dir: own, appendOnly: true });
+      const set = await sendRawBytes('127.0.0.1', port, Buffer.from('SET job 1\r\nQUIT\r\n'));
+      expect(set).toBe('+OK\r\n+OK\r\n');
+      expect(await first.stop()).toBe(0);
+      const second = await startRedisServer({ host: '127.0.0.1', port, dir: own, appendOnly: true });
+      try {
+        const got = await sendRawBytes('127.0.0.1', port, Buffer.from('GET job\r\nQUIT\r\n'));
+        expect(got).toBe('$1\r\n1\r\n+OK\r\n');
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await rm(own, { recursive: true, force: true });
+    }
+  });
 });

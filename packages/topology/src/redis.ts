@@ -25,6 +25,12 @@ export interface RedisServerOptions {
   dir: string;
   /** Memory bound; past it the least recently used keys go, as a cache's should. */
   maxMemory?: string;
+  /**
+   * Keep data across restarts in an append-only file in `dir` (fsync every second): stage 6, where
+   * BullMQ's jobs live in this Redis. Eviction then takes only keys with an expiry (the cache's
+   * and timelines' all have one), never a job.
+   */
+  appendOnly?: boolean;
   logLevel?: 'debug' | 'verbose' | 'notice' | 'warning';
 }
 
@@ -44,7 +50,8 @@ export function redisServerArgs(o: RedisServerOptions): string[] {
     '--save',
     '',
     '--appendonly',
-    'no',
+    o.appendOnly ? 'yes' : 'no',
+    ...(o.appendOnly ? ['--appendfsync', 'everysec'] : []),
     '--daemonize',
     'no',
     '--protected-mode',
@@ -52,7 +59,7 @@ export function redisServerArgs(o: RedisServerOptions): string[] {
     '--maxmemory',
     o.maxMemory ?? '256mb',
     '--maxmemory-policy',
-    'allkeys-lru',
+    o.appendOnly ? 'volatile-lru' : 'allkeys-lru',
     '--loglevel',
     o.logLevel ?? 'warning',
   ];

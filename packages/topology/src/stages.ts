@@ -9,8 +9,8 @@ export type Front = 'web' | 'api' | 'store' | 'cdn';
 /** The fronts every stage has; `store` and `cdn` only where the stage runs them. */
 export type FrontUrls = Record<'web' | 'api', string> & Partial<Record<'store' | 'cdn', string>>;
 
-/** What `graminsta up` scales by flag: `--api`, `--web`, `--workers`. */
-export type Scale = 'api' | 'web' | 'worker';
+/** What `graminsta up` scales by flag: `--api`, `--web`, `--workers`, `--realtime` (stage 6). */
+export type Scale = 'api' | 'web' | 'worker' | 'realtime';
 
 /**
  * Settings that differ between a stage's processes, each computed from the stage's addresses:
@@ -33,8 +33,10 @@ export type StageSetting =
   | 'S3_SECRET_ACCESS_KEY'
   | 'CDN_URL'
   | 'CDN_PURGE_URLS'
-  // Stage 6: the cache and home timelines' Redis.
-  | 'REDIS_URL';
+  // Stage 6: the cache and home timelines' Redis (and, in part 2, the queue's and pub/sub's).
+  | 'REDIS_URL'
+  // Stage 6: the streaming replica(s) SELECTs may go to.
+  | 'DATABASE_REPLICA_URLS';
 
 /** One kind of process in a stage, run as `graminsta start --roles …`, named `<name>-<n>`. */
 export interface ProcessGroup {
@@ -55,6 +57,11 @@ export interface Balancer {
   storage?: string;
   /** Forwards WebSocket upgrades on /ws. */
   websockets: boolean;
+  /**
+   * Stage 6: /ws goes to this group (the realtime tier) instead of `upstream`, balanced on open
+   * connections (`least_conn`); everything else still goes to `upstream`.
+   */
+  websocketsUpstream?: string;
 }
 
 export interface StageTopology {
@@ -82,6 +89,12 @@ export interface StageTopology {
    * stopped last; groups that list `REDIS_URL` get its address.
    */
   redis?: { name: string };
+  /**
+   * Stage 6: a PostgreSQL primary and one streaming replica of it, the supervisor's own clusters
+   * (packages/topology/src/pg-cluster.ts), started after Redis and before the groups, unless the
+   * operator gives DATABASE_URL and DATABASE_REPLICA_URLS.
+   */
+  postgres?: { primary: string; replica: string };
 }
 
 const EVERY_ROLE = ['api', 'worker', 'realtime', 'storage', 'web'] as const;
@@ -109,6 +122,11 @@ const STAGE5_WEB = [...BALANCED, 'S3_PUBLIC_ENDPOINT', 'CDN_URL'] as const;
 // environment is refused by every process's configuration without it.
 const STAGE6_API = [...STAGE5_API, 'REDIS_URL'] as const;
 const STAGE6_WEB = [...STAGE5_WEB, 'REDIS_URL'] as const;
+// Stage 6 part 2: the API's SELECTs may go to the replica (read-your-writes keeps a user's own
+// writes on the primary until the replica has them). Workers write, and realtime processes read
+// little, so they stay on the primary; with REDIS_URL their QUEUE and PUBSUB resolve to bullmq
+// and redis by themselves (packages/platform/src/config.ts).
+const STAGE6_READS = [...STAGE6_API, 'DATABASE_REPLICA_URLS'] as const;
 
 const single = (stage: number, database: boolean): StageTopology => ({
   stage,
@@ -193,12 +211,39 @@ export const STAGES: readonly StageTopology[] = [
     ],
   },
   objectStorageStage(5, STAGE5_API, STAGE5_WEB),
-  // Stage 5 plus Redis: the cache (with its L1) and the home timelines are on by default there.
-  { ...objectStorageStage(6, STAGE6_API, STAGE6_WEB), redis: { name: 'redis' } },
+  stage6(),
 ];
 
+/**
+ * Stage 5 plus Redis (the cache with its L1, the home timelines, BullMQ's queue and the realtime
+ * fan-out), a PostgreSQL primary with a streaming replica, and the realtime tier as processes of
+ * its own: the API's balancer sends /ws to them, on open connections.
+ */
+function stage6(): StageTopology {
+  const five = objectStorageStage(6, STAGE6_API, STAGE6_WEB);
+  const groups = five.groups.map((g) =>
+    g.name === 'api' ? { ...g, roles: ['api'] as const, settings: STAGE6_READS } : g,
+  );
+  const realtime: ProcessGroup = {
+    name: 'realtime',
+    roles: ['realtime'],
+    instances: { scale: 'realtime' },
+    listen: 'free',
+    settings: STAGE6_API,
+  };
+  return {
+    ...five,
+    groups: [...groups, realtime],
+    balancers: five.balancers.map((b) =>
+      b.name === 'lb-api' ? { ...b, websocketsUpstream: 'realtime' } : b,
+    ),
+    redis: { name: 'redis' },
+    postgres: { primary: 'postgres-primary', replica: 'postgres-replica' },
+  };
+}
+
 /** `graminsta up`'s instance counts for groups that scale, when no flag says otherwise. */
-export const DEFAULT_SCALE: Record<Scale, number> = { api: 3, web: 2, worker: 2 };
+export const DEFAULT_SCALE: Record<Scale, number> = { api: 3, web: 2, worker: 2, realtime: 2 };
 
 export function stageTopology(stage: number): StageTopology {
   const found = STAGES.find((s) => s.stage === stage);
@@ -225,6 +270,8 @@ export interface StageAddresses {
   purgeUrl?: string;
   /** Stage 6: the Redis the supervisor started. */
   redisUrl?: string;
+  /** Stage 6: the replicas' addresses (the supervisor's own, or the operator's). */
+  replicaUrls?: string[];
 }
 
 /** Each front's port, from the stage's first (web) port: api next to it, then store and cdn. */
@@ -259,6 +306,7 @@ export function settingsEnv(group: ProcessGroup, at: StageAddresses): Record<str
     CDN_URL: at.urls.cdn,
     CDN_PURGE_URLS: at.purgeUrl,
     REDIS_URL: at.redisUrl,
+    DATABASE_REPLICA_URLS: at.replicaUrls?.length ? at.replicaUrls.join(',') : undefined,
   };
   const env: Record<string, string> = {};
   for (const key of group.settings) {

@@ -3,7 +3,7 @@ import { stopProcess } from '@graminsta/topology';
 
 export interface ChildSpec {
   name: string;
-  /** Its roles, comma-separated, or `balancer`, `edge`, `object-store`, `redis`. */
+  /** Its roles, comma-separated, or `balancer`, `edge`, `object-store`, `redis`, `postgres`. */
   role: string;
   /** The stage topology's group (or balancer) it belongs to: its twins share it. */
   group: string;
@@ -13,8 +13,8 @@ export interface ChildSpec {
   port: number | null;
   /** What answers 2xx on `port` once it serves; `/readyz` when unset. */
   readyPath?: string;
-  /** How readiness is asked: HTTP on `readyPath` (the default), or a Redis PING. */
-  ready?: 'http' | 'redis';
+  /** How readiness is asked: HTTP on `readyPath` (the default), a Redis PING, or a PostgreSQL query. */
+  ready?: 'http' | 'redis' | 'postgres';
   /**
    * In a process group of its own, so a terminal's Ctrl-C (sent to the whole foreground group)
    * reaches only the supervisor, which stops it in its turn (Redis: after the instances using it).

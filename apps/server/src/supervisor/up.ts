@@ -1,19 +1,25 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import {
+  basebackupReplica,
   freePort,
   frontPort,
   frontUrls,
+  initPrimaryCluster,
   instanceNames,
+  makeClusterHome,
   nginxArgs,
   nginxBinary,
+  postgresServerCommand,
   redisServerArgs,
   redisServerBinary,
   renderBalancer,
   renderEdge,
   settingsEnv,
   stageTopology,
+  waitForPostgres,
   waitReady,
   waitRedisReady,
   writeNginxConf,
@@ -35,6 +41,10 @@ export interface UpOptions {
   scale: Record<Scale, number>;
   dataDir: string;
   databaseUrl?: string;
+  /** Stage 6: the operator's replicas (comma-separated); with `databaseUrl`, no cluster of our own. */
+  replicaUrls?: string;
+  /** Stage 6: the own replica's recovery_min_apply_delay (0: none), for tests and benchmarks. */
+  replicaDelayMs?: number;
   env: Record<string, string | undefined>;
   log?: (line: string) => void;
 }
@@ -45,6 +55,16 @@ export interface TopologySnapshot {
   urls: FrontUrls;
   /** Stage 6: the Redis the stage's processes share (loopback, no password). */
   redisUrl?: string;
+  /**
+   * Stage 6: the database the API reads and writes, and its replicas. `home` is set when they are
+   * the supervisor's own clusters (kept there for the next `up`; `removeCluster` on each folder
+   * deletes them).
+   */
+  postgres?: {
+    primaryUrl: string;
+    replicaUrls: string[];
+    own?: { home: string; primary: string; replica: string };
+  };
   processes: { name: string; role: string; pid: number | null; port: number | null; restarts: number }[];
 }
 
@@ -54,6 +74,21 @@ const readyz = (port: number, path = '/readyz') => `http://${HOST}:${port}${path
 // from the environment (S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY) and never from here.
 const LOCAL_STORE_KEYS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const DEFAULT_DATABASE = 'postgres://postgres@127.0.0.1:5432/graminsta';
+const OWN_DATABASE = 'graminsta';
+
+/** `$DATA_DIR/postgres.json`: where the own clusters live, and their ports (the replica follows the primary's). */
+interface OwnClusters {
+  home: string;
+  primaryPort: number;
+  replicaPort: number;
+}
+
+/** `url` with another database name. */
+function onDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
 
 /** Asks through a balancer until `name` answers (any status: the instance names itself). */
 async function waitServedBy(url: string, name: string, timeoutMs = 60_000): Promise<void> {
@@ -92,6 +127,7 @@ export class StageSupervisor {
   readonly children: Supervised[] = [];
   urls: FrontUrls = { web: '', api: '' };
   redisUrl: string | undefined;
+  postgres: TopologySnapshot['postgres'];
   private readonly dataDir: string;
   private readonly shape: StageTopology;
   private readonly log: (line: string) => void;
@@ -111,6 +147,7 @@ export class StageSupervisor {
       stage: this.opts.stage,
       urls: this.urls,
       ...(this.redisUrl ? { redisUrl: this.redisUrl } : {}),
+      ...(this.postgres ? { postgres: this.postgres } : {}),
       processes: this.children.map((c) => ({
         name: c.spec.name,
         role: c.spec.role,
@@ -168,12 +205,18 @@ export class StageSupervisor {
   async start(): Promise<TopologySnapshot> {
     const { shape } = this;
     await mkdir(this.dataDir, { recursive: true });
-    const databaseUrl = shape.database ? (this.opts.databaseUrl ?? DEFAULT_DATABASE) : undefined;
-    if (databaseUrl) await ensureDatabase(databaseUrl);
     this.urls = frontUrls(shape, HOST, this.opts.port);
-    const at: StageAddresses = { host: HOST, urls: this.urls, databaseUrl };
+    const at: StageAddresses = { host: HOST, urls: this.urls };
     const purgePort = shape.edge ? await freePort() : null;
     if (shape.redis) at.redisUrl = this.redisUrl = await this.redis(shape.redis.name);
+    if (shape.postgres) {
+      this.postgres = await this.databases(shape.postgres);
+      at.databaseUrl = this.postgres.primaryUrl;
+      at.replicaUrls = this.postgres.replicaUrls;
+    } else if (shape.database) {
+      at.databaseUrl = this.opts.databaseUrl ?? DEFAULT_DATABASE;
+      await ensureDatabase(at.databaseUrl);
+    }
     if (shape.objectStore) {
       at.objectStore = { bucket: this.opts.env.S3_BUCKET ?? 'graminsta', ...LOCAL_STORE_KEYS };
       if (purgePort) at.purgeUrl = `http://${HOST}:${purgePort}`;
@@ -206,14 +249,17 @@ export class StageSupervisor {
         .map((c) =>
           c.spec.ready === 'redis'
             ? waitRedisReady(HOST, c.spec.port!)
-            : waitReady(readyz(c.spec.port!, c.spec.readyPath)),
+            : c.spec.ready === 'postgres'
+              ? waitForPostgres(`postgres://postgres@${HOST}:${c.spec.port}/postgres`)
+              : waitReady(readyz(c.spec.port!, c.spec.readyPath)),
         ),
     );
   }
 
   /**
-   * Stage 6's Redis: our own redis-server on a free loopback port, with no persistence (the cache
-   * and timelines come back from the database), restarted with the same port if it dies. Returns
+   * Stage 6's Redis: our own redis-server on a free loopback port, restarted with the same port if
+   * it dies. It keeps an append-only file in $DATA_DIR/redis (BullMQ's jobs; the cache and
+   * timelines expire and are the only keys evicted), so jobs survive its restart. Returns
    * its URL, which has no password: it listens on loopback only, like the stage's database.
    */
   private async redis(name: string): Promise<string> {
@@ -225,7 +271,8 @@ export class StageSupervisor {
       role: 'redis',
       group: name,
       command: redisServerBinary(),
-      args: redisServerArgs({ host: HOST, port, dir }),
+      // BullMQ's jobs live here at stage 6: an operator expects them to survive a Redis restart.
+      args: redisServerArgs({ host: HOST, port, dir, appendOnly: true }),
       env: process.env,
       port,
       ready: 'redis',
@@ -234,6 +281,94 @@ export class StageSupervisor {
     });
     await waitRedisReady(HOST, port);
     return `redis://${HOST}:${port}`;
+  }
+
+  /**
+   * Stage 6's database: the operator's primary and replicas when both DATABASE_URL and
+   * DATABASE_REPLICA_URLS are given; otherwise a PostgreSQL primary and one streaming replica of
+   * our own (the machine's cluster may not allow replication, and is not ours to reconfigure).
+   * Their folders live in a cluster home the postgres user owns, named in $DATA_DIR/postgres.json:
+   * made once (initdb, then pg_basebackup), reused by the next `up` on the same data folder.
+   */
+  private async databases(names: {
+    primary: string;
+    replica: string;
+  }): Promise<NonNullable<TopologySnapshot['postgres']>> {
+    const given = (this.opts.replicaUrls ?? '')
+      .split(',')
+      .map((u) => u.trim())
+      .filter(Boolean);
+    if (this.opts.databaseUrl && given.length > 0) {
+      await ensureDatabase(this.opts.databaseUrl);
+      return { primaryUrl: this.opts.databaseUrl, replicaUrls: given };
+    }
+    if (this.opts.databaseUrl || given.length > 0)
+      this.log(
+        '[up] stage 6 uses the given database only with both DATABASE_URL and DATABASE_REPLICA_URLS: ' +
+          'running its own PostgreSQL primary and replica instead',
+      );
+    const state = join(this.dataDir, 'postgres.json');
+    let own: OwnClusters | null = existsSync(state)
+      ? (JSON.parse(await readFile(state, 'utf8')) as OwnClusters)
+      : null;
+    if (own && !existsSync(join(own.home, 'primary', 'PG_VERSION'))) own = null;
+    if (!own) {
+      own = {
+        home: await makeClusterHome('graminsta-stage6-pg-'),
+        primaryPort: await freePort(),
+        replicaPort: await freePort(),
+      };
+      await writeFile(state, JSON.stringify(own, null, 2));
+    }
+    const primary = { dir: join(own.home, 'primary'), port: own.primaryPort };
+    const replica = { dir: join(own.home, 'replica'), port: own.replicaPort };
+    if (!existsSync(join(primary.dir, 'PG_VERSION'))) {
+      this.log(`[up] creating the PostgreSQL primary in ${primary.dir}`);
+      await initPrimaryCluster(primary);
+    }
+    const primaryUrl = await this.postgresServer(names.primary, primary);
+    const databaseUrl = onDatabase(primaryUrl, OWN_DATABASE);
+    await ensureDatabase(databaseUrl);
+    if (!existsSync(join(replica.dir, 'PG_VERSION'))) {
+      this.log(`[up] making the streaming replica in ${replica.dir} (pg_basebackup)`);
+      await basebackupReplica({ primaryUrl, ...replica });
+    }
+    const replicaUrl = await this.postgresServer(names.replica, replica, this.opts.replicaDelayMs ?? 0);
+    return {
+      primaryUrl: databaseUrl,
+      replicaUrls: [onDatabase(replicaUrl, OWN_DATABASE)],
+      own: { home: own.home, primary: primary.dir, replica: replica.dir },
+    };
+  }
+
+  /**
+   * One of our PostgreSQL servers, supervised like Redis: in the foreground (as the postgres user
+   * when root), in a process group of its own, restarted on the same port when it dies, stopped
+   * with a fast shutdown (SIGINT) after the instances. A replica's apply delay is given on the
+   * command line, so a reused replica takes this run's `--replica-delay-ms`.
+   */
+  private async postgresServer(
+    name: string,
+    cluster: { dir: string; port: number },
+    applyDelayMs?: number,
+  ): Promise<string> {
+    const { command, args } = postgresServerCommand(cluster);
+    const delay = applyDelayMs === undefined ? [] : ['-c', `recovery_min_apply_delay=${applyDelayMs}ms`];
+    this.add({
+      name,
+      role: 'postgres',
+      group: name,
+      command,
+      args: [...args, ...delay],
+      env: process.env,
+      port: cluster.port,
+      ready: 'postgres',
+      ownGroup: true,
+      restart: true,
+    });
+    const url = `postgres://postgres@${HOST}:${cluster.port}/postgres`;
+    await waitForPostgres(url, 120_000);
+    return url;
   }
 
   /** Stage 5's object store (`graminsta object-store`), its objects in the up's folder. */
@@ -309,6 +444,7 @@ export class StageSupervisor {
       upstreams: this.groupAddresses(b.upstream),
       storage: b.storage ? this.groupAddresses(b.storage) : undefined,
       websockets: b.websockets,
+      websocketsUpstreams: b.websocketsUpstream ? this.groupAddresses(b.websocketsUpstream) : undefined,
     });
     await writeNginxConf(prefix, conf);
     this.add({
@@ -341,7 +477,9 @@ export class StageSupervisor {
       try {
         // The object store is not ours to roll: uploads in flight would fail while it is away.
         // Nor is Redis: it has no new code to pick up, and a restart empties the cache.
-        const rolled = (c: Supervised) => c.spec.role !== 'object-store' && c.spec.role !== 'redis';
+        // Nor the databases: their data folder is all they have, and instances would lose connections.
+        const kept = new Set(['object-store', 'redis', 'postgres']);
+        const rolled = (c: Supervised) => !kept.has(c.spec.role);
         for (const child of this.children.filter((c) => c.spec.restart && rolled(c))) {
           if (this.stopped) return;
           this.log(`[up] restarting ${child.spec.name}`);
@@ -350,6 +488,10 @@ export class StageSupervisor {
           if (child.spec.port) await waitReady(readyz(child.spec.port));
           const via = this.balancedBy(child);
           if (via) await waitServedBy(via, child.spec.name);
+          // A realtime twin: no plain request through the front reaches it, so wait out nginx's
+          // fail_timeout (3 s, balancer.ts) before its twin goes, or /ws would find neither.
+          else if (this.shape.balancers.some((b) => b.websocketsUpstream === child.spec.group))
+            await new Promise((r) => setTimeout(r, 3_500));
         }
         this.log('[up] rolling restart done');
       } finally {
@@ -370,19 +512,22 @@ export class StageSupervisor {
 
   /**
    * Stops the fronts first (balancers and edge: no new traffic), then app instances with a
-   * graceful drain, then the object store they were writing to, and Redis last (draining
-   * instances still read and invalidate through it).
+   * graceful drain, then the object store they were writing to, then the databases (replica
+   * before primary, fast shutdown), and Redis last (draining instances still read and invalidate
+   * through it): the reverse of the start order.
    */
   async stop(): Promise<void> {
     this.stopped = true;
     const isFront = (c: Supervised) => c.spec.role === 'balancer' || c.spec.role === 'edge';
     const isStore = (c: Supervised) => c.spec.role === 'object-store';
     const isRedis = (c: Supervised) => c.spec.role === 'redis';
+    const isPostgres = (c: Supervised) => c.spec.role === 'postgres';
     const fronts = this.children.filter(isFront);
-    const apps = this.children.filter((c) => !isFront(c) && !isStore(c) && !isRedis(c));
+    const apps = this.children.filter((c) => !isFront(c) && !isStore(c) && !isRedis(c) && !isPostgres(c));
     await Promise.all(fronts.map((c) => c.stop('SIGQUIT', 10_000)));
     await Promise.all(apps.map((c) => c.stop('SIGTERM', 30_000)));
     await Promise.all(this.children.filter(isStore).map((c) => c.stop('SIGTERM', 10_000)));
+    for (const db of this.children.filter(isPostgres).reverse()) await db.stop('SIGINT', 30_000);
     await Promise.all(this.children.filter(isRedis).map((c) => c.stop('SIGTERM', 10_000)));
   }
 }
