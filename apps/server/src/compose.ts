@@ -99,7 +99,11 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
       template: () => readPgliteTemplate(PGLITE_TEMPLATE_FOLDER, MIGRATIONS_FOLDER),
       poolSize: config.DATABASE_POOL_SIZE,
       onQuery: metrics.observeQuery,
+      replicaUrls: config.DATABASE_REPLICA_URLS,
+      replicaMaxLagMs: config.DATABASE_REPLICA_MAX_LAG_MS,
+      onRead: metrics.observeRead,
     }));
+  metrics.watchReplicas(database.replicas);
   await database.migrate(MIGRATIONS_FOLDER);
 
   // Stages 2–5 run the queue and pub/sub on PostgreSQL itself; stage 1 keeps them in process.

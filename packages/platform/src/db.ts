@@ -10,6 +10,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { guardTransactions } from './commit-guard.ts';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
+import { ReplicaRoutingPool, type ReadReason, type ReadTarget } from './replica/router.ts';
 
 /** The one database handle type services and repositories see, whatever the driver. */
 export type Db = PgDatabase<PgQueryResultHKT>;
@@ -35,6 +36,8 @@ export interface Database {
   pglite?: PGlite;
   /** This process's hold on the PGlite folder (pglite on disk only). */
   lock?: DataDirLock;
+  /** The router of reads to replicas (postgres with DATABASE_REPLICA_URLS only); `pool` is it. */
+  replicas?: ReplicaRoutingPool;
 }
 
 export interface DatabaseOptions {
@@ -47,6 +50,12 @@ export interface DatabaseOptions {
   template?: () => Promise<Blob | undefined>;
   poolSize?: number;
   onQuery?: QueryObserver;
+  /** Streaming replicas of `url`: plain reads in a request go there (see replica/router.ts). */
+  replicaUrls?: readonly string[];
+  /** A replica further behind than this is skipped (DATABASE_REPLICA_MAX_LAG_MS). */
+  replicaMaxLagMs?: number;
+  /** Where each read went (graminsta_db_reads_total). */
+  onRead?: (target: ReadTarget, reason: ReadReason) => void;
 }
 
 // Any fixed 64-bit number works; it only has to be the same for every instance.
@@ -60,16 +69,31 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
 }
 
 async function openPostgres(url: string, opts: DatabaseOptions): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
+  const observe = opts.onQuery;
+  const replicas = opts.replicaUrls?.length
+    ? new ReplicaRoutingPool(
+        { connectionString: url, max: opts.poolSize ?? 10 },
+        {
+          replicaUrls: opts.replicaUrls,
+          maxLagMs: opts.replicaMaxLagMs ?? 10_000,
+          poolSize: opts.poolSize ?? 10,
+          instrument: observe && ((p) => instrumentPool(p, observe)),
+          onRead: opts.onRead,
+        },
+      )
+    : undefined;
+  const pool = replicas ?? new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it on next use.
   });
-  if (opts.onQuery) instrumentPool(pool, opts.onQuery);
+  if (observe) instrumentPool(pool, observe);
+  await replicas?.start();
   const db = guardTransactions(drizzlePg(pool) as unknown as Db);
   return {
     kind: 'postgres',
     db,
     pool,
+    replicas,
     async migrate(folder) {
       const client = await pool.connect();
       try {

@@ -25,3 +25,7 @@ export * from './cache/read-through.cache.ts';
 export * from './pubsub/redis.pubsub.ts';
 export * from './timeline/memory.timeline-store.ts';
 export * from './timeline/redis.timeline-store.ts';
+export * from './replica/context.ts';
+export * from './replica/classify.ts';
+export * from './replica/router.ts';
+export * from './replica/positions.ts';

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type AccountService } from '@graminsta/core';
+import { onPrimary } from '@graminsta/platform';
 import { SESSION_COOKIE } from '../http/session-cookie.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -53,7 +54,8 @@ async function signIn(
   found: { token: string; via: 'bearer' | 'cookie' },
   opts: AuthOptions,
 ): Promise<void> {
-  const userId = await opts.accounts.authenticate(found.token);
+  // On the primary: a session made a moment ago (a sign-up) may not be on a replica yet.
+  const userId = await onPrimary(() => opts.accounts.authenticate(found.token));
   if (!userId) {
     if (found.via === 'bearer') throw new AppError('unauthenticated', 'session expired or revoked');
     return;

@@ -9,6 +9,10 @@ import { Gauge } from 'prom-client';
 // The names are the code's own prepared statements (a dozen); the cap only guards the label set.
 const MAX_STATEMENT_LABELS = 64;
 
+interface ReplicaSource {
+  state(): Array<{ index: number; up: boolean; lagSeconds: number }>;
+}
+
 /** One registry per process (not prom-client's global), so tests can build many apps. */
 export class Metrics {
   readonly registry = new Registry();
@@ -49,6 +53,45 @@ export class Metrics {
     help: 'Whether the cache store answers (0 while reads fall back to the database, and with CACHE=off)',
     registers: [this.registry],
   });
+
+  readonly dbReads = new Counter({
+    name: 'graminsta_db_reads_total',
+    help: 'Plain reads by where they were served (primary, replica) and why (replica, own_write, lagging, down, transaction, fallback, pinned, background); with DATABASE_REPLICA_URLS only',
+    labelNames: ['target', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly replicaLag = new Gauge({
+    name: 'graminsta_db_replica_lag_seconds',
+    help: 'Seconds each replica (by index in DATABASE_REPLICA_URLS) is behind the primary (-1: unknown)',
+    labelNames: ['replica'] as const,
+    registers: [this.registry],
+    collect: () => this.collectReplicas(),
+  });
+  readonly replicaUp = new Gauge({
+    name: 'graminsta_db_replica_up',
+    help: 'Whether each replica (by index) answered its last poll as a standby',
+    labelNames: ['replica'] as const,
+    registers: [this.registry],
+  });
+
+  /** The database's onRead hook. */
+  readonly observeRead = (target: string, reason: string): void => {
+    this.dbReads.inc({ target, reason });
+  };
+
+  /** Reads each replica's state at scrape time (never its URL: it may hold a password). */
+  watchReplicas(router: ReplicaSource | undefined): void {
+    this.replicas = router;
+  }
+
+  private replicas: ReplicaSource | undefined;
+
+  private collectReplicas(): void {
+    for (const r of this.replicas?.state() ?? []) {
+      this.replicaLag.set({ replica: String(r.index) }, r.lagSeconds);
+      this.replicaUp.set({ replica: String(r.index) }, r.up ? 1 : 0);
+    }
+  }
 
   private readonly statements = new Set<string>();
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CacheOutcome, CacheStore, Json, PubSub, ReadCache, Unsubscribe } from '../ports.ts';
 import { Circuit } from './circuit.ts';
+import { onPrimary } from '../replica/context.ts';
 import { HotKeys, type Copy, type L1Options } from './hot-keys.ts';
 
 /** The pub/sub channel that carries invalidations between processes. */
@@ -115,7 +116,9 @@ export class ReadThroughCache implements ReadCache {
     this.listening = this.listen();
   }
 
-  async read<T extends Json>(key: string, load: () => Promise<T>): Promise<T> {
+  async read<T extends Json>(key: string, loader: () => Promise<T>): Promise<T> {
+    // What is loaded here is kept for everyone: read from the primary, never a lagging replica.
+    const load = () => onPrimary(loader);
     // A caller's bug, said at once (the store would refuse it, and that would open the circuit).
     if (key === '') throw new TypeError('a cache key may not be empty');
     if (this.l1) {
