@@ -14,6 +14,7 @@ Commands:
   up --stage N [--api N] [--web M] [--workers W] [--port P]   run a stage's whole topology on loopback
   object-store [--port N]                                     stage 5's S3-protocol store (s3rver) on loopback
   admin grant|revoke <username>                               give or take back the moderator role
+  jobs dead [<job>] | jobs retry|drop <job> <id>              the dead-letter list of the job queue
 
 Configuration comes from the environment (DATA_DIR, DATABASE_URL, PORT, ...); see ARCHITECTURE.md.`;
 
@@ -92,6 +93,11 @@ async function main(argv: string[]): Promise<number> {
     case 'admin': {
       const { parseAdminArgs, runAdmin } = await import('./cli/admin.ts');
       await runAdmin(env, parseAdminArgs(positionals.slice(1)));
+      return 0;
+    }
+    case 'jobs': {
+      const { parseJobsArgs, runJobs } = await import('./cli/jobs.ts');
+      await runJobs(env, parseJobsArgs(positionals.slice(1)));
       return 0;
     }
     default:
