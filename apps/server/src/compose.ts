@@ -6,6 +6,8 @@ import {
   OutboxMailer,
   PostgresPubSub,
   PostgresQueue,
+  BullMqQueue,
+  hasDepth,
   S3BlobStore,
   SmtpMailer,
   exponentialBackoff,
@@ -25,6 +27,7 @@ import {
   MIGRATIONS_FOLDER,
   PGLITE_TEMPLATE_FOLDER,
   createServices,
+  JOB_NAMES,
   limitSettings,
   TIMELINE_IDLE_SECONDS,
   TIMELINE_LENGTH,
@@ -114,9 +117,7 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
     backoffMs: exponentialBackoff(config.QUEUE_RETRY_BASE_MS),
     defaultAttempts: config.QUEUE_ATTEMPTS,
   };
-  const queue: JobQueue = config.DATABASE_URL
-    ? new PostgresQueue({ db: database.db, wakeup: pubsub, leaseMs: config.QUEUE_LEASE_MS, ...retries })
-    : new MemoryQueue(retries);
+  const queue: JobQueue = openQueue(runtime, database, pubsub, retries);
 
   // Stage 6: cached reads where CACHE says (off, this process's memory, or Redis shared by all).
   const cached = await openCache(runtime, pubsub);
@@ -214,6 +215,46 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
       timelineRedis?.disconnect();
     },
   };
+}
+
+/**
+ * The queue QUEUE names (resolved in config: bullmq with Redis, postgres with DATABASE_URL, memory
+ * otherwise). Job wait times and (on scrape) queue depth go to the metrics.
+ */
+function openQueue(
+  runtime: ComposeRuntime,
+  database: Database,
+  pubsub: PubSub,
+  retries: { backoffMs: (attempt: number) => number; defaultAttempts: number },
+): JobQueue {
+  const { config, metrics } = runtime;
+  const onWait = metrics.observeQueueWait;
+  let queue: JobQueue;
+  if (config.QUEUE === 'bullmq') {
+    const settings = redisSettingsFrom(config);
+    if (!settings) throw new Error('QUEUE=bullmq needs REDIS_URL or REDIS_CLUSTER_NODES');
+    queue = new BullMqQueue({
+      redis: settings,
+      leaseMs: config.QUEUE_LEASE_MS,
+      onWait,
+      // Host and port only: REDIS_URL (and its password) never reaches the log.
+      onError: throttledWarn(runtime, 'job queue (BullMQ) error'),
+      ...retries,
+    });
+  } else if (config.QUEUE === 'postgres') {
+    if (!config.DATABASE_URL) throw new Error('QUEUE=postgres needs DATABASE_URL');
+    queue = new PostgresQueue({
+      db: database.db,
+      wakeup: pubsub,
+      leaseMs: config.QUEUE_LEASE_MS,
+      onWait,
+      ...retries,
+    });
+  } else {
+    queue = new MemoryQueue(retries);
+  }
+  if (hasDepth(queue)) metrics.sampleQueueDepth(() => queue.depth(JOB_NAMES));
+  return queue;
 }
 
 interface OpenedCache {

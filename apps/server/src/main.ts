@@ -15,6 +15,7 @@ Commands:
      stage 6 also: [--realtime R] [--replica-delay-ms D]       realtime processes; replica apply delay
   object-store [--port N]                                     stage 5's S3-protocol store (s3rver) on loopback
   admin grant|revoke <username>                               give or take back the moderator role
+  jobs dead [<job>] | jobs retry|drop <job> <id>              the dead-letter list of the job queue
 
 Configuration comes from the environment (DATA_DIR, DATABASE_URL, PORT, ...); see ARCHITECTURE.md.`;
 
@@ -95,6 +96,11 @@ async function main(argv: string[]): Promise<number> {
     case 'admin': {
       const { parseAdminArgs, runAdmin } = await import('./cli/admin.ts');
       await runAdmin(env, parseAdminArgs(positionals.slice(1)));
+      return 0;
+    }
+    case 'jobs': {
+      const { parseJobsArgs, runJobs } = await import('./cli/jobs.ts');
+      await runJobs(env, parseJobsArgs(positionals.slice(1)));
       return 0;
     }
     default:

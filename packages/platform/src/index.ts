@@ -11,6 +11,8 @@ export * from './blob/local-disk.blob-store.ts';
 export * from './blob/upload-stream.ts';
 export * from './blob/read-bounded.ts';
 export * from './queue/postgres.queue.ts';
+export * from './queue/bullmq.queue.ts';
+export * from './queue/inspect.ts';
 export * from './pubsub/postgres.pubsub.ts';
 export * from './secret.ts';
 export * from './pglite-template.ts';

@@ -92,6 +92,22 @@ export class Metrics {
       this.replicaUp.set({ replica: String(r.index) }, r.up ? 1 : 0);
     }
   }
+  readonly queueJobs = new Gauge({
+    name: 'graminsta_queue_jobs',
+    help: 'Jobs in the queue by job name and state (waiting, delayed, active, failed = dead), read on scrape',
+    labelNames: ['job', 'state'] as const,
+    registers: [this.registry],
+    collect: () => this.collectQueueDepth(),
+  });
+  readonly queueWait = new Histogram({
+    name: 'graminsta_queue_wait_seconds',
+    help: 'Time a job waited between being due and its first try, by job name',
+    labelNames: ['job'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+  private queueDepthSource: (() => Promise<Array<{ job: string; state: string; count: number }>>) | null =
+    null;
 
   private readonly statements = new Set<string>();
 
@@ -110,6 +126,33 @@ export class Metrics {
   readonly observeCacheRead = (outcome: CacheOutcome): void => {
     this.cacheReads.inc({ outcome });
   };
+
+  /** The queue adapter's onWait hook. */
+  readonly observeQueueWait = (job: string, seconds: number): void => {
+    this.queueWait.observe({ job }, seconds);
+  };
+
+  /** Where the queue-depth gauge reads from, on each scrape (one query per job name at most). */
+  sampleQueueDepth(source: () => Promise<Array<{ job: string; state: string; count: number }>>): void {
+    this.queueDepthSource = source;
+  }
+
+  // A scrape never waits long for a slow queue: after a second, the gauge shows nothing this time.
+  private async collectQueueDepth(): Promise<void> {
+    const source = this.queueDepthSource;
+    if (!source) return;
+    this.queueJobs.reset();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 1000)));
+    try {
+      const rows = await Promise.race([source(), late]);
+      for (const row of rows ?? []) this.queueJobs.set({ job: row.job, state: row.state }, row.count);
+    } catch {
+      // The queue's store is down: no depth this scrape.
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   /** The database adapter's onQuery hook. */
   readonly observeQuery = (seconds: number, ok: boolean, statement = UNNAMED_STATEMENT): void => {

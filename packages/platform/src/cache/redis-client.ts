@@ -81,13 +81,13 @@ export async function closeRedis(connection: RedisConnection): Promise<void> {
   connection.disconnect();
 }
 
-function toClusterNode(node: string): ClusterNode {
+export function toClusterNode(node: string): ClusterNode {
   const at = node.lastIndexOf(':');
   return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
 }
 
 /** Username, password and TLS of a Redis URL (for the nodes of a Cluster). */
-function credentialsOf(url: string): { username?: string; password?: string; tls?: object } {
+export function credentialsOf(url: string): { username?: string; password?: string; tls?: object } {
   const u = new URL(url);
   return {
     ...(u.username ? { username: decodeURIComponent(u.username) } : {}),

@@ -8,6 +8,8 @@ export interface ClaimedJob {
   /** Counting this run: claims count attempts, so a job that keeps crashing its worker still runs out. */
   attempts: number;
   max_attempts: number;
+  /** Seconds between the job being due (run_at) and this claim. */
+  waited: number;
 }
 
 const seconds = (ms: number) => sql`make_interval(secs => ${ms / 1000}::double precision)`;
@@ -56,7 +58,8 @@ export class JobRepository {
         for update skip locked
       ) due
       where j.id = due.id
-      returning j.id::text as id, j.payload, j.attempts, j.max_attempts`);
+      returning j.id::text as id, j.payload, j.attempts, j.max_attempts,
+        greatest(0, extract(epoch from now() - j.run_at))::float8 as waited`);
   }
 
   async complete(job: ClaimedJob): Promise<void> {
@@ -86,6 +89,59 @@ export class JobRepository {
     await this.db.execute(sql`
       update jobs set locked_until = now() + ${seconds(leaseMs)}
       where id = ${job.id}::bigint and attempts = ${job.attempts} and locked_until is not null`);
+  }
+
+  /** Jobs per name and state; dead = tries spent and no lease (a lapsed lease on the last try is reaped, so active). */
+  async depth(names: readonly string[]): Promise<Array<{ job: string; state: string; count: number }>> {
+    return this.rows(sql`
+      select name as job, state, count(*)::int as count from (
+        select name, case
+          when attempts >= max_attempts and locked_until is null then 'failed'
+          when locked_until > now() then 'active'
+          when run_at > now() then 'delayed'
+          else 'waiting' end as state
+        from jobs where name in (select jsonb_array_elements_text(${JSON.stringify(names)}::jsonb))
+      ) s group by name, state`);
+  }
+
+  /** Given-up jobs (tries spent, no lease), newest first; failed_at is when their last try was due. */
+  async dead(
+    names: readonly string[],
+    limit: number,
+  ): Promise<
+    Array<{ job: string; id: string; attempts: number; last_error: string | null; failed_at: Date }>
+  > {
+    const rows = await this.rows<{
+      job: string;
+      id: string;
+      attempts: number;
+      last_error: string | null;
+      failed_at: string | Date;
+    }>(sql`
+      select name as job, id::text as id, max_attempts as attempts, last_error, run_at as failed_at from jobs
+      where attempts >= max_attempts and locked_until is null
+        and name in (select jsonb_array_elements_text(${JSON.stringify(names)}::jsonb))
+      order by run_at desc, id desc limit ${limit}`);
+    return rows.map((r) => ({ ...r, failed_at: new Date(r.failed_at) }));
+  }
+
+  /** A dead job gets all its tries anew, due now; false when no dead job of that name has that id. */
+  async revive(name: string, id: string): Promise<boolean> {
+    if (!/^[0-9]{1,19}$/.test(id)) return false;
+    const rows = await this.rows(sql`
+      update jobs set attempts = 0, run_at = now(), last_error = null
+      where id = ${id}::bigint and name = ${name} and attempts >= max_attempts and locked_until is null
+      returning id`);
+    return rows.length > 0;
+  }
+
+  async drop(name: string, id: string): Promise<boolean> {
+    if (!/^[0-9]{1,19}$/.test(id)) return false;
+    const rows = await this.rows(sql`
+      delete from jobs
+      where id = ${id}::bigint and name = ${name} and attempts >= max_attempts and locked_until is null
+      returning id`);
+    return rows.length > 0;
   }
 
   private async rows<T>(query: SQL): Promise<T[]> {

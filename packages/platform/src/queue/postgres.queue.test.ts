@@ -246,3 +246,52 @@ describe('PostgresQueue', () => {
     }
   });
 });
+
+describe('PostgresQueue: depth, wait and the dead-letter list', () => {
+  it('counts jobs by state, lists a dead job with its error class and no payload, retries and drops it', async () => {
+    const name = unique('ops');
+    const waits: Array<[string, number]> = [];
+    const queue = makeQueue({ onWait: (job, seconds) => waits.push([job, seconds]) });
+    await queue.enqueue(name, { photoId: '1' }, { delayMs: 60_000 });
+    expect(await queue.depth([name])).toEqual([
+      { job: name, state: 'waiting', count: 0 },
+      { job: name, state: 'delayed', count: 1 },
+      { job: name, state: 'active', count: 0 },
+      { job: name, state: 'failed', count: 0 },
+    ]);
+    let fixed = false;
+    let runs = 0;
+    queue.process(name, async () => {
+      runs++;
+      if (!fixed) JSON.parse('{ not json');
+    });
+    await queue.enqueue(name, { photoId: '2' }, { attempts: 1 });
+    await vi.waitFor(async () => expect(await queue.listDead([name])).toHaveLength(1), WAIT);
+    const [letter] = await queue.listDead([name]);
+    expect(letter).toEqual({
+      job: name,
+      id: expect.stringMatching(/^[0-9]+$/),
+      attempts: 1,
+      errorClass: 'SyntaxError',
+      failedAt: expect.any(Date),
+    });
+    expect(JSON.stringify(letter)).not.toContain('photoId');
+    expect(waits).toEqual([[name, expect.any(Number)]]);
+    expect((await queue.depth([name])).find((d) => d.state === 'failed')?.count).toBe(1);
+
+    fixed = true;
+    expect(await queue.retryDead(`${name}.other`, letter!.id)).toBe(false);
+    expect(await queue.retryDead(name, letter!.id)).toBe(true);
+    await vi.waitFor(() => expect(runs).toBe(2), WAIT);
+    await vi.waitFor(async () => expect(await queue.listDead([name])).toEqual([]), WAIT);
+
+    fixed = false;
+    await queue.enqueue(name, { photoId: '3' }, { attempts: 1 });
+    await vi.waitFor(async () => expect(await queue.listDead([name])).toHaveLength(1), WAIT);
+    const [again] = await queue.listDead([name]);
+    expect(await queue.dropDead(name, 'not-an-id')).toBe(false);
+    expect(await queue.dropDead(name, again!.id)).toBe(true);
+    expect(await queue.listDead([name])).toEqual([]);
+    expect(await rowsOf(name)).toHaveLength(1); // only the delayed one is left
+  });
+});

@@ -16,6 +16,7 @@ import {
   type QueueErrorReport,
 } from './backoff.ts';
 import { JobRepository, type ClaimedJob } from './job.repository.ts';
+import type { DeadLetter, DeadLetters, QueueDepth, QueueInspector } from './inspect.ts';
 
 export interface PostgresQueueOptions {
   db: Db;
@@ -31,6 +32,8 @@ export interface PostgresQueueOptions {
   /** When given, enqueue() wakes idle workers in every process at once instead of at their next poll. */
   wakeup?: PubSub;
   onError?: (report: QueueErrorReport | { error: unknown }) => void;
+  /** Seconds a job waited between being due and its first try (the wait-time histogram). */
+  onWait?: (name: string, seconds: number) => void;
 }
 
 interface Worker {
@@ -52,7 +55,7 @@ const WAKE_CHANNEL = 'queue.wake';
  * (`FOR UPDATE SKIP LOCKED`), deleted when its handler succeeds, rescheduled with backoff
  * when it fails, and kept as dead (with last_error, never due again) once its attempts are spent.
  */
-export class PostgresQueue implements Queue {
+export class PostgresQueue implements Queue, QueueInspector, DeadLetters {
   private readonly jobs: JobRepository;
   private readonly pollMs: number;
   private readonly leaseMs: number;
@@ -119,6 +122,39 @@ export class PostgresQueue implements Queue {
     for (const unsubscribe of await Promise.all(this.unsubscribes)) await unsubscribe?.();
   }
 
+  async depth(names: readonly string[]): Promise<QueueDepth[]> {
+    const rows = await this.jobs.depth(names);
+    const counts = new Map(rows.map((r) => [`${r.job}\u0000${r.state}`, r.count]));
+    return names.flatMap((job) =>
+      (['waiting', 'delayed', 'active', 'failed'] as const).map((state) => ({
+        job,
+        state,
+        count: counts.get(`${job}\u0000${state}`) ?? 0,
+      })),
+    );
+  }
+
+  async listDead(names: readonly string[], limit = 100): Promise<DeadLetter[]> {
+    const rows = await this.jobs.dead(names, limit);
+    return rows.map((r) => ({
+      job: r.job,
+      id: r.id,
+      attempts: r.attempts,
+      errorClass: errorClassOfText(r.last_error),
+      failedAt: r.failed_at,
+    }));
+  }
+
+  async retryDead(name: string, id: string): Promise<boolean> {
+    const revived = await this.jobs.revive(name, id);
+    if (revived) this.workers.get(name)?.wake();
+    return revived;
+  }
+
+  dropDead(name: string, id: string): Promise<boolean> {
+    return this.jobs.drop(name, id);
+  }
+
   private async poll(worker: Worker, onInterrupt: (cb: () => void) => void): Promise<void> {
     while (!this.closed) {
       worker.woken = false;
@@ -128,6 +164,7 @@ export class PostgresQueue implements Queue {
         try {
           const jobs = await this.jobs.claim(worker.name, free, this.leaseMs, DEAD_HANDLER_TRIES);
           claimed = jobs.length;
+          for (const job of jobs) if (job.attempts === 1) this.opts.onWait?.(worker.name, Number(job.waited));
           for (const job of jobs) this.run(worker, job);
         } catch (error) {
           this.opts.onError?.({ error });
@@ -206,6 +243,11 @@ export class PostgresQueue implements Queue {
       this.opts.onError?.({ error });
     }
   }
+}
+
+/** The class of a kept error text (its stack's first line starts `SyntaxError: …`). */
+function errorClassOfText(text: string | null): string {
+  return /^([A-Za-z_$][\w$]*):/.exec(text ?? '')?.[1] ?? 'Error';
 }
 
 function errorText(error: unknown): string {
