@@ -14,6 +14,8 @@ export interface BalancerConfig {
   storage?: string[];
   /** API tier only: forward WebSocket upgrades on /ws. */
   websockets?: boolean;
+  /** Send each new connection to the instance with the fewest open ones (the realtime tier). */
+  leastConn?: boolean;
 }
 
 const common = () => `
@@ -28,8 +30,8 @@ ${HTTP_PRELUDE}
 // Passive health: a failed instance is skipped for a few seconds. Idempotent requests that hit a
 // dead or draining instance are retried on the next one; POSTs are retried only when nginx could
 // not even connect (nothing was sent), so a write is never sent twice by the balancer.
-const upstream = (name: string, servers: string[]) => `
-  upstream ${name} {
+const upstream = (name: string, servers: string[], leastConn = false) => `
+  upstream ${name} {${leastConn ? '\n    least_conn;' : ''}
 ${servers.map((s) => `    server ${s} max_fails=1 fail_timeout=3s;`).join('\n')}
   }
 `;
@@ -70,7 +72,7 @@ export function renderBalancer(c: BalancerConfig): string {
       proxy_send_timeout 1h;
     }`
     : '';
-  return `${common()}${upstream('tier', c.upstreams)}${c.storage ? upstream('storage', c.storage) : ''}
+  return `${common()}${upstream('tier', c.upstreams, c.leastConn)}${c.storage ? upstream('storage', c.storage) : ''}
   server {
     listen ${c.listenHost}:${c.listenPort};
     client_max_body_size 1m;
