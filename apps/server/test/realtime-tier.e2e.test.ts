@@ -15,6 +15,7 @@ import {
   type Child,
   type NginxProcess,
 } from '@graminsta/topology';
+import { openRedis } from '@graminsta/platform';
 import { startGraminsta } from '../src/graminsta-bin.ts';
 import { scrape, sumBy } from '../src/testing/metrics-text.ts';
 
@@ -185,6 +186,14 @@ describe.skipIf(!usingPostgres())('realtime tier', () => {
     ws.send(JSON.stringify({ type: 'auth', token: owner.token }));
     await ready;
     expect(await authenticated()).toEqual([0, 1]);
+    // The bus is Redis: realtime 2 subscribed the owner's channel there (one subscriber: its own).
+    const probe = openRedis({ url: redis.url, name: 'rt-test-probe' });
+    try {
+      const numsub = (await probe.pubsub('NUMSUB', `graminsta:events:user:${owner.id}`)) as [string, number];
+      expect(Number(numsub[1])).toBe(1);
+    } finally {
+      probe.disconnect();
+    }
 
     expect((await call(apis[0]!, 'PUT', `/photos/${photoId}/like`, fan.token)).status).toBeLessThan(300);
     await until('the like notification', () => got.length === 1);
@@ -251,10 +260,11 @@ describe.skipIf(!usingPostgres())('realtime tier', () => {
       );
       for (let i = 0; i < 10; i++) await comment();
 
+      // A last one: a socket sends in order, so a repeat of an earlier event would come before it.
+      await comment();
       const stored = await storedIds(owner.id);
-      expect(stored).toHaveLength(30);
-      await until('every event', () => received.length >= stored.length);
-      await sleep(300); // anything extra (a duplicate) would arrive by now; the check is on counts
+      expect(stored).toHaveLength(31);
+      await until('every event', () => received.includes(stored[stored.length - 1]!));
       expect(received).toEqual(stored);
       // The survivor holds the socket now.
       const survivor = realtimePorts[1 - holder]!;
