@@ -34,6 +34,10 @@ import {
   type LimitOverrides,
   type JobQueue,
   type Services,
+  MemoryPresence,
+  RedisPresence,
+  everyoneOnline,
+  type Presence,
 } from '@graminsta/core';
 import type { RuntimeContext } from './runtime.ts';
 import {
@@ -41,6 +45,7 @@ import {
   ReadThroughCache,
   RedisCacheStore,
   RedisPubSub,
+  closeRedis,
   noCache,
   openRedis,
   redisSettingsFrom,
@@ -55,6 +60,8 @@ export interface Composition {
   localStore: LocalDiskBlobStore | null;
   queue: JobQueue;
   pubsub: PubSub;
+  /** Who holds a live socket: the realtime role marks its users, `post.new` reads it. */
+  presence: Presence;
   services: Services;
   secret: string;
   mailer: Mailer;
@@ -110,9 +117,9 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
   await database.migrate(MIGRATIONS_FOLDER);
 
   // Stages 2–5 run the queue and pub/sub on PostgreSQL itself; stage 1 keeps them in process.
-  const pubsub: PubSub = config.DATABASE_URL
-    ? new PostgresPubSub({ url: config.DATABASE_URL })
-    : new MemoryPubSub();
+  // Stage 6 (PUBSUB=redis): events fan out over Redis to whichever process holds the socket.
+  const events = openEventBus(runtime, opts);
+  const pubsub: PubSub = events.pubsub;
   const retries = {
     backoffMs: exponentialBackoff(config.QUEUE_RETRY_BASE_MS),
     defaultAttempts: config.QUEUE_ATTEMPTS,
@@ -188,6 +195,7 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
     mailer,
     webUrl,
     timelines: timelines ?? undefined,
+    presence: events.presence,
   });
 
   return {
@@ -197,6 +205,7 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
     localStore,
     queue,
     pubsub,
+    presence: events.presence,
     services,
     secret,
     mailer,
@@ -210,6 +219,7 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
       await mailer.close?.();
       await cached.close();
       await pubsub.close();
+      await events.close();
       await database.close();
       s3?.close();
       timelineRedis?.disconnect();
@@ -255,6 +265,44 @@ function openQueue(
   }
   if (hasDepth(queue)) metrics.sampleQueueDepth(() => queue.depth(JOB_NAMES));
   return queue;
+}
+
+interface EventBus {
+  pubsub: PubSub;
+  presence: Presence;
+  /** Closes what the bus opened besides `pubsub` (closed with the composition). */
+  close(): Promise<void>;
+}
+
+/**
+ * The bus PUBSUB names, and the presence that goes with it: in process at stage 1 (the sockets
+ * are here), everyone at stages 2–5 (nothing shared knows), a Redis sorted set at stage 6.
+ */
+function openEventBus(runtime: ComposeRuntime, opts: ComposeOptions): EventBus {
+  const { config } = runtime;
+  if (config.PUBSUB === 'redis') {
+    const settings = redisSettingsFrom(config);
+    if (!settings) throw new Error('PUBSUB=redis needs REDIS_URL or REDIS_CLUSTER_NODES');
+    const onError = throttledWarn(runtime, 'redis connection error (events)');
+    const redis = openRedis({ ...settings, name: 'graminsta-presence', onError });
+    return {
+      pubsub: new RedisPubSub({ redis: settings, prefix: 'graminsta:events:', onError }),
+      presence: new RedisPresence({ redis, onError }),
+      async close() {
+        await this.presence.close();
+        await closeRedis(redis);
+      },
+    };
+  }
+  if (config.PUBSUB === 'postgres') {
+    if (!config.DATABASE_URL) throw new Error('PUBSUB=postgres needs DATABASE_URL');
+    return {
+      pubsub: new PostgresPubSub({ url: config.DATABASE_URL, onError: opts.onBackgroundError }),
+      presence: everyoneOnline,
+      close: async () => {},
+    };
+  }
+  return { pubsub: new MemoryPubSub(), presence: new MemoryPresence(), close: async () => {} };
 }
 
 interface OpenedCache {

@@ -25,6 +25,8 @@ export const UserEvent = z.discriminatedUnion('type', [
   event('photo.ready', z.object({ photo: Photo })),
   /** One of the user's photos could not be processed (not an image, too large …). */
   event('photo.failed', z.object({ photoId: Id, reason: z.string() })),
+  /** A post of an account the user follows became ready (sent to followers online at the time). */
+  event('post.new', z.object({ photoId: Id, author: z.object({ id: Id, username: z.string() }) })),
 ]);
 export type UserEvent = z.infer<typeof UserEvent>;
 export type EventType = UserEvent['type'];

@@ -16,6 +16,7 @@ import { ReportServiceImpl } from './moderation/report.service.ts';
 import { MailRequests } from './accounts/mail-requests.ts';
 import { SessionCache } from './accounts/session-cache.ts';
 import { EventServiceImpl } from './events/event.service.ts';
+import type { Presence } from './events/presence.ts';
 import { FeedServiceImpl } from './feed/feed.service.ts';
 import { NotificationServiceImpl, NotifierImpl } from './notifications/notification.service.ts';
 import { PhotoServiceImpl } from './photos/photo.service.ts';
@@ -61,13 +62,20 @@ export interface CoreDeps {
   mailer: Mailer;
   /** Where the web client is served: the base of mailed links. */
   webUrl: () => string;
+  /** Who holds a live socket (post.new goes to online followers only); everyone when not given. */
+  presence?: Presence;
 }
 
 /** Wires the services together; each gets only the narrow deps it needs. */
 export function createServices(deps: CoreDeps): Services {
   const { db, blobs, queue, pubsub } = deps;
   const cache = deps.cache ?? noCache;
-  const events = new EventServiceImpl({ db, pubsub });
+  const events = new EventServiceImpl({
+    db,
+    pubsub,
+    presence: deps.presence,
+    onError: deps.onBackgroundError,
+  });
   const timelines = deps.timelines
     ? timelineHooks({ store: deps.timelines.store, queue, onError: deps.onBackgroundError })
     : noTimelineHooks;

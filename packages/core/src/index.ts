@@ -16,6 +16,14 @@ export {
   type NotifierDeps,
 } from './notifications/notification.service.ts';
 export { EventServiceImpl, type EventServiceDeps, userChannel } from './events/event.service.ts';
+export {
+  MemoryPresence,
+  RedisPresence,
+  everyoneOnline,
+  type Presence,
+  type RedisPresenceOptions,
+} from './events/presence.ts';
+export { PostAnnouncer, type Announced } from './events/post-announcer.ts';
 export { PhotoServiceImpl, type PhotoServiceDeps } from './photos/photo.service.ts';
 export * from './jobs/jobs.ts';
 export { extractTags } from './photos/tags.ts';

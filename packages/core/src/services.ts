@@ -197,6 +197,8 @@ export interface EventService {
   subscribe(userId: string, onEvent: (event: UserEvent) => void): Promise<Unsubscribe>;
   /** Deletes events older than the retention period. */
   prune(): Promise<number>;
+  /** Job `post.announce`: `post.new` to the author's online followers, in batches. */
+  announcePost(photoId: string): Promise<{ followers: number; sent: number }>;
 }
 
 export interface AccountDataService {

@@ -19,6 +19,8 @@ export interface BalancerConfig {
    * each new socket to the instance holding the fewest (`least_conn`). Implies `websockets`.
    */
   websocketsUpstreams?: string[];
+  /** Send each new connection to the instance with the fewest open ones (the realtime tier). */
+  leastConn?: boolean;
 }
 
 const common = () => `
@@ -33,8 +35,8 @@ ${HTTP_PRELUDE}
 // Passive health: a failed instance is skipped for a few seconds. Idempotent requests that hit a
 // dead or draining instance are retried on the next one; POSTs are retried only when nginx could
 // not even connect (nothing was sent), so a write is never sent twice by the balancer.
-const upstream = (name: string, servers: string[], balance = '') => `
-  upstream ${name} {${balance ? `\n    ${balance};` : ''}
+const upstream = (name: string, servers: string[], leastConn = false) => `
+  upstream ${name} {${leastConn ? '\n    least_conn;' : ''}
 ${servers.map((s) => `    server ${s} max_fails=1 fail_timeout=3s;`).join('\n')}
   }
 `;
@@ -78,8 +80,8 @@ export function renderBalancer(c: BalancerConfig): string {
       proxy_send_timeout 1h;
     }`
       : '';
-  const realtime = c.websocketsUpstreams ? upstream('realtime', c.websocketsUpstreams, 'least_conn') : '';
-  return `${common()}${upstream('tier', c.upstreams)}${c.storage ? upstream('storage', c.storage) : ''}${realtime}
+  const realtime = c.websocketsUpstreams ? upstream('realtime', c.websocketsUpstreams, true) : '';
+  return `${common()}${upstream('tier', c.upstreams, c.leastConn)}${c.storage ? upstream('storage', c.storage) : ''}${realtime}
   server {
     listen ${c.listenHost}:${c.listenPort};
     client_max_body_size 1m;

@@ -109,6 +109,26 @@ export class Metrics {
   private queueDepthSource: (() => Promise<Array<{ job: string; state: string; count: number }>>) | null =
     null;
 
+  /** The realtime gateway's open sockets, read at each scrape (set by the realtime role). */
+  realtimeCounts: (() => { authenticated: number; unauthenticated: number }) | null = null;
+  readonly realtimeConnections: Gauge<'state'> = new Gauge({
+    name: 'graminsta_realtime_connections',
+    help: 'Open /ws sockets in this process, by state (authenticated or not yet)',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const counts = this.realtimeCounts?.() ?? { authenticated: 0, unauthenticated: 0 };
+      this.realtimeConnections.set({ state: 'authenticated' }, counts.authenticated);
+      this.realtimeConnections.set({ state: 'unauthenticated' }, counts.unauthenticated);
+    },
+  });
+  readonly realtimeDelivery = new Histogram({
+    name: 'graminsta_realtime_delivery_seconds',
+    help: 'From an event being made (the time in its id) to its send on a socket, live events only',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
   private readonly statements = new Set<string>();
 
   private statementLabel(name: string): string {

@@ -18,6 +18,7 @@ function countingSubscriptions(events: EventService) {
     publish: (...args) => events.publish(...args),
     since: (...args) => events.since(...args),
     prune: () => events.prune(),
+    announcePost: (photoId) => events.announcePost(photoId),
     async subscribe(userId, onEvent) {
       const unsubscribe = await events.subscribe(userId, onEvent);
       live += 1;

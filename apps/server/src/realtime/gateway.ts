@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { fastifyCookie } from '@fastify/cookie';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import type { AccountService, EventService } from '@graminsta/core';
+import type { AccountService, EventService, Presence } from '@graminsta/core';
 import { SESSION_COOKIE } from '../http/session-cookie.ts';
 import { clientAddress, type TrustProxy } from '../net/client-address.ts';
 import { DEFAULT_SOCKET_LIMITS, SocketCounter, type SocketLimits } from './socket-limits.ts';
@@ -22,6 +22,10 @@ export interface GatewayOptions {
   /** How long a connection may stay unauthenticated. */
   authTimeoutMs?: number;
   limits?: Partial<SocketLimits>;
+  /** Marks the users of open authenticated sockets online (for `post.new`). */
+  presence?: Presence;
+  /** Each live event sent: seconds from its making to the send (the delivery histogram). */
+  onDelivered?: (seconds: number) => void;
 }
 
 const MAX_MESSAGE_BYTES = 4096;
@@ -37,6 +41,10 @@ export class RealtimeGateway {
   private readonly limits: SocketLimits;
   private readonly addressSockets: SocketCounter;
   private readonly accountSockets: SocketCounter;
+  private authed = 0;
+  private readonly onAuthenticated = (up: boolean) => {
+    this.authed += up ? 1 : -1;
+  };
 
   constructor(private readonly opts: GatewayOptions) {
     this.limits = { ...DEFAULT_SOCKET_LIMITS, ...opts.limits };
@@ -63,6 +71,11 @@ export class RealtimeGateway {
 
   get connections(): number {
     return this.wss.clients.size;
+  }
+
+  /** Open sockets, signed in or not yet (the connections gauge). */
+  counts(): { authenticated: number; unauthenticated: number } {
+    return { authenticated: this.authed, unauthenticated: Math.max(0, this.wss.clients.size - this.authed) };
   }
 
   async close(): Promise<void> {
@@ -107,6 +120,9 @@ export class RealtimeGateway {
       limits: this.limits,
       accountSockets: this.accountSockets,
       authTimeoutMs: this.opts.authTimeoutMs ?? 10_000,
+      presence: this.opts.presence,
+      onDelivered: this.opts.onDelivered,
+      onAuthenticated: this.onAuthenticated,
     });
     if (cookieUser) session.startAs(cookieUser, lastEventIdFrom(url));
   }

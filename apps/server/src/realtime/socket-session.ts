@@ -8,7 +8,7 @@ import {
   type ServerMessage,
   type UserEvent,
 } from '@graminsta/contracts';
-import type { AccountService, EventService } from '@graminsta/core';
+import type { AccountService, EventService, Presence } from '@graminsta/core';
 import type { Unsubscribe } from '@graminsta/platform';
 import { TokenBucket, type SocketCounter, type SocketLimits } from './socket-limits.ts';
 
@@ -19,6 +19,20 @@ export interface SessionDeps {
   limits: SocketLimits;
   accountSockets: SocketCounter;
   authTimeoutMs: number;
+  /** Marked online while this socket is open and authenticated. */
+  presence?: Presence;
+  /** A live event was sent: seconds since it was made (its id carries the time). */
+  onDelivered?: (seconds: number) => void;
+  /** This socket became authenticated (true) or an authenticated one closed (false). */
+  onAuthenticated?: (up: boolean) => void;
+}
+
+/** The epoch of the ids' millisecond field (graminsta_next_id: 41 bits of ms, then 23 of shard and sequence). */
+const ID_EPOCH_MS = 1767225600000;
+
+/** When an event was made, from its id (the database's clock, which every process shares). */
+export function eventTimeMs(id: string): number {
+  return Number(BigInt(id) >> 23n) + ID_EPOCH_MS;
 }
 
 /**
@@ -30,6 +44,7 @@ export class SocketSession {
   private state: 'waiting' | 'authenticating' | 'authed' = 'waiting';
   private unsubscribe: Unsubscribe | null = null;
   private releaseAccount: (() => void) | null = null;
+  private releasePresence: (() => void) | null = null;
   private readonly bucket: TokenBucket;
   private readonly authTimer: NodeJS.Timeout;
 
@@ -83,6 +98,8 @@ export class SocketSession {
     this.releaseAccount = this.deps.accountSockets.acquire(userId);
     if (!this.releaseAccount)
       return this.close(WS_CLOSE_TOO_MANY_SOCKETS, 'too many sockets for this account');
+    this.releasePresence = this.deps.presence?.hold(userId) ?? null;
+    this.deps.onAuthenticated?.(true);
     await this.stream(userId, lastEventId);
   }
 
@@ -90,24 +107,25 @@ export class SocketSession {
   private async stream(userId: string, lastEventId: string | undefined): Promise<void> {
     let lastSent = lastEventId ? BigInt(lastEventId) : -1n;
     let backlog: UserEvent[] | null = [];
-    const deliver = (event: UserEvent) => {
+    const deliver = (event: UserEvent, live: boolean) => {
       if (BigInt(event.id) <= lastSent) return;
       lastSent = BigInt(event.id);
       this.send(event);
+      if (live) this.deps.onDelivered?.(Math.max(0, Date.now() - eventTimeMs(event.id)) / 1000);
     };
     // Subscribe first, buffer live events, then replay: nothing falls between the two.
     this.unsubscribe = await this.deps.events.subscribe(userId, (event) => {
       if (backlog) backlog.push(event);
-      else deliver(event);
+      else deliver(event, true);
     });
     // Closed while subscribing: `end` has already run and found nothing to drop.
     if (!this.open) return this.dropSubscription();
     this.send({ type: 'ready' });
     const missed = lastEventId ? await this.deps.events.since(userId, lastEventId) : [];
-    for (const event of missed) deliver(event);
+    for (const event of missed) deliver(event, false);
     const buffered = backlog;
     backlog = null;
-    for (const event of buffered.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))) deliver(event);
+    for (const event of buffered.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))) deliver(event, true);
   }
 
   private send(msg: ServerMessage): void {
@@ -131,6 +149,11 @@ export class SocketSession {
 
   private end(): void {
     clearTimeout(this.authTimer);
+    if (this.releasePresence) {
+      this.releasePresence();
+      this.releasePresence = null;
+      this.deps.onAuthenticated?.(false);
+    }
     this.releaseAccount?.();
     this.dropSubscription();
   }

@@ -10,14 +10,17 @@ export const realtimeRole = {
   composed: true,
   http: fp<{ comp: Composition }>(
     async (app, { comp }) => {
-      const { logger, originTrust, trustProxy } = app.runtime;
+      const { logger, originTrust, trustProxy, metrics } = app.runtime;
       const gateway = new RealtimeGateway({
         accounts: comp.services.accounts,
         events: comp.services.events,
         logger,
         trustedOrigin: originTrust,
         trustProxy,
+        presence: comp.presence,
+        onDelivered: (seconds) => metrics.realtimeDelivery.observe(seconds),
       });
+      metrics.realtimeCounts = () => gateway.counts();
       gateway.attach(app.server);
       // Before the listener closes: it would otherwise wait for every open socket.
       app.addHook('preClose', () => gateway.close());

@@ -51,6 +51,10 @@ export async function startWorker(
     'mail.send': (payload) => services.credentials.deliver(payload),
     'timeline.fanout': ({ photoId }) => services.feed.fanOut(photoId),
     'timeline.drop': ({ userIds }) => services.feed.dropTimelines(userIds),
+    'post.announce': async ({ photoId }) => {
+      const { followers, sent } = await services.events.announcePost(photoId);
+      logger.info({ photoId, followers, sent }, 'post announced to online followers');
+    },
   };
   const failPost = failAbandonedPost({
     db: comp.database.db,
@@ -68,6 +72,7 @@ export async function startWorker(
       'mail.send': logged(logger, 'mail.send', handlers['mail.send']),
       'timeline.fanout': logged(logger, 'timeline.fanout', handlers['timeline.fanout']),
       'timeline.drop': logged(logger, 'timeline.drop', handlers['timeline.drop']),
+      'post.announce': logged(logger, 'post.announce', handlers['post.announce']),
     },
     {
       concurrency: { 'photo.process': config.WORKER_CONCURRENCY },

@@ -4,6 +4,7 @@ import { act, cleanup, render, screen, within } from '@testing-library/react';
 import type { Photo } from '@graminsta/contracts';
 import {
   FakeIntersectionObserver,
+  FakeSocket,
   Providers,
   meAnn,
   photo,
@@ -87,5 +88,30 @@ describe('FeedPage infinite scroll', () => {
     renderFeed();
     (await screen.findByRole('button', { name: 'Load more photos' })).click();
     await screen.findByAltText('alt 6');
+  });
+});
+
+describe('FeedPage new posts', () => {
+  it('offers "New posts" when a followed account posts, and reloads the feed from the top when asked', async () => {
+    FakeSocket.all = [];
+    const { calls } = renderFeed();
+    await screen.findByAltText('alt 9');
+    expect(screen.queryByRole('button', { name: 'New posts' })).toBeNull();
+    const socket = FakeSocket.latest();
+    act(() => socket.serverReady());
+    act(() =>
+      socket.serverSends({
+        id: '50',
+        type: 'post.new',
+        data: { photoId: '10', author: { id: '2', username: 'ben' } },
+      }),
+    );
+    const button = await screen.findByRole('button', { name: 'New posts' });
+    const firstPages = () => calls.filter((c) => c.path === '/api/v1/feed' && !c.query.get('cursor')).length;
+    expect(firstPages()).toBe(1);
+    await act(async () => button.click());
+    await screen.findByAltText('alt 9');
+    expect(firstPages()).toBe(2);
+    expect(screen.queryByRole('button', { name: 'New posts' })).toBeNull();
   });
 });

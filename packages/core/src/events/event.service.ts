@@ -5,6 +5,8 @@ import { StandingRepository } from '../policies/standing.repository.ts';
 import type { EventService } from '../services.ts';
 import { decodeIdCursor } from '../shared/pagination.ts';
 import { EventRepository, type EventRow } from './event.repository.ts';
+import { PostAnnouncer, type Announced } from './post-announcer.ts';
+import { everyoneOnline, type Presence } from './presence.ts';
 
 export interface EventServiceDeps {
   db: Db;
@@ -16,6 +18,10 @@ export interface EventServiceDeps {
   now?: () => Date;
   /** Where a live event that could not be checked is reported (it is dropped, not sent unchecked). */
   onError?: (err: unknown) => void;
+  /** Who is online, for `post.new` (everyone when not given). */
+  presence?: Presence;
+  /** Followers per `post.new` batch. */
+  announceBatch?: number;
 }
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
@@ -28,6 +34,7 @@ export class EventServiceImpl implements EventService {
   private readonly retentionMs: number;
   private readonly maxReplay: number;
   private readonly now: () => Date;
+  private readonly announcer: PostAnnouncer;
 
   constructor(private readonly deps: EventServiceDeps) {
     this.events = new EventRepository(deps.db);
@@ -35,6 +42,18 @@ export class EventServiceImpl implements EventService {
     this.retentionMs = deps.retentionMs ?? DAY_MS;
     this.maxReplay = deps.maxReplay ?? 500;
     this.now = deps.now ?? (() => new Date());
+    this.announcer = new PostAnnouncer({
+      db: deps.db,
+      pubsub: deps.pubsub,
+      presence: deps.presence ?? everyoneOnline,
+      batchSize: deps.announceBatch,
+      now: this.now,
+      onError: deps.onError,
+    });
+  }
+
+  announcePost(photoId: string): Promise<Announced> {
+    return this.announcer.announce(photoId);
   }
 
   async publish<T extends EventType>(userId: string, type: T, data: EventData<T>): Promise<UserEvent> {
@@ -68,17 +87,22 @@ export class EventServiceImpl implements EventService {
    * either way, or muted (for the kinds a mute covers) is held back, even if recorded before.
    */
   private async stillWelcome(userId: string, events: UserEvent[]): Promise<UserEvent[]> {
-    const actors = events.flatMap((e) => (e.type === 'notification' ? [e.data.actor.id] : []));
+    const actors = events.flatMap((e) =>
+      e.type === 'notification' ? [e.data.actor.id] : e.type === 'post.new' ? [e.data.author.id] : [],
+    );
     if (actors.length === 0) return events;
     const { barred, muted } = await this.standing.actorsStanding(userId, actors);
-    return events.filter(
-      (e) =>
+    return events.filter((e) => {
+      // A new post from an author muted or blocked since it was announced is held back too.
+      if (e.type === 'post.new') return !barred.has(e.data.author.id) && !muted.has(e.data.author.id);
+      return (
         e.type !== 'notification' ||
         !(
           barred.has(e.data.actor.id) ||
           (muted.has(e.data.actor.id) && MUTABLE_NOTIFICATIONS.has(e.data.type))
-        ),
-    );
+        )
+      );
+    });
   }
 
   prune(): Promise<number> {

@@ -17,6 +17,7 @@ describe('the job table', () => {
       'mail.send': async () => {},
       'timeline.fanout': async () => {},
       'timeline.drop': async () => {},
+      'post.announce': async () => {},
     });
     await queue.enqueue('photo.process', { photoId: '12' });
     await queue.enqueue('housekeeping', { slot: 3 });
@@ -47,6 +48,7 @@ describe('the job table', () => {
         'mail.send': async () => {},
         'timeline.fanout': async () => {},
         'timeline.drop': async () => {},
+        'post.announce': async () => {},
       },
       { onDead: { 'photo.process': async ({ photoId }, d) => void dead.push([photoId, d.attempts]) } },
     );

@@ -21,6 +21,8 @@ const JOB_PAYLOADS = {
   'timeline.fanout': z.object({ photoId: Id }),
   /** Home timelines whose drop failed (Redis down), dropped when it is back (feed/timeline.hooks.ts). */
   'timeline.drop': z.object({ userIds: z.array(Id).min(1).max(500) }),
+  /** A ready post announced (`post.new`) to its author's online followers (events/post-announcer.ts). */
+  'post.announce': z.object({ photoId: Id }),
 };
 
 export type Jobs = { [N in keyof typeof JOB_PAYLOADS]: z.infer<(typeof JOB_PAYLOADS)[N]> };

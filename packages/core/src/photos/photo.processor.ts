@@ -30,6 +30,8 @@ export interface PhotoProcessorDeps {
   timelines?: TimelineHooks;
   /** Drops cached entries after a commit (the post's items and status). */
   invalidate?: (keys: string[]) => Promise<void>;
+  /** Failures after the post is ready (booking its announcement); the post stays ready. */
+  onBackgroundError?: (err: unknown) => void;
 }
 
 /** Why an item did not become ready: the post fails with the reason, or was deleted meanwhile. */
@@ -134,6 +136,10 @@ export class PhotoProcessor {
     });
     if (mentions === null) return;
     await this.deps.timelines?.postReady(photo.id);
+    // Online followers hear of it (post.new) from a job; jobId: a post ready twice announces once.
+    await this.deps.queue
+      .enqueue('post.announce', { photoId: photo.id }, { jobId: `announce-${photo.id}` })
+      .catch((err: unknown) => this.deps.onBackgroundError?.(err));
     await this.deps.invalidate?.([cacheKeys.photo(photo.id)]);
     for (const id of mentions) await this.deps.notifier.announce(id);
     const row = await this.deps.photos.findWithOwner(photo.id);

@@ -62,4 +62,33 @@ describe('RedisPubSub', () => {
       { timeout: 10_000, interval: 100 },
     );
   });
+
+  it('holds one subscriber connection for any number of channels and handlers', async () => {
+    const name = `graminsta-test-${Math.random().toString(36).slice(2)}`;
+    const bus = track(make({ redis: { ...testRedisSettings, name } }));
+    // 300 users with 3 sockets each, as one realtime process holds them.
+    const got = new Map<string, number>();
+    const stops = [];
+    for (let user = 0; user < 300; user++)
+      for (let socket = 0; socket < 3; socket++)
+        stops.push(
+          await bus.subscribe(`user:${user}`, () => got.set(`${user}`, (got.get(`${user}`) ?? 0) + 1)),
+        );
+    const admin = await readyRedis();
+    try {
+      const list = (await admin.client('LIST')) as string;
+      const mine = list.split('\n').filter((line) => line.includes(` name=${name} `));
+      // One publishing connection, one subscribed to all 300 channels.
+      expect(mine).toHaveLength(2);
+      expect(mine.map((line) => Number(/\bsub=(\d+)/.exec(line)?.[1])).sort((a, b) => a - b)).toEqual([
+        0, 300,
+      ]);
+    } finally {
+      admin.disconnect();
+    }
+    await bus.publish('user:7', 'hello');
+    await vi.waitFor(() => expect(got.get('7')).toBe(3), WAIT);
+    expect(got.size).toBe(1);
+    for (const stop of stops) await stop();
+  });
 });
