@@ -43,6 +43,9 @@ export async function createTestApp(
     SECRET: 'test-secret-0123456789',
     // Limits stay on but far away: tests sign up many users from one address. Limit tests pass opts.limits.
     RATE_LIMITS: '1000',
+    // With REDIS_URL the queue would resolve to BullMQ on the Redis every test process shares, where
+    // one test's workers could take another's jobs: test apps keep the in-process queue unless told.
+    ...(env.REDIS_URL || env.REDIS_CLUSTER_NODES ? { QUEUE: 'memory' } : {}),
     ...env,
   });
   const runtime = createRuntime(config, {

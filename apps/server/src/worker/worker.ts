@@ -107,8 +107,24 @@ export async function startWorker(
   const requeued = await services.photos.requeueStuck();
   if (requeued > 0) logger.info({ requeued }, 'requeued photos left in processing');
   await scheduleHousekeeping(queue, everyMs);
+  // BullMQ keeps its jobs in Redis, which `up` runs without persistence, and an enqueue after a
+  // commit fails while Redis is down: so each housekeeping period the worker books again what the
+  // database says is owed (photos still processing, the housekeeping chain). jobId dedupe makes it
+  // a no-op for jobs still pending.
+  const resweep =
+    config.QUEUE === 'bullmq'
+      ? setInterval(() => {
+          void (async () => {
+            const again = await services.photos.requeueStuck();
+            await scheduleHousekeeping(queue, everyMs);
+            if (again > 0) logger.debug({ requeued: again }, 'photos still processing booked again');
+          })().catch((err: unknown) => logger.warn({ err }, 'requeue sweep failed'));
+        }, everyMs)
+      : undefined;
+  resweep?.unref();
   return {
     async stop() {
+      clearInterval(resweep);
       // Jobs stop with the queue (comp.close); a booked housekeeping run waits in it.
     },
   };
