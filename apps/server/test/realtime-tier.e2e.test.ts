@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { UserEvent } from '@graminsta/contracts';
 import { adminQuery, pgUrlFor, usingPostgres } from '@graminsta/core/testing/test-db';
@@ -15,7 +15,7 @@ import {
   type Child,
   type NginxProcess,
 } from '@graminsta/topology';
-import { openRedis } from '@graminsta/platform';
+import { openRedis, whenReady } from '@graminsta/platform';
 import { startGraminsta } from '../src/graminsta-bin.ts';
 import { scrape, sumBy } from '../src/testing/metrics-text.ts';
 
@@ -48,6 +48,11 @@ describe.skipIf(!usingPostgres())('realtime tier', () => {
   let realtimePorts: number[];
   let realtime: Child[];
   let wsBalancer: string;
+  /** Raw sockets a test opened: closed after it, pass or fail, so counts start at zero. */
+  const sockets: WebSocket[] = [];
+  afterEach(() => {
+    for (const ws of sockets.splice(0)) ws.terminate();
+  });
 
   const start = async (roles: string, env: Record<string, string>) => {
     const port = await freePort();
@@ -174,6 +179,7 @@ describe.skipIf(!usingPostgres())('realtime tier', () => {
     const fan = await signUp('rt_fan');
     const photoId = await readyPost(owner.id);
     const ws = new WebSocket(`ws://${HOST}:${realtimePorts[1]}/ws`);
+    sockets.push(ws);
     const got: UserEvent[] = [];
     ws.on('message', (raw: Buffer) => {
       const msg = JSON.parse(String(raw)) as { type: string };
@@ -189,6 +195,7 @@ describe.skipIf(!usingPostgres())('realtime tier', () => {
     // The bus is Redis: realtime 2 subscribed the owner's channel there (one subscriber: its own).
     const probe = openRedis({ url: redis.url, name: 'rt-test-probe' });
     try {
+      expect(await whenReady(probe, 10_000)).toBe(true);
       const numsub = (await probe.pubsub('NUMSUB', `graminsta:events:user:${owner.id}`)) as [string, number];
       expect(Number(numsub[1])).toBe(1);
     } finally {

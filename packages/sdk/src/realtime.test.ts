@@ -60,6 +60,25 @@ describe('RealtimeClient', () => {
     expect(client.lastEventId).toBe('9');
   });
 
+  it('hands over post.new with its post and author, and skips one without its author', () => {
+    const { client, events } = connect();
+    const ws = latest();
+    const authors: string[] = [];
+    client.on(
+      'event',
+      (e) => e.type === 'post.new' && authors.push(`${e.data.photoId}@${e.data.author.username}`),
+    );
+    ws.serverReady();
+    ws.serverSends({ id: '20', type: 'post.new', data: { photoId: '3' } }); // no author: refused
+    ws.serverSends({
+      id: '21',
+      type: 'post.new',
+      data: { photoId: '4', author: { id: '2', username: 'ben' } },
+    });
+    expect(events).toEqual(['21:post.new']);
+    expect(authors).toEqual(['4@ben']);
+  });
+
   it('reconnects after the connection drops and resumes from the last event, without repeats', () => {
     const { events, statuses } = connect();
     const first = latest();

@@ -23,6 +23,18 @@ describe('the stage-4 balancer config', () => {
     expect(conf).not.toContain('$proxy_add_x_forwarded_for');
     expect(conf).not.toContain('$http_x_forwarded_for');
   });
+
+  it('balances by fewest open connections only when asked (the realtime tier)', () => {
+    expect(conf).not.toContain('least_conn');
+    const realtime = renderBalancer({
+      listenHost: '127.0.0.1',
+      listenPort: 8082,
+      upstreams: ['127.0.0.1:9201', '127.0.0.1:9202'],
+      websockets: true,
+      leastConn: true,
+    });
+    expect(realtime).toMatch(/upstream tier \{\n\s+least_conn;\n\s+server 127\.0\.0\.1:9201/);
+  });
 });
 
 /** A stand-in instance: answers HTTP and accepts upgrades, naming itself; counts its open sockets. */
