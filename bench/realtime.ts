@@ -54,6 +54,8 @@ export interface RealtimeOptions {
   /** Other users' events per second while the celebrity post fans out. */
   backgroundRate: number;
   targets: Target[];
+  /** Heap snapshots before and after connecting (a few thousand sockets: a snapshot is big). */
+  census?: boolean;
   pgAdminUrl: string;
   /** Where the JSON and markdown results go; null: nowhere. */
   outDir: string | null;
@@ -63,7 +65,7 @@ export interface RealtimeOptions {
 export const FULL: Omit<RealtimeOptions, 'targets' | 'pgAdminUrl' | 'outDir' | 'log'> = {
   sockets: 20_000,
   perClient: 5_000,
-  deliveries: 200_000,
+  deliveries: 50_000,
   batch: 2_000,
   celebrityFollowers: 5_000,
   backgroundRate: 2_000,
@@ -112,6 +114,8 @@ export interface TargetResult {
     followerLatency: Latency;
     before: Latency;
   };
+  /** With `census`: what the sockets added to the heap, biggest first, per socket. */
+  census?: Array<{ what: string; count: number; bytes: number }>;
   /** Sockets whose received count differs from what was published to their user (should be 0). */
   socketsOff: number;
   publishedTotal: number;
@@ -318,6 +322,7 @@ async function benchTarget(
     const clients = await Promise.all(Array.from({ length: clientCount }, () => startClient(cleanup)));
     await sleep(1000);
     const before = await server.inspector.collectAndMeasure();
+    const censusBefore = opts.census ? await server.inspector.heapCensus() : null;
 
     // 1. Idle sockets.
     const users = seeded.userIds.slice(0, opts.sockets);
@@ -352,6 +357,18 @@ async function benchTarget(
     const heapPerSocket = (after.heapUsed - before.heapUsed) / n;
     const externalPerSocket =
       (after.external + after.arrayBuffers - before.external - before.arrayBuffers) / n;
+    let census: TargetResult['census'];
+    if (censusBefore) {
+      // After the resident figure: a snapshot itself grows the process.
+      const censusAfter = await server.inspector.heapCensus();
+      census = [...censusAfter]
+        .map(([what, a]) => {
+          const b = censusBefore.get(what) ?? { count: 0, bytes: 0 };
+          return { what, count: (a.count - b.count) / n, bytes: (a.bytes - b.bytes) / n };
+        })
+        .sort((x, y) => y.bytes - x.bytes)
+        .slice(0, 15);
+    }
     log(
       `${fixed(rssPerSocket / 1024, 2)} KiB resident, ${fixed(heapPerSocket / 1024, 2)} KiB heap per socket`,
     );
@@ -512,6 +529,7 @@ async function benchTarget(
       publishedTotal: published(),
       receivedTotal,
       closedEarly,
+      census,
     };
   } finally {
     await cleanup.unwindTo(mark);
@@ -645,6 +663,17 @@ export function reportMarkdown(r: RealtimeReport): string {
         `${x.target}: ${x.receivedTotal} of ${x.publishedTotal} events received, ${x.socketsOff} sockets off count, ${x.closedEarly} closed by the server`,
     )
     .join('; ');
+  const census = r.results
+    .filter((x) => x.census)
+    .map(
+      (x) =>
+        `Heap added per socket, ${x.target} (snapshot after − before, self sizes; the snapshots grow the process, so this run's resident figures are not comparable):\n\n` +
+        formatTable(
+          ['what', 'objects/socket', 'bytes/socket'],
+          x.census!.map((c) => [c.what, fixed(c.count, 2), fixed(c.bytes, 0)]),
+          1,
+        ),
+    );
   return [
     `${r.options.sockets} sockets in ${Math.ceil(r.options.sockets / r.options.perClient)} client processes, ${r.options.deliveries} deliveries in batches of ${r.options.batch}, celebrity post to ${r.options.celebrityFollowers} followers with ${r.options.backgroundRate} other events/s; ${r.machine.cpus} CPUs (${r.machine.cpuModel}), load average at the end ${r.loadAverage.map((l) => l.toFixed(1)).join(' ')}.`,
     '',
@@ -657,6 +686,7 @@ export function reportMarkdown(r: RealtimeReport): string {
     goals,
     '',
     `Checks: ${checks}.`,
+    ...census.flatMap((c) => ['', c]),
   ].join('\n');
 }
 
@@ -665,6 +695,7 @@ function parseOptions(argv: string[]): RealtimeOptions {
     args: argv,
     options: {
       quick: { type: 'boolean', default: false },
+      census: { type: 'boolean', default: false },
       sockets: { type: 'string' },
       deliveries: { type: 'string' },
       followers: { type: 'string' },
@@ -697,6 +728,7 @@ function parseOptions(argv: string[]): RealtimeOptions {
     ),
     batch: Math.min(preset.batch, sockets),
     targets: targets as Target[],
+    census: values.census,
     pgAdminUrl: values['pg-admin-url'],
     outDir: RESULTS,
     log: (line) => console.log(line),

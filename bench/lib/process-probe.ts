@@ -33,10 +33,18 @@ export interface HeapFigures {
 export class Inspector {
   private nextId = 1;
   private readonly pending = new Map<number, (result: unknown) => void>();
+  private chunks: string[] | null = null;
 
   private constructor(private readonly ws: WebSocket) {
     ws.on('message', (raw) => {
-      const msg = JSON.parse(String(raw)) as { id?: number; result?: unknown; error?: unknown };
+      const msg = JSON.parse(String(raw)) as {
+        id?: number;
+        method?: string;
+        params?: { chunk?: string };
+        result?: unknown;
+        error?: unknown;
+      };
+      if (msg.method === 'HeapProfiler.addHeapSnapshotChunk') this.chunks?.push(msg.params?.chunk ?? '');
       if (msg.id === undefined) return;
       this.pending.get(msg.id)?.(msg.error ? { error: msg.error } : msg.result);
       this.pending.delete(msg.id);
@@ -74,6 +82,38 @@ export class Inspector {
     })) as { result?: { value?: string } };
     if (!r.result?.value) throw new Error(`Runtime.evaluate failed: ${JSON.stringify(r)}`);
     return JSON.parse(r.result.value) as HeapFigures;
+  }
+
+  /**
+   * Self size and count per (node type, constructor or name) of the live heap, after a GC: two
+   * censuses around a change say which objects it added. The snapshot is parsed here and dropped.
+   */
+  async heapCensus(): Promise<Map<string, { count: number; bytes: number }>> {
+    this.chunks = [];
+    await this.call('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+    const snapshot = JSON.parse(this.chunks.join('')) as {
+      snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+      nodes: number[];
+      strings: string[];
+    };
+    this.chunks = null;
+    const fields = snapshot.snapshot.meta.node_fields;
+    const width = fields.length;
+    const [typeAt, nameAt, sizeAt] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f));
+    const types = snapshot.snapshot.meta.node_types[0];
+    const census = new Map<string, { count: number; bytes: number }>();
+    const { nodes, strings } = snapshot;
+    for (let i = 0; i < nodes.length; i += width) {
+      const type = types[nodes[i + typeAt!]!]!;
+      // Strings and code are counted by type; objects by their constructor's name.
+      const name = type === 'object' || type === 'closure' ? strings[nodes[i + nameAt!]!]! : '';
+      const key = `${type}${name ? ` ${name}` : ''}`;
+      const entry = census.get(key) ?? { count: 0, bytes: 0 };
+      entry.count++;
+      entry.bytes += nodes[i + sizeAt!]!;
+      census.set(key, entry);
+    }
+    return census;
   }
 
   close(): void {
