@@ -184,7 +184,9 @@ const run =
               ? import('./workers.ts').then((workers) => workers.main(rest))
               : command === 'stage6'
                 ? import('./stage6.ts').then((stage6) => stage6.main(rest))
-                : main(command === 'api' ? rest : process.argv.slice(2));
+                : command === 'realtime'
+                  ? import('./realtime.ts').then((realtime) => realtime.main(rest))
+                  : main(command === 'api' ? rest : process.argv.slice(2));
 run.then(
   () => process.exit(0),
   (err: unknown) => {
