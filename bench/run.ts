@@ -10,7 +10,9 @@
  * (bench/edge.ts); `npm run bench -- workers` times the upload pipeline with 1, 2 and 3 worker
  * processes (bench/workers.ts); `npm run bench -- stage6 …` measures the issue-12 reads (profile,
  * photo, home feed) with the cache off, on Redis and on Redis + L1, on stages 4 and 6, beside a
- * hello-world and a raw Fastify + pg ceiling (bench/stage6.ts). See README.md.
+ * hello-world and a raw Fastify + pg ceiling (bench/stage6.ts); `npm run bench -- replicas` runs
+ * the mixed workload on stage 5 and on stage 6 with a streaming replica, and says where the reads
+ * went and what the primary's CPU paid (bench/replicas.ts). See README.md.
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -184,7 +186,9 @@ const run =
               ? import('./workers.ts').then((workers) => workers.main(rest))
               : command === 'stage6'
                 ? import('./stage6.ts').then((stage6) => stage6.main(rest))
-                : main(command === 'api' ? rest : process.argv.slice(2));
+                : command === 'replicas'
+                  ? import('./replicas.ts').then((replicas) => replicas.main(rest))
+                  : main(command === 'api' ? rest : process.argv.slice(2));
 run.then(
   () => process.exit(0),
   (err: unknown) => {
