@@ -10,7 +10,10 @@
  * (bench/edge.ts); `npm run bench -- workers` times the upload pipeline with 1, 2 and 3 worker
  * processes (bench/workers.ts); `npm run bench -- stage6 …` measures the issue-12 reads (profile,
  * photo, home feed) with the cache off, on Redis and on Redis + L1, on stages 4 and 6, beside a
- * hello-world and a raw Fastify + pg ceiling (bench/stage6.ts). See README.md.
+ * hello-world and a raw Fastify + pg ceiling (bench/stage6.ts); `npm run bench -- replicas` runs
+ * the mixed workload on stage 5 and on stage 6 with a streaming replica, and says where the reads
+ * went and what the primary's CPU paid (bench/replicas.ts); `npm run bench -- realtime` measures
+ * the realtime tier against a bare ws server (bench/realtime.ts). See README.md.
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -169,24 +172,22 @@ async function main(argv: string[]): Promise<void> {
 }
 
 const [command, ...rest] = process.argv.slice(2);
-const run =
-  command === 'load'
-    ? import('./load-driver.ts').then((driver) => driver.main(rest))
-    : command === 'stage4'
-      ? import('./stage4.ts').then((stage4) => stage4.main(rest))
-      : command === 'startup'
-        ? import('./startup.ts').then((startup) => startup.main(rest))
-        : command === 'variants'
-          ? import('./variants.ts').then((variants) => variants.main(rest))
-          : command === 'edge'
-            ? import('./edge.ts').then((edge) => edge.main(rest))
-            : command === 'workers'
-              ? import('./workers.ts').then((workers) => workers.main(rest))
-              : command === 'stage6'
-                ? import('./stage6.ts').then((stage6) => stage6.main(rest))
-                : command === 'realtime'
-                  ? import('./realtime.ts').then((realtime) => realtime.main(rest))
-                  : main(command === 'api' ? rest : process.argv.slice(2));
+/** The named benchmarks, each a module with `main(argv)`; no name (or `api`) is this file's own. */
+const COMMANDS: Record<string, () => Promise<{ main(argv: string[]): Promise<void> }>> = {
+  load: () => import('./load-driver.ts'),
+  stage4: () => import('./stage4.ts'),
+  startup: () => import('./startup.ts'),
+  variants: () => import('./variants.ts'),
+  edge: () => import('./edge.ts'),
+  workers: () => import('./workers.ts'),
+  stage6: () => import('./stage6.ts'),
+  realtime: () => import('./realtime.ts'),
+  replicas: () => import('./replicas.ts'),
+};
+const named = command === undefined ? undefined : COMMANDS[command];
+const run = named
+  ? named().then((bench) => bench.main(rest))
+  : main(command === 'api' ? rest : process.argv.slice(2));
 run.then(
   () => process.exit(0),
   (err: unknown) => {
