@@ -128,6 +128,7 @@ describe.skipIf(!usingPostgres())('the replica router on a real streaming replic
     expect(await portOf(sql`select inet_server_port() as port`)).toBe(primary.port);
     expect(count('replica/replica')).toBe(2);
     expect(count('primary/pinned')).toBe(1);
+    expect(count('primary/transaction')).toBe(1);
     expect(count('primary/background')).toBeGreaterThanOrEqual(1);
   });
 

@@ -194,7 +194,12 @@ export class ReplicaRoutingPool extends pg.Pool {
   ): void;
   override connect(...args: unknown[]): unknown {
     const scope = currentReadScope();
-    if (scope) scope.wrote = true;
+    // pg-pool's own query() takes a client with a callback: only a caller's connect() is a transaction.
+    if (scope && args.length === 0) {
+      // A transaction in a request: on the primary, and assumed to write.
+      scope.wrote = true;
+      this.count('primary', 'transaction');
+    }
     return (super.connect as (...a: unknown[]) => unknown).apply(this, args);
   }
 
