@@ -135,6 +135,8 @@ describe.skipIf(!usingPostgres())('read-your-writes over a delayed replica', () 
     const other = await call('GET', '/users/ann', ben);
     expect(other.statusCode).toBe(200);
     expect(other.headers[READ_FROM_HEADER]).toBe('replica');
+    // A request that only read records nothing (and costs no position query).
+    expect(other.headers[WAL_HEADER]).toBeUndefined();
     expect(['', 'edited just now']).toContain(other.json<{ bio: string | null }>().bio ?? '');
 
     expect((await call('PUT', '/users/ben/follow', ann)).statusCode).toBe(200);

@@ -14,6 +14,7 @@ import {
 import { openDatabase, type Database } from '../db.ts';
 import { isReplicaRead } from './classify.ts';
 import { ReadScope, onPrimary, runInReadScope } from './context.ts';
+import { parseLsn, replicaLagMs } from './router.ts';
 
 const usingPostgres = () => process.env.TEST_DATABASE === 'postgres';
 
@@ -44,6 +45,26 @@ describe('which SQL a replica may answer', () => {
       'set statement_timeout = 0',
     ])
       expect(isReplicaRead(other), other).toBe(false);
+  });
+});
+
+describe('replica lag from the primary position samples', () => {
+  const history = [
+    { at: 1_000, lsn: 100n },
+    { at: 1_500, lsn: 200n },
+    { at: 2_000, lsn: 300n },
+  ];
+  it('is 0 when caught up (an idle system), else the time since the primary moved past the replica', () => {
+    expect(replicaLagMs(history, 300n, 300n, 9_000)).toBe(0);
+    expect(replicaLagMs(history, 200n, 300n, 5_000)).toBe(3_000);
+    expect(replicaLagMs(history, 150n, 300n, 5_000)).toBe(3_500);
+    expect(replicaLagMs(history, 50n, 300n, 5_000)).toBe(4_000);
+    expect(replicaLagMs(history.slice(2), 50n, 300n, 5_000)).toBe(3_000);
+    expect(replicaLagMs([], 50n, 300n, 5_000)).toBe(Infinity);
+  });
+  it('reads pg_lsn text', () => {
+    expect(parseLsn('0/3000060')).toBe(0x3000060n);
+    expect(parseLsn('16/B374D848')).toBe((0x16n << 32n) | 0xb374d848n);
   });
 });
 
@@ -128,6 +149,7 @@ describe.skipIf(!usingPostgres())('the replica router on a real streaming replic
     expect(await portOf(sql`select inet_server_port() as port`)).toBe(primary.port);
     expect(count('replica/replica')).toBe(2);
     expect(count('primary/pinned')).toBe(1);
+    expect(count('primary/transaction')).toBe(1);
     expect(count('primary/background')).toBeGreaterThanOrEqual(1);
   });
 

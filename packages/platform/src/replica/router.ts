@@ -54,6 +54,22 @@ export function parseLsn(text: string): bigint {
   return (BigInt(`0x${hi}`) << 32n) | BigInt(`0x${lo}`);
 }
 
+/**
+ * How long a replica at `replay` is behind, from the primary's position samples (oldest first):
+ * 0 when caught up; else the time since the first sample past its position (since then the
+ * primary has been ahead of it); Infinity when the samples do not reach back that far.
+ */
+export function replicaLagMs(
+  history: ReadonlyArray<{ at: number; lsn: bigint }>,
+  replay: bigint,
+  primaryLsn: bigint,
+  now: number,
+): number {
+  if (replay >= primaryLsn) return 0;
+  const ahead = history.find((s) => s.lsn > replay);
+  return ahead ? now - ahead.at : Infinity;
+}
+
 // A replica failing in one of these classes is itself unwell (connection, shutdown, resources,
 // read-only conflicts); other errors (bad input, a missing row) would fail on the primary too.
 const REPLICA_FAULT = /^(08|25|40|53|55|57|58|XX)/;
@@ -151,12 +167,8 @@ export class ReplicaRoutingPool extends pg.Pool {
     if (this.history.length > 10_000) this.history.shift();
   }
 
-  /** Time since the primary was last at `replay`: 0 when caught up. */
   private lagOf(replay: bigint, primaryLsn: bigint, now: number): number {
-    if (replay >= primaryLsn) return 0;
-    // The first sample past the replica's position: since then the primary has been ahead.
-    const ahead = this.history.find((s) => s.lsn > replay);
-    return ahead ? now - ahead.at : Infinity;
+    return replicaLagMs(this.history, replay, primaryLsn, now);
   }
 
   /** A replica that can serve a reader needing `required` (round-robin), or why none can. */
@@ -194,7 +206,12 @@ export class ReplicaRoutingPool extends pg.Pool {
   ): void;
   override connect(...args: unknown[]): unknown {
     const scope = currentReadScope();
-    if (scope) scope.wrote = true;
+    // pg-pool's own query() takes a client with a callback: only a caller's connect() is a transaction.
+    if (scope && args.length === 0) {
+      // A transaction in a request: on the primary, and assumed to write.
+      scope.wrote = true;
+      this.count('primary', 'transaction');
+    }
     return (super.connect as (...a: unknown[]) => unknown).apply(this, args);
   }
 
