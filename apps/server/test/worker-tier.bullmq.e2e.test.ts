@@ -152,6 +152,9 @@ describe.skipIf(!usingPostgres())('the worker tier on BullMQ: worker processes, 
     expect(text).toContain('graminsta_queue_jobs{job="photo.process",state="failed"} 1');
     expect(text).toContain('graminsta_queue_jobs{job="photo.process",state="active"} 0');
     expect(text).toMatch(/graminsta_queue_wait_seconds_count\{job="photo.process"\} [1-9]/);
+    // The API process (QUEUE=bullmq too, no workers) reads the same depth from Redis.
+    const apiText = await (await fetch(`${tier.api}/metrics`)).text();
+    expect(apiText).toContain('graminsta_queue_jobs{job="photo.process",state="failed"} 1');
 
     // Dropped by the operator: the dead list is empty, and the worker never ran it again.
     await runJobs(operatorEnv, { action: 'drop', job: 'photo.process', id: bullJobId(photoId) }, () => {});
