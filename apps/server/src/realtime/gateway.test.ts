@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { EventService } from '@graminsta/core';
+import WebSocket from 'ws';
+import { MemoryPresence, type EventService } from '@graminsta/core';
 import { loadConfig } from '@graminsta/platform';
 import { originTrust } from '../http/origins.ts';
 import { SocketProbe } from '../testing/socket-probe.ts';
@@ -159,5 +160,42 @@ describe('the /ws gateway', () => {
     await (await authed(url, await t.signUp('neighbour'))).close();
     await held[0]!.close();
     await expect.poll(async () => (await authed(url, token)) && true).toBe(true);
+  });
+
+  it('drops a socket that misses a ping round, keeps one that answers, and counts both', async () => {
+    const presence = new MemoryPresence();
+
+    const url = await startGateway({ pingIntervalMs: 300, presence });
+    const gateway = running.at(-1)!.gateway;
+    const token = await t.signUp('pinged');
+    const id = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } })
+    ).json().id as string;
+    const open = async (autoPong: boolean) => {
+      const ws = new WebSocket(url, { autoPong });
+      ws.on('error', () => {});
+      let pings = 0;
+      ws.on('ping', () => pings++);
+      const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+      await new Promise((resolve) => ws.once('open', resolve));
+      ws.send(JSON.stringify({ type: 'auth', token }));
+      await new Promise<void>((resolve) =>
+        ws.on('message', (raw: Buffer) => JSON.parse(String(raw)).type === 'ready' && resolve()),
+      );
+      return { ws, closed, pings: () => pings };
+    };
+    const answering = await open(true);
+    const silent = await open(false);
+    expect(gateway.counts()).toEqual({ authenticated: 2, unauthenticated: 0 });
+    expect(await presence.online([id])).toEqual([id]);
+    await silent.closed;
+    // The answering socket has been pinged past the round the silent one missed, and stays.
+    await expect.poll(() => answering.pings(), { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    expect(answering.ws.readyState).toBe(WebSocket.OPEN);
+    expect(gateway.counts()).toEqual({ authenticated: 1, unauthenticated: 0 });
+    answering.ws.close();
+    await answering.closed;
+    await expect.poll(() => gateway.counts().authenticated, { timeout: 10_000 }).toBe(0);
+    expect(await presence.online([id])).toEqual([]);
   });
 });

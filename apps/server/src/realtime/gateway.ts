@@ -42,12 +42,18 @@ export class RealtimeGateway {
   private readonly addressSockets: SocketCounter;
   private readonly accountSockets: SocketCounter;
   private authed = 0;
+  /** One pong listener for every socket (`ws` calls it with the socket as `this`). */
+  private readonly markAlive: (this: WebSocket) => void;
   private readonly onAuthenticated = (up: boolean) => {
     this.authed += up ? 1 : -1;
   };
 
   constructor(private readonly opts: GatewayOptions) {
     this.limits = { ...DEFAULT_SOCKET_LIMITS, ...opts.limits };
+    const alive = this.alive;
+    this.markAlive = function (this: WebSocket) {
+      alive.add(this);
+    };
     this.addressSockets = new SocketCounter(this.limits.perAddress);
     this.accountSockets = new SocketCounter(this.limits.perAccount);
     // Only emitted by a server that listens itself; handled anyway, since an unheard 'error' kills.
@@ -112,7 +118,7 @@ export class RealtimeGateway {
 
   private serve(ws: WebSocket, logger: Logger, cookieUser: string | null, url: string | undefined): void {
     this.alive.add(ws);
-    ws.on('pong', () => this.alive.add(ws));
+    ws.on('pong', this.markAlive);
     const session = new SocketSession(ws, {
       accounts: this.opts.accounts,
       events: this.opts.events,

@@ -1,32 +1,60 @@
 /**
- * Memory per idle authenticated /ws socket, measured on a real `graminsta start` child (stage 1,
- * PGlite): its RSS before and after N sockets are open and authenticated, divided by N.
- * Sockets come from several loopback addresses, since one address may hold 50 (socket-limits.ts),
- * and from N/20 accounts, since one account may hold 20.
+ * Memory per idle authenticated /ws socket. The server (stage 1, PGlite, every role) runs in this
+ * process, the clients in a child process, so this heap holds only the server's side: heap used
+ * (after a full GC) and RSS before and after N sockets are open and authenticated, divided by N.
+ * Sockets come from several loopback addresses (one address may hold 50, socket-limits.ts) and
+ * N/20 accounts (one account may hold 20).
  *
- *   npx tsx apps/server/src/realtime/socket-memory.measure.ts [sockets=2000]
+ *   node --expose-gc --import tsx apps/server/src/realtime/socket-memory.measure.ts [sockets=2000]
  */
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import WebSocket from 'ws';
+import { createInterface } from 'node:readline';
 import { freePort } from '@graminsta/topology';
-import { startGraminsta } from '../graminsta-bin.ts';
+import { startServer } from '../server.ts';
 
 const N = Number(process.argv[2] ?? 2000);
 const PER_ACCOUNT = 20;
-const PER_ADDRESS = 50;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function rssKb(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]);
+// The client side: one warm-up socket, then N more when told ("go"), each authenticated.
+const CLIENT = `
+const WebSocket = require('ws');
+const { port, tokens, n } = JSON.parse(process.env.MEASURE);
+const open = (i) => new Promise((resolve, reject) => {
+  const ws = new WebSocket('ws://127.0.0.1:' + port + '/ws', {
+    localAddress: '127.0.' + (1 + Math.floor(i / 50 / 250)) + '.' + (1 + (Math.floor(i / 50) % 250)),
+  });
+  ws.on('error', reject);
+  ws.on('open', () => ws.send(JSON.stringify({ type: 'auth', token: tokens[i % tokens.length] })));
+  ws.on('message', (raw) => JSON.parse(String(raw)).type === 'ready' && resolve());
+});
+(async () => {
+  await open(n);
+  console.log('warm');
+  await new Promise((r) => process.stdin.once('data', r));
+  for (let i = 0; i < n; i += 100) await Promise.all(Array.from({ length: 100 }, (_, k) => open(i + k)));
+  console.log('done');
+  await new Promise((r) => process.stdin.once('end', r));
+  process.exit(0);
+})().catch((err) => { console.error(err); process.exit(1); });
+`;
+
+function measure() {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with node --expose-gc');
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  return { heapUsed: m.heapUsed, rss: m.rss, external: m.external + m.arrayBuffers };
 }
 
 async function main() {
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), 'graminsta-socket-mem-'));
-  const server = await startGraminsta(['start'], {
+  const server = await startServer({
     ...process.env,
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -34,47 +62,41 @@ async function main() {
     LOG_LEVEL: 'warn',
     RATE_LIMITS: 'off',
   });
-  const base = `http://127.0.0.1:${port}`;
-  const opened: WebSocket[] = [];
   try {
     const tokens: string[] = [];
     for (let i = 0; i < Math.ceil((N + 1) / PER_ACCOUNT); i++) {
-      const res = await fetch(`${base}/api/v1/accounts`, {
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/accounts`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ username: `mem${i}`, password: 'a memory password' }),
       });
       tokens.push(((await res.json()) as { token: string }).token);
     }
-    // One socket first, so lazily built things (the subscriber, caches) are not counted per socket.
-    const open = (n: number) =>
-      new Promise<void>((resolve, reject) => {
-        const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, {
-          localAddress: `127.0.${1 + Math.floor(n / PER_ADDRESS / 250)}.${1 + (Math.floor(n / PER_ADDRESS) % 250)}`,
-        });
-        opened.push(ws);
-        ws.on('error', reject);
-        ws.on('open', () => ws.send(JSON.stringify({ type: 'auth', token: tokens[n % tokens.length] })));
-        ws.on('message', (raw: Buffer) => {
-          if ((JSON.parse(String(raw)) as { type: string }).type === 'ready') resolve();
-        });
-      });
-    await open(N);
+    const client = spawn(process.execPath, ['-e', CLIENT], {
+      env: { ...process.env, MEASURE: JSON.stringify({ port, tokens, n: N }) },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const lines = createInterface({ input: client.stdout });
+    const next = () => new Promise<string>((resolve) => lines.once('line', resolve));
+    if ((await next()) !== 'warm') throw new Error('client failed');
+    await sleep(1000);
+    const before = measure();
+    client.stdin.write('go\n');
+    if ((await next()) !== 'done') throw new Error('client failed');
     await sleep(2000);
-    const before = await rssKb(server.process.pid!);
-    for (let n = 0; n < N; n += 100) await Promise.all(Array.from({ length: 100 }, (_, i) => open(n + i)));
-    await sleep(5000);
-    const after = await rssKb(server.process.pid!);
+    const after = measure();
+    const per = (k: keyof typeof before) => Math.round(((after[k] - before[k]) / N / 1024) * 100) / 100;
     console.log(
       JSON.stringify({
         sockets: N,
-        rssBeforeKb: before,
-        rssAfterKb: after,
-        perSocketKb: (after - before) / N,
+        heapKbPerSocket: per('heapUsed'),
+        externalKbPerSocket: per('external'),
+        rssKbPerSocket: per('rss'),
       }),
     );
+    client.stdin.end();
+    await new Promise((resolve) => client.once('exit', resolve));
   } finally {
-    for (const ws of opened) ws.terminate();
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
