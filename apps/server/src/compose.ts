@@ -46,6 +46,9 @@ import {
   RedisCacheStore,
   RedisPubSub,
   closeRedis,
+  WalPositions,
+  userReader,
+  type ReplicaRoutingPool,
   noCache,
   openRedis,
   redisSettingsFrom,
@@ -69,6 +72,11 @@ export interface Composition {
   cache: ReadCache;
   /** The engine behind `cache`, null when CACHE=off: its state, for tests and probes. */
   cacheEngine: ReadThroughCache | null;
+  /**
+   * With read replicas: the router and where each reader's last write is (read-your-writes; the
+   * API's hook records writes there). Null without DATABASE_REPLICA_URLS.
+   */
+  wal: Wal | null;
   /** Tells mailed links where this process listens, when no public URL names the web client. */
   announceListenUrl(url: string): void;
   close(): Promise<void>;
@@ -125,6 +133,7 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
     defaultAttempts: config.QUEUE_ATTEMPTS,
   };
   const queue: JobQueue = openQueue(runtime, database, pubsub, retries);
+  const wal = openWal(runtime, database.replicas);
 
   // Stage 6: cached reads where CACHE says (off, this process's memory, or Redis shared by all).
   const cached = await openCache(runtime, pubsub);
@@ -185,7 +194,8 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
     db: database.db,
     blobs,
     queue,
-    pubsub,
+    // With replicas, an event's recipient reads on from where the event was written.
+    pubsub: wal ? recipientsReadTheirEvents(pubsub, wal) : pubsub,
     // A test may put one cache in front of several compositions.
     cache: opts.cache ?? cached.cache,
     maxImagePixels: config.MAX_IMAGE_PIXELS,
@@ -211,6 +221,7 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
     mailer,
     cache: opts.cache ?? cached.cache,
     cacheEngine: cached.engine,
+    wal,
     announceListenUrl(url) {
       if (!config.PUBLIC_API_URL) listenUrl = url;
     },
@@ -220,6 +231,7 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
       await cached.close();
       await pubsub.close();
       await events.close();
+      await wal?.close();
       await database.close();
       s3?.close();
       timelineRedis?.disconnect();
@@ -265,6 +277,53 @@ function openQueue(
   }
   if (hasDepth(queue)) metrics.sampleQueueDepth(() => queue.depth(JOB_NAMES));
   return queue;
+}
+
+export interface Wal {
+  router: ReplicaRoutingPool;
+  positions: WalPositions;
+  close(): Promise<void>;
+}
+
+/**
+ * Read-your-writes positions (DATABASE_REPLICA_URLS): in Redis when there is one, so the next
+ * request of a user served by another API process finds them, and in this process.
+ */
+function openWal(runtime: ComposeRuntime, router: ReplicaRoutingPool | undefined): Wal | null {
+  if (!router) return null;
+  const settings = redisSettingsFrom(runtime.config);
+  const onError = throttledWarn(runtime, 'read-your-writes: position not kept');
+  const redis = settings ? openRedis({ ...settings, name: 'graminsta-wal', onError }) : undefined;
+  const positions = new WalPositions({
+    maxLagMs: runtime.config.DATABASE_REPLICA_MAX_LAG_MS,
+    redis,
+    onError,
+  });
+  return { router, positions, close: async () => void (redis && (await closeRedis(redis))) };
+}
+
+/**
+ * An event for a user (`user:<id>`) is stored before it is published. Raising that user's
+ * read-your-writes position first means what the event tells of (a photo a worker made ready, a
+ * like) is there when they look, even on a replica that has not replayed it yet. A failure costs
+ * only the hint: the event still goes out.
+ */
+function recipientsReadTheirEvents(bus: PubSub, wal: Wal): PubSub {
+  return {
+    async publish(channel, message) {
+      const user = /^user:(.+)$/.exec(channel)?.[1];
+      if (user) {
+        try {
+          await wal.positions.record([userReader(user)], await wal.router.currentPosition());
+        } catch {
+          // The primary did not answer: the publish below reports the outage if it persists.
+        }
+      }
+      await bus.publish(channel, message);
+    },
+    subscribe: (channel, handler) => bus.subscribe(channel, handler),
+    close: () => bus.close(),
+  };
 }
 
 interface EventBus {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import pg from 'pg';
 import { loadConfig } from '@graminsta/platform';
 import {
   basebackupReplica,
@@ -163,4 +164,32 @@ describe.skipIf(!usingPostgres())('read-your-writes over a delayed replica', () 
         `(own_write ${end.ownWrite}); replica lag now ${end.lag} s`,
     );
   }, 180_000);
+
+  it("a write's checks read the primary, and an event's recipient reads what it tells of at once", async () => {
+    const eve = await signUp('eve');
+    await vi.waitFor(
+      async () => {
+        const res = await call('GET', '/users/eve', eve);
+        expect(res.headers[READ_FROM_HEADER]).toBe('replica');
+      },
+      { timeout: 60_000, interval: 200 },
+    );
+    // dan is brand new: the delayed replica does not have him yet, and eve's last write is older.
+    const dan = await signUp('dan');
+    // The follow looks dan up before it writes: on the primary (on the replica it would be a 404).
+    expect((await call('PUT', '/users/dan/follow', eve)).statusCode).toBe(200);
+    // dan wrote nothing since; the follow's notification raised his position, so he sees eve.
+    const followers = await call('GET', '/users/dan/followers', dan);
+    expect(followers.statusCode).toBe(200);
+    expect(JSON.stringify(followers.json())).toContain('"eve"');
+    // What makes the above a test: the replica had not replayed dan's sign-up at that point.
+    const replica = new pg.Client({ connectionString: clusters[1]!.url });
+    await replica.connect();
+    try {
+      const { rowCount } = await replica.query("select 1 from users where username = 'dan'");
+      expect(rowCount).toBe(0);
+    } finally {
+      await replica.end();
+    }
+  }, 120_000);
 });

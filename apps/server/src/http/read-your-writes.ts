@@ -3,13 +3,10 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   ReadScope,
-  WalPositions,
-  closeRedis,
-  openRedis,
-  redisSettingsFrom,
   runInReadScope,
-  type Config,
+  userReader,
   type ReplicaRoutingPool,
+  type WalPositions,
 } from '@graminsta/platform';
 
 /** The primary's WAL position after a request's writes, told to the client (informational). */
@@ -28,7 +25,7 @@ const tokenReader = (token: string) => `t:${createHash('sha256').update(token).d
 
 function readersOf(request: FastifyRequest): string[] {
   const readers: string[] = [];
-  if (request.userId) readers.push(`u:${request.userId}`);
+  if (request.userId) readers.push(userReader(request.userId));
   if (request.sessionToken) readers.push(tokenReader(request.sessionToken));
   return readers;
 }
@@ -45,27 +42,23 @@ export function lsnText(position: bigint): string {
  */
 export function registerReadYourWrites(
   app: FastifyInstance,
-  opts: { router: ReplicaRoutingPool | undefined; config: Config; onError?: (err: unknown) => void },
+  opts: {
+    wal: { router: ReplicaRoutingPool; positions: WalPositions } | null;
+    onError?: (err: unknown) => void;
+  },
 ): void {
-  const router = opts.router;
-  if (!router) return;
-  const settings = redisSettingsFrom(opts.config);
-  const redis = settings
-    ? openRedis({ ...settings, name: 'graminsta-wal', onError: opts.onError })
-    : undefined;
-  const positions = new WalPositions({
-    maxLagMs: opts.config.DATABASE_REPLICA_MAX_LAG_MS,
-    redis,
-    onError: opts.onError,
-  });
-  if (redis) app.addHook('onClose', () => closeRedis(redis));
+  if (!opts.wal) return;
+  const { router, positions } = opts.wal;
 
   app.addHook('onRequest', (request: Scoped, _reply, done) => {
     // Looked up once, on the request's first read a replica could serve, and only when signed in.
+    // A request that may write reads on the primary: the checks before its writes (does the post
+    // exist, may this user comment) must see rows a replica may not have replayed yet.
+    const safe = request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS';
     const scope = new ReadScope(async () => {
       const readers = readersOf(request);
       return readers.length > 0 ? positions.lookup(readers) : null;
-    });
+    }, !safe);
     request[SCOPE] = scope;
     runInReadScope(scope, () => {
       const resource = new AsyncResource('graminsta-read-scope');

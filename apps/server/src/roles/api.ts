@@ -20,8 +20,7 @@ export const apiRole = {
       const openApi = openApiDocument({ title: 'Graminsta API', version: '1.0.0' });
       // Before the API's own hooks, so auth and the routes run inside the request's read scope.
       registerReadYourWrites(app, {
-        router: comp.database.replicas,
-        config: comp.config,
+        wal: comp.wal,
         onError: throttled((err) =>
           app.log.warn({ err: errorText(err) }, 'read-your-writes: position not kept'),
         ),

@@ -12,8 +12,15 @@ export class ReadScope {
   readonly served = { primary: 0, replica: 0 };
   private required: Promise<bigint | null> | undefined;
 
-  /** `lookup` finds the reader's required WAL position (null: none); called at most once. */
-  constructor(private readonly lookup: () => Promise<bigint | null>) {}
+  /**
+   * `lookup` finds the reader's required WAL position (null: none); called at most once.
+   * `primaryOnly`: every read of the scope goes to the primary (a request that writes: the checks
+   * before its writes must see the latest rows, e.g. a post a worker has just made ready).
+   */
+  constructor(
+    private readonly lookup: () => Promise<bigint | null>,
+    readonly primaryOnly = false,
+  ) {}
 
   /** The reader's required WAL position, looked up on the first replica-eligible read. */
   requiredPosition(): Promise<bigint | null> {

@@ -1,6 +1,9 @@
 import { LRUCache } from 'lru-cache';
 import type { RedisConnection } from '../cache/redis-client.ts';
 
+/** The reader name of a signed-in user (a session token handed out has its own). */
+export const userReader = (userId: string) => `u:${userId}`;
+
 /**
  * Each reader's required WAL position (the primary's position after their last write), kept for a
  * little longer than the replica lag cut-off: after that any usable replica has replayed it.

@@ -235,7 +235,7 @@ export class ReplicaRoutingPool extends pg.Pool {
       this.count('primary', 'background');
       return viaPrimary();
     }
-    if (primaryRequired()) {
+    if (primaryRequired() || scope.primaryOnly) {
       this.count('primary', 'pinned');
       scope.served.primary++;
       return viaPrimary();
