@@ -16,15 +16,7 @@ import pg from 'pg';
 import { runWorkload, type WorkloadReport } from '@graminsta/loadgen';
 import { startStage } from '@graminsta/server/testing/stage-process';
 import { scrape, sumByAcross } from '@graminsta/server/testing/metrics-text';
-import {
-  basebackupReplica,
-  freePort,
-  initPrimaryCluster,
-  makeClusterHome,
-  removeCluster,
-  startPostgres,
-  type PgCluster,
-} from '@graminsta/topology';
+import { startReplicaPair, type PgCluster } from '@graminsta/topology';
 import { SEED_PASSWORD, seedDatabase } from './seed.ts';
 import { usernameOf } from './lib/dataset.ts';
 import { cpuSnapshot, cpuSecondsBetween } from './lib/cpu.ts';
@@ -112,33 +104,28 @@ async function makeClusters(
   opts: ReplicaBenchOptions,
   cleanup: CleanupStack,
 ): Promise<Clusters & { seedSeconds: number }> {
-  const home = await makeClusterHome('graminsta-bench-pg-');
-  const primary = await initPrimaryCluster({ dir: join(home, 'primary'), port: await freePort() });
-  cleanup.push('remove the primary', () => removeCluster(primary));
-  const runningPrimary = await startPostgres(primary);
-  cleanup.push('stop the primary', () => runningPrimary.stop());
-  await createDatabase(primary);
-  opts.log(`== seeding ${opts.users} users on the primary (port ${primary.port})`);
-  const seeded = await seedDatabase({
-    users: opts.users,
-    dataDir: await makeTempDir(cleanup),
-    databaseUrl: databaseUrl(primary),
-    log: (l) => opts.log(`   ${l}`),
-  });
+  let seedSeconds = 0;
   // The replica is copied after the seed, so it starts level with the primary.
-  const replica = await basebackupReplica({
-    primaryUrl: primary.url,
-    dir: join(home, 'replica'),
-    port: await freePort(),
+  const pair = await startReplicaPair({
+    prefix: 'graminsta-bench-pg-',
+    prepare: async (primary) => {
+      await createDatabase(primary);
+      opts.log(`== seeding ${opts.users} users on the primary (port ${primary.port})`);
+      const seeded = await seedDatabase({
+        users: opts.users,
+        dataDir: await makeTempDir(cleanup),
+        databaseUrl: databaseUrl(primary),
+        log: (l) => opts.log(`   ${l}`),
+      });
+      seedSeconds = seeded.seconds;
+    },
   });
-  cleanup.push('remove the replica', () => removeCluster(replica));
-  const runningReplica = await startPostgres(replica);
-  cleanup.push('stop the replica', () => runningReplica.stop());
-  opts.log(`   replica on port ${replica.port}`);
+  cleanup.push('stop and remove the primary and the replica', () => pair.close());
+  opts.log(`   replica on port ${pair.replica.port}`);
   return {
-    primary: { cluster: primary, pid: runningPrimary.pid },
-    replica: { cluster: replica, pid: runningReplica.pid },
-    seedSeconds: seeded.seconds,
+    primary: { cluster: pair.primary, pid: pair.servers.primary.pid },
+    replica: { cluster: pair.replica, pid: pair.servers.replica.pid },
+    seedSeconds,
   };
 }
 

@@ -10,10 +10,10 @@ import { parseArgs } from 'node:util';
 import {
   basebackupReplica,
   freePort,
-  initPrimaryCluster,
   makeClusterHome,
   removeCluster,
   startPostgres,
+  startReplicaPair,
   type PgCluster,
   type RunningPostgres,
 } from '@graminsta/topology';
@@ -34,11 +34,16 @@ const port = async (v: string | undefined) => (v ? Number(v) : freePort());
 const delay = values['delay-ms'] ? Number(values['delay-ms']) : undefined;
 const clusters: PgCluster[] = [];
 const servers: RunningPostgres[] = [];
+/** Set for `pair`: stops both and removes them unless kept. */
+let closePair: ((keep: boolean) => Promise<void>) | undefined;
 
 async function shutdown(code: number): Promise<never> {
+  // A pair stops and removes itself; a lone replica is stopped and removed here.
+  if (closePair) await closePair(values.keep);
   for (const s of servers.reverse()) await s.stop();
-  if (!values.keep) for (const c of clusters) await removeCluster(c);
-  else for (const c of clusters) console.log(`kept ${c.dir} (npm run pg:replica -- remove ${c.dir})`);
+  if (values.keep)
+    for (const c of clusters) console.log(`kept ${c.dir} (npm run pg:replica -- remove ${c.dir})`);
+  else if (!closePair) for (const c of clusters) await removeCluster(c);
   process.exit(code);
 }
 
@@ -64,23 +69,27 @@ async function main(): Promise<void> {
     console.error('usage: pg-replica <pair|replica|remove> (see the top of scripts/pg-replica.ts)');
     process.exit(2);
   }
-  const home = await makeClusterHome('graminsta-pg-');
-  let primaryUrl = values.primary;
   if (command === 'pair') {
-    const primary = await initPrimaryCluster({
-      dir: join(home, 'primary'),
-      port: await port(values['primary-port']),
+    const pair = await startReplicaPair({
+      prefix: 'graminsta-pg-',
+      primaryPort: values['primary-port'] ? Number(values['primary-port']) : undefined,
+      replicaPort: values['replica-port'] ? Number(values['replica-port']) : undefined,
+      applyDelayMs: delay,
     });
-    clusters.push(primary);
-    servers.push(await startPostgres(primary));
-    primaryUrl = primary.url;
-  } else if (!primaryUrl) {
+    closePair = (keep) => pair.close({ keep });
+    clusters.push(pair.primary, pair.replica);
+    console.log(`DATABASE_URL=${shown(pair.primary.url)}`);
+    console.log(`DATABASE_REPLICA_URLS=${pair.replica.url}`);
+    return runForeground();
+  }
+  const primaryUrl = values.primary;
+  if (!primaryUrl) {
     console.error('replica needs --primary URL');
     process.exit(2);
   }
   const replica = await basebackupReplica({
     primaryUrl,
-    dir: join(home, 'replica'),
+    dir: join(await makeClusterHome('graminsta-pg-'), 'replica'),
     port: await port(values['replica-port'] ?? values.port),
     applyDelayMs: delay,
   });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { freePort } from './ports.ts';
 
 // A PostgreSQL cluster of our own (a primary, or a streaming standby of one), for tests, scripts
 // and `graminsta up --stage 6`. PostgreSQL refuses to run as root: as root, every binary runs as
@@ -275,5 +276,68 @@ export async function removeCluster(c: { dir: string }): Promise<void> {
   if (home.startsWith(tmpdir()) && basename(home) !== basename(tmpdir())) {
     const left = existsSync(home) ? readdirSync(home).filter((f) => !f.startsWith('.s.PGSQL.')) : [];
     if (left.length === 0) await rm(home, { recursive: true, force: true });
+  }
+}
+
+/** A primary of our own and a streaming replica of it, both running. */
+export interface ReplicaPair {
+  primary: PgCluster;
+  replica: PgCluster;
+  /** The running servers; a test may stop the replica and put a new one in `servers.replica`. */
+  servers: { primary: RunningPostgres; replica: RunningPostgres };
+  /** Stops both (replica first) and, unless kept, removes their folders. */
+  close(opts?: { keep?: boolean }): Promise<void>;
+}
+
+/**
+ * Makes and starts a primary (`initPrimaryCluster`) and then a streaming replica of it
+ * (`basebackupReplica`), in a fresh cluster home. `prepare` runs against the primary before the
+ * copy (a seed: the replica then starts level with it). Whatever was made is removed again if a
+ * step fails.
+ */
+export async function startReplicaPair(opts: {
+  prefix: string;
+  applyDelayMs?: number;
+  primaryPort?: number;
+  replicaPort?: number;
+  prepare?: (primary: PgCluster) => Promise<void>;
+}): Promise<ReplicaPair> {
+  const home = await makeClusterHome(opts.prefix);
+  const made: PgCluster[] = [];
+  const running: RunningPostgres[] = [];
+  const close = async (keep = false) => {
+    for (const server of running.reverse()) await server.stop('SIGINT', 10_000);
+    if (!keep) for (const cluster of made.reverse()) await removeCluster(cluster);
+  };
+  try {
+    const primary = await initPrimaryCluster({
+      dir: join(home, 'primary'),
+      port: opts.primaryPort ?? (await freePort()),
+    });
+    made.push(primary);
+    running.push(await startPostgres(primary));
+    await opts.prepare?.(primary);
+    const replica = await basebackupReplica({
+      primaryUrl: primary.url,
+      dir: join(home, 'replica'),
+      port: opts.replicaPort ?? (await freePort()),
+      applyDelayMs: opts.applyDelayMs,
+    });
+    made.push(replica);
+    running.push(await startPostgres(replica));
+    const servers = { primary: running[0]!, replica: running[1]! };
+    return {
+      primary,
+      replica,
+      servers,
+      async close(closeOpts) {
+        // The replica may have been restarted by its user: stop the current one.
+        running[1] = servers.replica;
+        await close(closeOpts?.keep);
+      },
+    };
+  } catch (err) {
+    await close();
+    throw err;
   }
 }

@@ -6,16 +6,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import pg from 'pg';
 import { loadConfig } from '@graminsta/platform';
-import {
-  basebackupReplica,
-  freePort,
-  initPrimaryCluster,
-  makeClusterHome,
-  removeCluster,
-  startPostgres,
-  type PgCluster,
-  type RunningPostgres,
-} from '@graminsta/topology';
+import { startReplicaPair, type ReplicaPair } from '@graminsta/topology';
 import { compose, type Composition } from '../compose.ts';
 import { buildHttp } from '../roles/http.ts';
 import { rolesToRun } from '../roles/registry.ts';
@@ -30,26 +21,14 @@ const DELAY_MS = 3_000;
 // A primary and a replica delayed on purpose (recovery_min_apply_delay), behind the real app.
 // Real clusters: run once, in the PostgreSQL pass.
 describe.skipIf(!usingPostgres())('read-your-writes over a delayed replica', () => {
-  let home: string;
+  let pair: ReplicaPair;
   let dataDir: string;
-  const clusters: PgCluster[] = [];
-  const servers: RunningPostgres[] = [];
   let comp: Composition;
   let app: FastifyInstance;
 
   beforeAll(async () => {
-    home = await makeClusterHome('graminsta-ryw-');
-    const primary = await initPrimaryCluster({ dir: join(home, 'primary'), port: await freePort() });
-    clusters.push(primary);
-    servers.push(await startPostgres(primary));
-    const replica = await basebackupReplica({
-      primaryUrl: primary.url,
-      dir: join(home, 'replica'),
-      port: await freePort(),
-      applyDelayMs: DELAY_MS,
-    });
-    clusters.push(replica);
-    servers.push(await startPostgres(replica));
+    pair = await startReplicaPair({ prefix: 'graminsta-ryw-', applyDelayMs: DELAY_MS });
+    const { primary, replica } = pair;
     dataDir = await mkdtemp(join(tmpdir(), 'graminsta-ryw-app-'));
     const config = loadConfig({
       DATA_DIR: dataDir,
@@ -76,8 +55,7 @@ describe.skipIf(!usingPostgres())('read-your-writes over a delayed replica', () 
   afterAll(async () => {
     await app?.close();
     await comp?.close();
-    for (const s of servers.reverse()) await s.stop('SIGQUIT', 5_000);
-    for (const c of clusters) await removeCluster(c);
+    await pair?.close();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   }, 60_000);
 
@@ -183,7 +161,7 @@ describe.skipIf(!usingPostgres())('read-your-writes over a delayed replica', () 
     expect(followers.statusCode).toBe(200);
     expect(JSON.stringify(followers.json())).toContain('"eve"');
     // What makes the above a test: the replica had not replayed dan's sign-up at that point.
-    const replica = new pg.Client({ connectionString: clusters[1]!.url });
+    const replica = new pg.Client({ connectionString: pair.replica.url });
     await replica.connect();
     try {
       const { rowCount } = await replica.query("select 1 from users where username = 'dan'");

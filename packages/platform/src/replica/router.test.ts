@@ -1,16 +1,6 @@
-import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  basebackupReplica,
-  freePort,
-  initPrimaryCluster,
-  makeClusterHome,
-  removeCluster,
-  startPostgres,
-  type PgCluster,
-  type RunningPostgres,
-} from '@graminsta/topology';
+import { startPostgres, startReplicaPair, type PgCluster, type ReplicaPair } from '@graminsta/topology';
 import { openDatabase, type Database } from '../db.ts';
 import { isReplicaRead } from './classify.ts';
 import { ReadScope, onPrimary, runInReadScope } from './context.ts';
@@ -74,24 +64,16 @@ const inRequest = <T>(fn: () => Promise<T>, required: bigint | null = null) =>
 
 // Real clusters of our own: run once, in the PostgreSQL pass.
 describe.skipIf(!usingPostgres())('the replica router on a real streaming replica', () => {
-  let home: string;
+  let pair: ReplicaPair;
   let primary: PgCluster;
   let replica: PgCluster;
-  const servers = new Map<PgCluster, RunningPostgres>();
   let database: Database;
   const reads = new Map<string, number>();
   const count = (key: string) => reads.get(key) ?? 0;
 
   beforeAll(async () => {
-    home = await makeClusterHome('graminsta-router-');
-    primary = await initPrimaryCluster({ dir: join(home, 'primary'), port: await freePort() });
-    servers.set(primary, await startPostgres(primary));
-    replica = await basebackupReplica({
-      primaryUrl: primary.url,
-      dir: join(home, 'replica'),
-      port: await freePort(),
-    });
-    servers.set(replica, await startPostgres(replica));
+    pair = await startReplicaPair({ prefix: 'graminsta-router-' });
+    ({ primary, replica } = pair);
     database = await openDatabase({
       url: primary.url,
       replicaUrls: [replica.url],
@@ -114,8 +96,7 @@ describe.skipIf(!usingPostgres())('the replica router on a real streaming replic
 
   afterAll(async () => {
     await database?.close();
-    for (const s of servers.values()) await s.stop('SIGQUIT', 5_000);
-    for (const c of [replica, primary]) if (c) await removeCluster(c);
+    await pair?.close();
   }, 60_000);
 
   const portOf = async (query: ReturnType<typeof sql>) => {
@@ -168,7 +149,7 @@ describe.skipIf(!usingPostgres())('the replica router on a real streaming replic
     let done = 0;
     let failed = 0;
     let stopped: Promise<unknown> | undefined;
-    const server = servers.get(replica)!;
+    const server = pair.servers.replica;
     const worker = async () => {
       while (done + failed < total) {
         try {
@@ -199,7 +180,7 @@ describe.skipIf(!usingPostgres())('the replica router on a real streaming replic
         `fallback ${count('primary/fallback')}, down ${count('primary/down')}`,
     );
 
-    servers.set(replica, await startPostgres(replica));
+    pair.servers.replica = await startPostgres(replica);
     await vi.waitFor(() => expect(database.replicas!.state()[0]!.up).toBe(true), {
       timeout: 60_000,
       interval: 100,
