@@ -43,6 +43,8 @@ describe.skipIf(!usingPostgres())('realtime tier', () => {
   const dirs: string[] = [];
   let redis: Child & { url: string };
   let balancer: NginxProcess;
+  let lbConfig: string;
+  let lbHealth: string;
   let admin: pg.Client;
   let apis: string[];
   let realtimePorts: number[];
@@ -137,16 +139,15 @@ describe.skipIf(!usingPostgres())('realtime tier', () => {
     realtime = [rt1.child, rt2.child];
     realtimePorts = [rt1.port, rt2.port];
     const lbPort = await freePort();
-    balancer = await startNginx(
-      renderBalancer({
-        listenHost: HOST,
-        listenPort: lbPort,
-        upstreams: realtimePorts.map((p) => `${HOST}:${p}`),
-        websockets: true,
-        leastConn: true,
-      }),
-      `http://${HOST}:${lbPort}/healthz`,
-    );
+    lbConfig = renderBalancer({
+      listenHost: HOST,
+      listenPort: lbPort,
+      upstreams: realtimePorts.map((p) => `${HOST}:${p}`),
+      websockets: true,
+      leastConn: true,
+    });
+    lbHealth = `http://${HOST}:${lbPort}/healthz`;
+    balancer = await startNginx(lbConfig, lbHealth);
     wsBalancer = `ws://${HOST}:${lbPort}/ws`;
     admin = new pg.Client({ connectionString: pgUrlFor(dbName) });
     await admin.connect();
@@ -217,6 +218,54 @@ describe.skipIf(!usingPostgres())('realtime tier', () => {
     expect(
       Number(/^graminsta_realtime_delivery_seconds_count (\d+)$/m.exec(text2!)?.[1]),
     ).toBeGreaterThanOrEqual(1);
+  });
+
+  it('keeps a client through a restart of its balancer, missing and repeating nothing', async () => {
+    const owner = await signUp('rt_lb_restart');
+    const fan = await signUp('rt_lb_fan');
+    const photoId = await readyPost(owner.id);
+    const client = new RealtimeClient({
+      url: wsBalancer,
+      token: owner.token,
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+      backoff: { initialMs: 50, maxMs: 500 },
+    });
+    const received: string[] = [];
+    const statuses: string[] = [];
+    client.on('event', (e) => received.push(e.id));
+    client.on('status', (s) => statuses.push(s));
+    client.start();
+    try {
+      await until('the client to be ready', () => client.status === 'ready');
+      let sent = 0;
+      const comment = async () => {
+        const res = await call(apis[sent % 2]!, 'POST', `/photos/${photoId}/comments`, fan.token, {
+          body: `through a balancer restart ${sent}`,
+        });
+        expect(res.status).toBe(201);
+        sent++;
+      };
+      for (let i = 0; i < 5; i++) await comment();
+      await until('the first comments', () => received.length >= 5);
+      // The balancer goes away (its sockets with it) while events keep coming, then comes back
+      // on the same address, as a restarted nginx or a replaced load balancer would.
+      // SIGTERM is nginx's fast shutdown: every connection, the client's socket too, closes at once.
+      balancer.child.kill('SIGTERM');
+      await balancer.stop();
+      for (let i = 0; i < 5; i++) await comment();
+      balancer = await startNginx(lbConfig, lbHealth);
+      await until(
+        'the client to come back',
+        () => client.status === 'ready' && statuses.includes('reconnecting'),
+      );
+      for (let i = 0; i < 5; i++) await comment();
+      const stored = await storedIds(owner.id);
+      expect(stored).toHaveLength(15);
+      await until('every event', () => received.includes(stored[stored.length - 1]!));
+      expect(received).toEqual(stored);
+    } finally {
+      client.stop();
+    }
   });
 
   it('moves a client to the other realtime process when its own is killed, missing and repeating nothing', async () => {
