@@ -3,6 +3,8 @@ import { sql } from 'drizzle-orm';
 import type { UserEvent } from '@graminsta/contracts';
 import { MemoryPubSub, type Db, type Json, type PubSub } from '@graminsta/platform';
 import { PostgresPubSub } from '@graminsta/platform/pubsub/postgres.pubsub';
+import { RedisPubSub } from '@graminsta/platform/pubsub/redis.pubsub';
+import { testRedisSettings, uniquePrefix } from '@graminsta/platform/cache/testing/redis';
 import { follows, users } from '../db/schema.ts';
 import { insertPost } from '../testing/posts.ts';
 import { createTestDatabase, TEST_PG_ADMIN_URL, type TestDatabase } from '../testing/test-db.ts';
@@ -165,6 +167,43 @@ describe('fan-out messages', () => {
     const ids = c.got.map((e) => BigInt(e.id));
     expect([...ids].sort((x, y) => (x < y ? -1 : 1))).toEqual(ids);
     expect(c.got).toEqual(await events.since(fan, '0'));
+  });
+
+  it('over Redis, each realtime process delivers a fan-out message to the users it holds only', async () => {
+    await makeFans(40);
+    const prefix = uniquePrefix('fanout');
+    const buses = [0, 1, 2].map(() => new RedisPubSub({ redis: testRedisSettings, prefix }));
+    try {
+      const [workerBus, busA, busB] = buses as [RedisPubSub, RedisPubSub, RedisPubSub];
+      const presence = new MemoryPresence();
+      for (const id of fans) presence.hold(id);
+      const worker = new EventServiceImpl({ db, pubsub: recording(workerBus), presence });
+      const a = new EventServiceImpl({ db, pubsub: busA, presence });
+      const b = new EventServiceImpl({ db, pubsub: busB, presence });
+      // Process A holds the even fans, B the odd ones below 30 (fan 1 on two sockets); 30–39 nowhere.
+      const got = new Map<string, UserEvent[][]>();
+      const hold = async (svc: EventServiceImpl, id: string) => {
+        const list: UserEvent[] = [];
+        got.set(id, [...(got.get(id) ?? []), list]);
+        await svc.subscribe(id, (e) => void list.push(e));
+      };
+      for (let n = 0; n < 30; n++) await hold(n % 2 === 0 ? a : b, fans[n]!);
+      await hold(b, fans[1]!);
+      const photoId = await insertPost(db, { ownerId: author, status: 'ready' });
+      expect(await worker.announcePost(photoId)).toEqual({ followers: 40, sent: 40 });
+      await vi.waitFor(
+        () => expect([...got.values()].flat().every((list) => list.length === 1)).toBe(true),
+        WAIT,
+      );
+      for (const [id, lists] of got) for (const list of lists) expect(list).toEqual(await a.since(id, '0'));
+      expect(got.get(fans[1]!)).toHaveLength(2);
+      // Nothing more arrives (no doubles): one more ordinary event to a held user, then counts.
+      await worker.publish(fans[0]!, 'photo.failed', { photoId: '5', reason: 'x' });
+      await vi.waitFor(() => expect(got.get(fans[0]!)![0]).toHaveLength(2), WAIT);
+      expect([...got.values()].flat().reduce((s, l) => s + l.length, 0)).toBe(31 + 1);
+    } finally {
+      for (const bus of buses) await bus.close();
+    }
   });
 
   it('a batch bigger than a NOTIFY payload arrives complete over the postgres bus', async () => {
