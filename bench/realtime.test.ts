@@ -25,6 +25,9 @@ describe.skipIf(!usingPostgres())('the realtime benchmark, quick mode', () => {
       // Every delivery counted: nothing lost, nothing doubled, no socket dropped by the server.
       expect(r.throughput.received, what).toBe(QUICK.deliveries);
       expect(r.throughput.published, what).toBe(QUICK.deliveries);
+      // The same through fan-out messages (the celebrity path): each held user once.
+      expect(r.fanoutThroughput.received, what).toBe(QUICK.deliveries);
+      expect(r.fanoutThroughput.published, what).toBe(QUICK.deliveries);
       expect(r.receivedTotal, what).toBe(r.publishedTotal);
       expect(r.socketsOff, what).toBe(0);
       expect(r.closedEarly, what).toBe(0);
@@ -35,14 +38,25 @@ describe.skipIf(!usingPostgres())('the realtime benchmark, quick mode', () => {
       expect(r.after.rss, what).toBeGreaterThan(0);
       expect(r.after.heapUsed, what).toBeGreaterThan(r.before.heapUsed);
       expect(
-        [r.rssPerSocket, r.heapPerSocket, r.throughput.perCore, r.celebrity.followerLatency.p99].every(
-          Number.isFinite,
-        ),
+        [
+          r.rssPerSocket,
+          r.heapPerSocket,
+          r.throughput.perCore,
+          r.fanoutThroughput.perCore,
+          r.celebrity.followerLatency.p99,
+        ].every(Number.isFinite),
         what,
       ).toBe(true);
     }
     const md = reportMarkdown(report);
-    for (const heading of ['KiB RSS/socket', 'per CPU second', 'followers reached', 'goal', '÷ raw ws'])
+    for (const heading of [
+      'KiB RSS/socket',
+      'per CPU second',
+      'fan-out 500',
+      'followers reached',
+      'goal',
+      '÷ raw ws',
+    ])
       expect(md).toContain(heading);
     expect(lines.join('\n')).toMatch(/seeded 500 users/);
   }, 400_000);

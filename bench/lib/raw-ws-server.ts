@@ -4,7 +4,8 @@
  * table (one query, as the gateway's first authentication does); the socket then joins its
  * user's Redis channel (`<prefix>user:<id>`, one SUBSCRIBE per user on one connection) and every
  * message on it is written to the user's sockets as it came, unparsed. No limits, no replay,
- * no per-socket logger: what is left is the cost of a socket.
+ * no per-socket logger: what is left is the cost of a socket. Fan-out messages (`<prefix>fanout`)
+ * are delivered to the users held here, as the tier does.
  *
  *   node --import tsx bench/lib/raw-ws-server.ts   (PORT, DATABASE_URL, REDIS_URL, PUBSUB_PREFIX)
  */
@@ -15,17 +16,39 @@ import pg from 'pg';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 const port = Number(process.env.PORT);
-const prefix = process.env.PUBSUB_PREFIX ?? 'graminsta:';
+const prefix = process.env.PUBSUB_PREFIX ?? 'graminsta:events:';
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
 pool.on('error', (err) => console.error('pg pool error', err.message));
 const subscriber = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: false });
 subscriber.on('error', (err) => console.error('redis error', err.message));
 const channels = new Map<string, Set<WebSocket>>();
 
+const fanoutChannel = `${prefix}fanout`;
 subscriber.on('message', (channel: string, text: string) => {
+  if (channel === fanoutChannel) return fanout(text);
   const set = channels.get(channel);
   if (set) for (const ws of set) ws.send(text);
 });
+// The same fan-out message the realtime tier takes (one per batch of followers:
+// `{type, data, to: [[userId, eventId]…]}`), handled the same plain way: parsed once, the body
+// serialized once, each held user's frame the body with its id spliced in.
+void subscriber.subscribe(fanoutChannel).catch((err: Error) => console.error('subscribe', err.message));
+function fanout(text: string): void {
+  let msg: { type: string; data: unknown; to: [string, string][] };
+  try {
+    msg = JSON.parse(text) as typeof msg;
+  } catch {
+    return;
+  }
+  let body: string | null = null;
+  for (const [userId, eventId] of msg.to) {
+    const set = channels.get(`${prefix}user:${userId}`);
+    if (!set) continue;
+    body ??= JSON.stringify({ type: msg.type, data: msg.data }).slice(1);
+    const frame = `{"id":${JSON.stringify(eventId)},${body}`;
+    for (const ws of set) ws.send(frame);
+  }
+}
 
 async function authenticate(token: string): Promise<string | null> {
   const hash = createHash('sha256').update(token).digest('base64url');

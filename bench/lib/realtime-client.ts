@@ -4,7 +4,7 @@
  * one address has about 28,000 ephemeral ports), counts the events each socket receives, and
  * keeps publish→receive latencies of the events a phase marks.
  *
- * Events carry `data.reason = "<phase>:<publish time in ns>"`: the publisher's
+ * Events carry `data.reason` (post.new: `data.author.username`) = "<phase>:<publish time in ns>": the publisher's
  * process.hrtime.bigint(), CLOCK_MONOTONIC, one clock for every process of the machine.
  */
 import WebSocket from 'ws';
@@ -54,8 +54,11 @@ function openOne(url: string, spec: SocketSpec, index: number, localAddress: str
       counts[index]!++;
       if (!timing) return;
       const now = process.hrtime.bigint();
-      const event = JSON.parse(String(raw)) as { data?: { reason?: string } };
-      const [phase, sent] = (event.data?.reason ?? '').split(':');
+      const event = JSON.parse(String(raw)) as {
+        data?: { reason?: string; author?: { username?: string } };
+      };
+      // photo.failed carries the mark in `reason`; a fan-out post.new in its author's name.
+      const [phase, sent] = (event.data?.reason ?? event.data?.author?.username ?? '').split(':');
       if (!phase || !sent) return;
       let list = latencies.get(phase);
       if (!list) latencies.set(phase, (list = []));

@@ -193,8 +193,11 @@ export interface EventService {
   publish<T extends EventType>(userId: string, type: T, data: EventData<T>): Promise<UserEvent>;
   /** Every kept event after `lastEventId`, oldest first. */
   since(userId: string, lastEventId: string): Promise<UserEvent[]>;
-  /** Live events for one user, from any instance. */
-  subscribe(userId: string, onEvent: (event: UserEvent) => void): Promise<Unsubscribe>;
+  /**
+   * Live events for one user, from any instance. `frame`, when given, is the event's JSON text,
+   * built once for a fan-out (the socket sends it as is).
+   */
+  subscribe(userId: string, onEvent: (event: UserEvent, frame?: string) => void): Promise<Unsubscribe>;
   /** Deletes events older than the retention period. */
   prune(): Promise<number>;
   /** Job `post.announce`: `post.new` to the author's online followers, in batches. */

@@ -166,6 +166,8 @@ export interface Queue<J extends JobMap = JobMap> {
 export type Unsubscribe = () => Promise<void>;
 
 export interface PubSub {
+  /** The largest message (serialized) this bus carries, when it has a limit (NOTIFY's payload). */
+  readonly maxMessageBytes?: number;
   publish(channel: string, message: Json): Promise<void>;
   subscribe(channel: string, handler: (message: Json) => void): Promise<Unsubscribe>;
   close(): Promise<void>;

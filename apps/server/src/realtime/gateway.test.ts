@@ -4,6 +4,7 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { MemoryPresence, type EventService } from '@graminsta/core';
+import { insertPost } from '@graminsta/core/testing/posts';
 import { loadConfig } from '@graminsta/platform';
 import { originTrust } from '../http/origins.ts';
 import { SocketProbe } from '../testing/socket-probe.ts';
@@ -129,6 +130,52 @@ describe('the /ws gateway', () => {
 
     await probe.close();
     await expect.poll(() => counting.live()).toBe(before);
+  });
+
+  it('sends a fan-out post.new to every socket of the users held, in id order with other events', async () => {
+    const url = await startGateway({ presence: t.comp.presence });
+    const [author, fan, other, away] = (await Promise.all(
+      ['fo_author', 'fo_fan', 'fo_other', 'fo_away'].map((u) => t.signUp(u)),
+    )) as [string, string, string, string];
+    for (const token of [fan, other, away]) {
+      const res = await t.app.inject({
+        method: 'PUT',
+        url: '/api/v1/users/fo_author/follow',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(res.statusCode).toBeLessThan(300);
+    }
+    const id = async (token: string) => (await t.comp.services.accounts.authenticate(token))!;
+    const [authorId, fanId, otherId, awayId] = (await Promise.all([author, fan, other, away].map(id))) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    // The fan on two sockets, the other on one; `away` follows too but holds no socket.
+    const sockets = [await authed(url, fan!), await authed(url, fan!), await authed(url, other!)];
+    const events = t.comp.services.events;
+    await events.publish(fanId!, 'photo.failed', { photoId: '1', reason: 'before' });
+    const photoId = await insertPost(t.comp.database.db, { ownerId: authorId!, status: 'ready' });
+    expect(await events.announcePost(photoId)).toEqual({ followers: 3, sent: 2 });
+    await events.publish(fanId!, 'photo.failed', { photoId: '1', reason: 'after' });
+    for (const probe of sockets) {
+      probe.send({ type: 'ping' });
+      await probe.next('pong');
+    }
+    const live = (probe: SocketProbe) =>
+      probe.messages.filter((m) => m.type === 'photo.failed' || m.type === 'post.new');
+    const post = { photoId, author: { id: authorId, username: 'fo_author' } };
+    for (const probe of sockets.slice(0, 2)) {
+      expect(live(probe).map((m) => m.type)).toEqual(['photo.failed', 'post.new', 'photo.failed']);
+      expect(live(probe)[1]).toEqual({ id: expect.any(String), type: 'post.new', data: post });
+      const ids = live(probe).map((m) => BigInt((m as { id: string }).id));
+      expect(ids[0]! < ids[1]! && ids[1]! < ids[2]!).toBe(true);
+    }
+    expect(live(sockets[2]!)).toEqual(await events.since(otherId!, '0'));
+    expect(live(sockets[2]!)).toEqual([{ id: expect.any(String), type: 'post.new', data: post }]);
+    expect(await events.since(awayId!, '0')).toEqual([]);
+    for (const probe of sockets) await probe.close();
   });
 
   it('closes with 1008 a socket that sends faster than its message rate', async () => {

@@ -106,17 +106,19 @@ export class SocketSession {
   /** Replays what the client missed, then live events, without gaps or repeats. */
   private async stream(userId: string, lastEventId: string | undefined): Promise<void> {
     let lastSent = lastEventId ? BigInt(lastEventId) : -1n;
-    let backlog: UserEvent[] | null = [];
-    const deliver = (event: UserEvent, live: boolean) => {
+    let backlog: { event: UserEvent; frame?: string }[] | null = [];
+    const deliver = (event: UserEvent, live: boolean, frame?: string) => {
       if (BigInt(event.id) <= lastSent) return;
       lastSent = BigInt(event.id);
-      this.send(event);
+      // A fan-out event comes with its frame text already built (once per event, not per user).
+      if (frame === undefined) this.send(event);
+      else this.sendText(frame);
       if (live) this.deps.onDelivered?.(Math.max(0, Date.now() - eventTimeMs(event.id)) / 1000);
     };
     // Subscribe first, buffer live events, then replay: nothing falls between the two.
-    this.unsubscribe = await this.deps.events.subscribe(userId, (event) => {
-      if (backlog) backlog.push(event);
-      else deliver(event, true);
+    this.unsubscribe = await this.deps.events.subscribe(userId, (event, frame) => {
+      if (backlog) backlog.push({ event, frame });
+      else deliver(event, true, frame);
     });
     // Closed while subscribing: `end` has already run and found nothing to drop.
     if (!this.open) return this.dropSubscription();
@@ -125,14 +127,20 @@ export class SocketSession {
     for (const event of missed) deliver(event, false);
     const buffered = backlog;
     backlog = null;
-    for (const event of buffered.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))) deliver(event, true);
+    buffered.sort((a, b) => (BigInt(a.event.id) < BigInt(b.event.id) ? -1 : 1));
+    for (const { event, frame } of buffered) deliver(event, true, frame);
   }
 
   private send(msg: ServerMessage): void {
     if (!this.open) return;
+    this.sendText(JSON.stringify(msg));
+  }
+
+  private sendText(text: string): void {
+    if (!this.open) return;
     // A client that stops reading would otherwise grow this process's memory without bound.
     if (this.ws.bufferedAmount > this.deps.limits.maxBufferedBytes) return void this.ws.terminate();
-    this.ws.send(JSON.stringify(msg));
+    this.ws.send(text);
   }
 
   private close(code: number, reason: string): void {

@@ -1,10 +1,11 @@
 import type { EventData, EventType, UserEvent } from '@graminsta/contracts';
-import type { Db, PubSub, Unsubscribe } from '@graminsta/platform';
+import type { Db, Json, PubSub, Unsubscribe } from '@graminsta/platform';
 import { MUTABLE_NOTIFICATIONS } from '../policies/audience.sql.ts';
 import { StandingRepository } from '../policies/standing.repository.ts';
 import type { EventService } from '../services.ts';
 import { decodeIdCursor } from '../shared/pagination.ts';
 import { EventRepository, type EventRow } from './event.repository.ts';
+import { FANOUT_CHANNEL, frameMaker, readFanout } from './fanout.ts';
 import { PostAnnouncer, type Announced } from './post-announcer.ts';
 import { everyoneOnline, type Presence } from './presence.ts';
 
@@ -28,6 +29,20 @@ export const DAY_MS = 24 * 60 * 60 * 1000;
 
 export const userChannel = (userId: string) => `user:${userId}`;
 
+/** A subscriber's callback: the event, and its frame text when it was built already (fan-out). */
+type OnEvent = (event: UserEvent, frame?: string) => void;
+
+/** One subscription: its callback, and the in-order queue of events waiting on a check. */
+interface Listener {
+  onEvent: OnEvent;
+  queue: Promise<void>;
+  /** Events in `queue` not yet handed over; at 0 an unchecked event can go straight through. */
+  pending: number;
+}
+
+/** Types whose live delivery asks the database first (stillWelcome); the others need no check. */
+const CHECKED: ReadonlySet<EventType> = new Set(['notification', 'post.new']);
+
 export class EventServiceImpl implements EventService {
   private readonly events: EventRepository;
   private readonly standing: StandingRepository;
@@ -35,6 +50,9 @@ export class EventServiceImpl implements EventService {
   private readonly maxReplay: number;
   private readonly now: () => Date;
   private readonly announcer: PostAnnouncer;
+  /** This process's subscribers by user, for fan-out messages (one bus subscription for them all). */
+  private readonly listeners = new Map<string, Set<Listener>>();
+  private fanout: Promise<Unsubscribe> | null = null;
 
   constructor(private readonly deps: EventServiceDeps) {
     this.events = new EventRepository(deps.db);
@@ -69,17 +87,94 @@ export class EventServiceImpl implements EventService {
     return this.stillWelcome(userId, rows.map(toEvent));
   }
 
-  subscribe(userId: string, onEvent: (event: UserEvent) => void): Promise<Unsubscribe> {
-    // One check at a time, in arrival order: the socket drops an id lower than one it has sent.
-    let queue = Promise.resolve();
-    return this.deps.pubsub.subscribe(userChannel(userId), (message) => {
-      const event = trusted(message);
-      queue = queue
-        .then(async () => {
-          for (const kept of await this.stillWelcome(userId, [event])) onEvent(kept);
-        })
-        .catch((err: unknown) => (this.deps.onError ?? console.error)(err));
-    });
+  async subscribe(userId: string, onEvent: OnEvent): Promise<Unsubscribe> {
+    const listener: Listener = { onEvent, queue: Promise.resolve(), pending: 0 };
+    let held = this.listeners.get(userId);
+    if (!held) this.listeners.set(userId, (held = new Set()));
+    held.add(listener);
+    const forget = () => {
+      const current = this.listeners.get(userId);
+      current?.delete(listener);
+      if (current?.size === 0) this.listeners.delete(userId);
+    };
+    try {
+      await this.listenToFanout();
+      const stop = await this.deps.pubsub.subscribe(userChannel(userId), (message) => {
+        const event = trusted(message);
+        this.deliver(userId, listener, event, undefined, CHECKED.has(event.type));
+      });
+      return async () => {
+        forget();
+        await stop();
+      };
+    } catch (err) {
+      forget();
+      throw err;
+    }
+  }
+
+  /** Subscribes this process to the fan-out channel once, at its first subscriber (kept for its lifetime). */
+  private listenToFanout(): Promise<Unsubscribe> {
+    this.fanout ??= this.deps.pubsub
+      .subscribe(FANOUT_CHANNEL, (message) => this.onFanout(message))
+      .catch((err: unknown) => {
+        this.fanout = null;
+        throw err;
+      });
+    return this.fanout;
+  }
+
+  /**
+   * A fan-out message (post.new to a batch of followers): read once by the bus, delivered here to
+   * the users this process holds only, each frame built from the body serialized once.
+   * No stillWelcome query at delivery: the announcer applied the mute/block/suspension rules in
+   * the same statement that stored the rows. A mute made in the moment between that insert and
+   * this delivery is the announcer's accepted race (a replay applies the rules again).
+   */
+  private onFanout(message: Json): void {
+    const msg = readFanout(message);
+    if (!msg) return;
+    let make: ReturnType<typeof frameMaker> | null = null;
+    for (const [userId, eventId] of msg.to) {
+      const held = this.listeners.get(userId);
+      if (!held) continue;
+      make ??= frameMaker(msg);
+      const { event, frame } = make(eventId);
+      for (const listener of held) this.deliver(userId, listener, event, frame, false);
+    }
+  }
+
+  /**
+   * Hands one live event to one subscriber, in arrival order: an event that needs no check goes
+   * straight through when nothing waits before it; otherwise it joins the subscriber's queue (the
+   * socket drops an id lower than one it has sent, so order matters).
+   */
+  private deliver(
+    userId: string,
+    listener: Listener,
+    event: UserEvent,
+    frame: string | undefined,
+    check: boolean,
+  ) {
+    const onError = this.deps.onError ?? console.error;
+    if (!check && listener.pending === 0) {
+      try {
+        listener.onEvent(event, frame);
+      } catch (err) {
+        onError(err);
+      }
+      return;
+    }
+    listener.pending++;
+    listener.queue = listener.queue
+      .then(async () => {
+        if (!check) return listener.onEvent(event, frame);
+        for (const kept of await this.stillWelcome(userId, [event])) listener.onEvent(kept, frame);
+      })
+      .catch((err: unknown) => onError(err))
+      .then(() => {
+        listener.pending--;
+      });
   }
 
   /**

@@ -5,7 +5,7 @@ import { MemoryPubSub, type Db, type Json } from '@graminsta/platform';
 import { blocks, follows, mutes, users } from '../db/schema.ts';
 import { insertPost } from '../testing/posts.ts';
 import { createTestDatabase, type TestDatabase } from '../testing/test-db.ts';
-import { EventServiceImpl, userChannel } from './event.service.ts';
+import { EventServiceImpl } from './event.service.ts';
 import { MemoryPresence, type Presence } from './presence.ts';
 
 const FOLLOWERS = 5000;
@@ -83,12 +83,12 @@ describe('post.new: a ready post announced to its author online followers', () =
     await db.execute(sql`update users set suspended_at = now() where id = ${suspended}`);
     const welcome = online.slice(4);
 
-    // What reaches the channels of a sample of online followers, and of an offline one.
+    // What reaches a sample of online followers (subscribed here), and an offline one.
     const heard = new Map<string, UserEvent[]>();
     const offline = followerIds[1]!;
     for (const id of [welcome[0]!, welcome[welcome.length - 1]!, muter, blocked, offline, stranger]) {
       heard.set(id, []);
-      await pubsub.subscribe(userChannel(id), (m) => void heard.get(id)!.push(m as UserEvent));
+      await events.subscribe(id, (e) => void heard.get(id)!.push(e));
     }
 
     const photoId = await insertPost(db, { ownerId: author, status: 'ready' });

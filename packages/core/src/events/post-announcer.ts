@@ -1,10 +1,10 @@
 import { setImmediate as yieldToOthers } from 'node:timers/promises';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { EventData } from '@graminsta/contracts';
-import type { Db, PubSub } from '@graminsta/platform';
+import type { Db, Json, PubSub } from '@graminsta/platform';
 import { follows, photos, users } from '../db/schema.ts';
 import { isActive, notBlockedWith, notMuted } from '../policies/audience.sql.ts';
-import { userChannel } from './event.service.ts';
+import { FANOUT_CHANNEL, fanoutMessages } from './fanout.ts';
 import type { Presence } from './presence.ts';
 
 export interface PostAnnouncerDeps {
@@ -115,9 +115,13 @@ export class PostAnnouncer {
       };
       return result.rows;
     });
-    for (const row of rows) {
+    // One bus message for the batch (a few, on a bus with a small payload limit): the body once,
+    // and each recipient with the id of their row, in id order. Each realtime process delivers it
+    // to the users it holds (EventServiceImpl.onFanout).
+    const to = rows.map((row): [string, string] => [row.userId, row.id]);
+    for (const message of fanoutMessages('post.new', data, to, this.deps.pubsub.maxMessageBytes)) {
       await this.deps.pubsub
-        .publish(userChannel(row.userId), { id: row.id, type: 'post.new', data })
+        .publish(FANOUT_CHANNEL, message as unknown as Json)
         .catch((err: unknown) => this.deps.onError?.(err));
     }
     return rows.length;

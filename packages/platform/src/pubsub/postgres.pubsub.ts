@@ -27,6 +27,7 @@ const MAX_RECONNECT_DELAY_MS = 5000;
 export class PostgresPubSub implements PubSub {
   private readonly handlers = new Map<string, Set<Handler>>();
   private readonly pgChannel: string;
+  readonly maxMessageBytes = MAX_NOTIFY_BYTES;
   private pool: pg.Pool | null;
   private client: pg.Client | null = null;
   private listening: Promise<void> | null = null;

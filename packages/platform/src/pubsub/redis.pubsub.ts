@@ -114,7 +114,12 @@ export class RedisPubSub implements PubSub {
     } catch (err) {
       return this.opts.onError?.(err);
     }
-    // Each handler gets its own copy, as with the other buses.
+    // Each handler gets its own copy, as with the other buses; a lone handler (the usual case: one
+    // socket per user channel, one fan-out subscriber per process) gets the parsed object itself.
+    if (set.size === 1) {
+      for (const handler of set) deliverSafely(handler, message, (err) => this.opts.onError?.(err));
+      return;
+    }
     for (const handler of [...set])
       deliverSafely(handler, structuredClone(message), (err) => this.opts.onError?.(err));
   }
