@@ -325,6 +325,8 @@ function recipientsReadTheirEvents(bus: PubSub, wal: Wal): PubSub {
     },
     subscribe: (channel, handler) => bus.subscribe(channel, handler),
     close: () => bus.close(),
+    // A fan-out split by the bus's limit (NOTIFY's) must still see it through the wrapper.
+    maxMessageBytes: bus.maxMessageBytes,
   };
 }
 
