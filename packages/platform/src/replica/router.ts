@@ -19,6 +19,8 @@ export type ReadReason =
   | 'fallback'
   /** a read whose answer is kept (cache loader) or must be fresh (session lookup) */
   | 'pinned'
+  /** in a request that may write (not GET/HEAD/OPTIONS): its checks must see the latest rows */
+  | 'write'
   /** outside a request (jobs, startup): jobs act on rows just written */
   | 'background';
 
@@ -236,7 +238,7 @@ export class ReplicaRoutingPool extends pg.Pool {
       return viaPrimary();
     }
     if (primaryRequired() || scope.primaryOnly) {
-      this.count('primary', 'pinned');
+      this.count('primary', primaryRequired() ? 'pinned' : 'write');
       scope.served.primary++;
       return viaPrimary();
     }
