@@ -284,8 +284,8 @@ export class StageSupervisor {
   }
 
   /**
-   * Stage 6's database: the operator's primary and replicas when both DATABASE_URL and
-   * DATABASE_REPLICA_URLS are given; otherwise a PostgreSQL primary and one streaming replica of
+   * Stage 6's database: the operator's primary (DATABASE_URL), with the replicas of
+   * DATABASE_REPLICA_URLS if any; without DATABASE_URL, a PostgreSQL primary and one streaming replica of
    * our own (the machine's cluster may not allow replication, and is not ours to reconfigure).
    * Their folders live in a cluster home the postgres user owns, named in $DATA_DIR/postgres.json:
    * made once (initdb, then pg_basebackup), reused by the next `up` on the same data folder.
@@ -298,15 +298,19 @@ export class StageSupervisor {
       .split(',')
       .map((u) => u.trim())
       .filter(Boolean);
-    if (this.opts.databaseUrl && given.length > 0) {
+    if (this.opts.databaseUrl) {
+      // The operator's database is never swapped for an empty one of ours: without replicas
+      // given, it runs without any (the cache benchmark, a stage-5 database moving up).
       await ensureDatabase(this.opts.databaseUrl);
+      if (given.length === 0)
+        this.log(
+          '[up] stage 6 on the given DATABASE_URL without a read replica (set DATABASE_REPLICA_URLS ' +
+            'too, or leave DATABASE_URL unset for a primary and a streaming replica of its own)',
+        );
       return { primaryUrl: this.opts.databaseUrl, replicaUrls: given };
     }
-    if (this.opts.databaseUrl || given.length > 0)
-      this.log(
-        '[up] stage 6 uses the given database only with both DATABASE_URL and DATABASE_REPLICA_URLS: ' +
-          'running its own PostgreSQL primary and replica instead',
-      );
+    if (given.length > 0)
+      this.log('[up] DATABASE_REPLICA_URLS without DATABASE_URL: running a primary and replica of its own');
     const state = join(this.dataDir, 'postgres.json');
     let own: OwnClusters | null = existsSync(state)
       ? (JSON.parse(await readFile(state, 'utf8')) as OwnClusters)

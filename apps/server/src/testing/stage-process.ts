@@ -10,6 +10,7 @@ import type { TopologySnapshot } from '../supervisor/up.ts';
 export interface StageProcess {
   child: ChildProcess;
   dataDir: string;
+  /** The stage's database; empty at stage 6 with clusters of its own (see `topology().postgres`). */
   databaseUrl: string;
   /** What the supervisor wrote to topology.json last (written whole and renamed into place). */
   topology(): Promise<TopologySnapshot>;
@@ -30,25 +31,31 @@ export async function startStage(
   const port = await freePortPair();
   const dataDir = await mkdtemp(join(tmpdir(), `graminsta-stage${stage}-`));
   const dbName = `graminsta_stage${stage}_${process.pid}_${port}`;
-  const databaseUrl = existing.databaseUrl ?? pgUrlFor(dbName);
-  if (!existing.databaseUrl) await adminQuery(`create database "${dbName}"`);
+  // Stage 6 runs a primary and a replica of its own unless given a database (a benchmark's).
+  const ownClusters = stage >= 6 && !existing.databaseUrl;
+  const made = !existing.databaseUrl && !ownClusters;
+  const databaseUrl = existing.databaseUrl ?? (ownClusters ? '' : pgUrlFor(dbName));
+  if (made) await adminQuery(`create database "${dbName}"`);
   const cleanup = async () => {
     await rm(dataDir, { recursive: true, force: true });
-    if (!existing.databaseUrl) await adminQuery(`drop database if exists "${dbName}" with (force)`);
+    if (made) await adminQuery(`drop database if exists "${dbName}" with (force)`);
   };
+  const childEnv: Record<string, string | undefined> = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'warn',
+    // Every client comes through nginx from loopback: limits on but far away for the load.
+    RATE_LIMITS: '1000',
+    ...env,
+  };
+  // Unset, not empty: every process of the stage inherits it, and an empty URL is no URL.
+  if (ownClusters && !env.DATABASE_URL) delete childEnv.DATABASE_URL;
   const supervisor = await startChild({
     name: `graminsta up --stage ${stage}`,
     command: process.execPath,
     args: [GRAMINSTA_BIN, 'up', '--stage', String(stage), '--port', String(port), ...args],
-    env: {
-      ...process.env,
-      DATA_DIR: dataDir,
-      DATABASE_URL: databaseUrl,
-      LOG_LEVEL: 'warn',
-      // Every client comes through nginx from loopback: limits on but far away for the load.
-      RATE_LIMITS: '1000',
-      ...env,
-    },
+    env: childEnv,
     readyLine: /is ready: web (\S+)/,
     timeoutMs: 180_000,
   }).catch(async (err: unknown) => {
