@@ -86,7 +86,7 @@ describe.skipIf(!usingPostgres())('the worker tier: worker processes on PostgreS
     expect(photo.failureReason).not.toMatch(/\/|json/i);
 
     // Three tries, each after the one before, further apart each time (200 ms, then 400 ms).
-    const linesOf = () => tier.jobLines().filter((l) => l.photoId === photoId);
+    const linesOf = () => tier.jobLines().filter((l) => l.job === 'photo.process' && l.photoId === photoId);
     await vi.waitFor(() => expect(linesOf()).toHaveLength(4), AFTER);
     const tries = linesOf();
     expect(tries.map((l) => [l.msg, l.attempt])).toEqual([
@@ -133,7 +133,7 @@ describe.skipIf(!usingPostgres())('the worker tier: worker processes on PostgreS
     victim!.child.process.kill('SIGKILL');
     expect(await victim!.child.exited).toBeNull();
     tier.workers.splice(tier.workers.indexOf(victim!), 1);
-    expect(victim!.jobLines().filter((l) => l.photoId === photoId)).toEqual([]);
+    expect(victim!.jobLines().filter((l) => l.job === 'photo.process' && l.photoId === photoId)).toEqual([]);
     expect((await ada.photo(photoId)).status).toBe('processing');
     expect(await jobOf(tier, photoId)).toMatchObject({ attempts: 1, locked: true });
 
@@ -143,7 +143,7 @@ describe.skipIf(!usingPostgres())('the worker tier: worker processes on PostgreS
     // Taken over through the lease: the second try, by the new process; the job row is gone.
     await vi.waitFor(
       () =>
-        expect(next.jobLines().filter((l) => l.photoId === photoId)).toEqual([
+        expect(next.jobLines().filter((l) => l.job === 'photo.process' && l.photoId === photoId)).toEqual([
           expect.objectContaining({ msg: 'job done', attempt: 2 }),
         ]),
       AFTER,
