@@ -65,6 +65,8 @@ describe.skipIf(!usingPostgres())('stage 6', () => {
   /** Each API process's query counts by statement (every statement: cached reads must run none). */
   const queriesEach = async () => (await scrape(apiPorts)).map((text) => sumBy(text, QUERIES, 'statement'));
   const cacheReads = async () => sumByAcross(await scrape(apiPorts), CACHE_READS, 'outcome');
+  const cacheReadsEach = async () =>
+    (await scrape(apiPorts)).map((text) => sumBy(text, CACHE_READS, 'outcome'));
 
   /** A small photo posted through the balancer, its bytes to the object store, awaited until ready. */
   const postPhoto = async (token: string, caption: string): Promise<string> => {
@@ -394,9 +396,11 @@ describe.skipIf(!usingPostgres())('stage 6', () => {
     ];
     for (const { round, displayName, statements } of expected) {
       if (displayName) expect((await api('PATCH', '/me', celebrity, { displayName })).status).toBe(200);
-      const before = await queriesEach();
+      const [before, cacheBefore] = [await queriesEach(), await cacheReadsEach()];
       const crowd = await rush(apiBases, '/api/v1/users/celebrity', 5000);
-      const after = await queriesEach();
+      const [after, cacheAfter] = [await queriesEach(), await cacheReadsEach()];
+      // How each process's cache reads ended (a second load shows up as a miss or a fallback).
+      const outcomes = cacheAfter.map((a, i) => Object.fromEntries(deltas(cacheBefore[i]!, a)));
       expect([...crowd.statuses], `round ${round}`).toEqual([[200, 5000]]);
       const names = new Set([...crowd.bodies.keys()].map((b) => (JSON.parse(b) as Json).displayName));
       expect([...names], `round ${round}`).toEqual([displayName ?? '']);
@@ -409,7 +413,9 @@ describe.skipIf(!usingPostgres())('stage 6', () => {
         for (const [name, n] of Object.entries(d))
           if (n > 0 && name !== 'other') ran[name] = (ran[name] ?? 0) + n;
       console.log(`round ${round}: statements run by each API process during the crowd:`, each);
-      expect(ran, `round ${round}: ${JSON.stringify(each)}`).toEqual(statements);
+      expect(ran, `round ${round}: ${JSON.stringify(each)}; cache ${JSON.stringify(outcomes)}`).toEqual(
+        statements,
+      );
     }
   }, 180_000);
 
