@@ -220,13 +220,11 @@ describe.skipIf(!usingPostgres())('realtime tier', () => {
     ).toBeGreaterThanOrEqual(1);
   });
 
-  it('keeps a client through a restart of its balancer, missing and repeating nothing', async () => {
-    const owner = await signUp('rt_lb_restart');
-    const fan = await signUp('rt_lb_fan');
-    const photoId = await readyPost(owner.id);
+  /** An SDK client through the balancer, started, recording the ids and statuses it sees. */
+  const watchedClient = (token: string) => {
     const client = new RealtimeClient({
       url: wsBalancer,
-      token: owner.token,
+      token,
       WebSocket: WebSocket as unknown as WebSocketConstructor,
       backoff: { initialMs: 50, maxMs: 500 },
     });
@@ -235,6 +233,14 @@ describe.skipIf(!usingPostgres())('realtime tier', () => {
     client.on('event', (e) => received.push(e.id));
     client.on('status', (s) => statuses.push(s));
     client.start();
+    return { client, received, statuses };
+  };
+
+  it('keeps a client through a restart of its balancer, missing and repeating nothing', async () => {
+    const owner = await signUp('rt_lb_restart');
+    const fan = await signUp('rt_lb_fan');
+    const photoId = await readyPost(owner.id);
+    const { client, received, statuses } = watchedClient(owner.token);
     try {
       await until('the client to be ready', () => client.status === 'ready');
       let sent = 0;
@@ -272,17 +278,7 @@ describe.skipIf(!usingPostgres())('realtime tier', () => {
     const owner = await signUp('rt_moved');
     const fans = [await signUp('rt_c1'), await signUp('rt_c2')];
     const photoId = await readyPost(owner.id);
-    const client = new RealtimeClient({
-      url: wsBalancer,
-      token: owner.token,
-      WebSocket: WebSocket as unknown as WebSocketConstructor,
-      backoff: { initialMs: 50, maxMs: 500 },
-    });
-    const received: string[] = [];
-    const statuses: string[] = [];
-    client.on('event', (e) => received.push(e.id));
-    client.on('status', (s) => statuses.push(s));
-    client.start();
+    const { client, received, statuses } = watchedClient(owner.token);
     try {
       await until('the client to be ready', () => client.status === 'ready');
       const counts = await authenticated();
