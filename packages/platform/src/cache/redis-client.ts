@@ -1,4 +1,4 @@
-import { Cluster, Redis, type ClusterNode } from 'ioredis';
+import { Cluster, Redis, type ClusterNode, type Command } from 'ioredis';
 import type { Config } from '../config.ts';
 
 /** One Redis node or a Redis Cluster: both answer the commands the adapters use. */
@@ -40,8 +40,8 @@ const reconnectDelay = (times: number) => Math.min(50 * 2 ** Math.min(times, 6),
  * re-sending after a reconnect. Errors go to `onError`, so a lost Redis never stops the process.
  */
 export function openRedis(settings: RedisSettings): RedisConnection {
+  // No `commandTimeout` for ioredis: ours, below, is the one that also holds under a busy loop.
   const common = {
-    commandTimeout: settings.commandTimeoutMs ?? COMMAND_TIMEOUT_MS,
     connectTimeout: CONNECT_TIMEOUT_MS,
     maxRetriesPerRequest: 0,
     // Concurrent commands share one round trip (per node, on a Cluster).
@@ -68,7 +68,38 @@ export function openRedis(settings: RedisSettings): RedisConnection {
     throw new Error('openRedis needs a URL or cluster nodes');
   }
   connection.on('error', (err: Error) => settings.onError?.(err));
+  timeCommands(connection, settings.commandTimeoutMs ?? COMMAND_TIMEOUT_MS);
   return connection;
+}
+
+/**
+ * Fails each command Redis leaves unanswered for `ms`. ioredis's own `commandTimeout` fires in the
+ * loop's timer phase: when a crowd keeps the loop busy past the deadline, a reply that came back
+ * in a millisecond is still unread in the socket, and the command fails anyway (the cache then
+ * opened its circuit, and every process loaded the cold key itself, just when it was hottest). Here
+ * the expired timer first lets the loop read what has arrived (the poll phase runs before
+ * `setImmediate`), and fails the command only if it is still unanswered.
+ */
+function timeCommands(connection: RedisConnection, ms: number): void {
+  const timed = new WeakSet<Command>();
+  // Every command, pipelined ones too, goes through this method (a Cluster's routes to its nodes).
+  const send = connection.sendCommand.bind(connection) as (command: Command, ...rest: unknown[]) => unknown;
+  const wrapped = (command: Command, ...rest: unknown[]) => {
+    if (!timed.has(command)) {
+      timed.add(command);
+      const timer = setTimeout(
+        () =>
+          setImmediate(() => {
+            if (!command.isSettled) command.reject(new Error('Command timed out'));
+          }),
+        ms,
+      );
+      const clear = () => clearTimeout(timer);
+      command.promise.then(clear, clear);
+    }
+    return send(command, ...rest);
+  };
+  connection.sendCommand = wrapped as typeof connection.sendCommand;
 }
 
 /** Closes a connection, waiting for nothing a dead server would never answer. */
