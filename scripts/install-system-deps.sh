@@ -6,7 +6,12 @@
 set -euo pipefail
 
 # Fonts are only recommended by chromium, but screenshots need real glyphs.
-declare -A wanted=([chromium]="chromium fonts-liberation fonts-dejavu-core" [nginx]=nginx [ip]=iproute2 [redis-server]=redis-server)
+# Monitoring (`graminsta up --monitor`, the alert-rule tests): Prometheus, promtool, Alertmanager
+# and the exporters for PostgreSQL, Redis and nginx.
+declare -A wanted=([chromium]="chromium fonts-liberation fonts-dejavu-core" [nginx]=nginx [ip]=iproute2 [redis-server]=redis-server
+  [prometheus]=prometheus [prometheus-alertmanager]=prometheus-alertmanager
+  [prometheus-postgres-exporter]=prometheus-postgres-exporter [prometheus-redis-exporter]=prometheus-redis-exporter
+  [prometheus-nginx-exporter]=prometheus-nginx-exporter)
 missing=()
 for bin in "${!wanted[@]}"; do
   command -v "$bin" >/dev/null 2>&1 || [ -x "/usr/sbin/$bin" ] || missing+=(${wanted[$bin]})
@@ -39,6 +44,11 @@ if [ -f /run/nginx.pid ]; then
 fi
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
   $SUDO systemctl disable --now nginx >/dev/null 2>&1 || true
+  # Nor the system's Prometheus and exporters: `graminsta up --monitor` runs its own.
+  for unit in prometheus prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter \
+    prometheus-redis-exporter prometheus-nginx-exporter; do
+    $SUDO systemctl disable --now "$unit" >/dev/null 2>&1 || true
+  done
 fi
 # A system redis-server is left alone: tests share one on 127.0.0.1:6379 (key prefixes and db
 # numbers of their own), and stage 6 starts its own on a free port.

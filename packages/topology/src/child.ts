@@ -23,6 +23,8 @@ export interface ChildOptions {
   cwd?: string;
   /** A stdout line that says the child is ready; its first group is kept as `announced`. */
   readyLine: RegExp;
+  /** Look for the ready line on stderr too (programs that log there, like Prometheus). */
+  readyOnStderr?: boolean;
   /** Generous by default: a readiness wait on a machine busy with other work, not a timing check. */
   timeoutMs?: number;
 }
@@ -91,8 +93,7 @@ export function startChild(opts: ChildOptions): Promise<Child> {
     };
     const timer = setTimeout(() => fail('timed out'), opts.timeoutMs ?? 300_000);
     // Both streams are read to the end: a full pipe would block the child.
-    createInterface({ input: proc.stderr! }).on('line', remember);
-    createInterface({ input: proc.stdout! }).on('line', (line) => {
+    const watch = (line: string) => {
       remember(line);
       const match = opts.readyLine.exec(line);
       if (match && !child.announced) {
@@ -100,7 +101,9 @@ export function startChild(opts: ChildOptions): Promise<Child> {
         clearTimeout(timer);
         resolve(child);
       }
-    });
+    };
+    createInterface({ input: proc.stderr! }).on('line', opts.readyOnStderr ? watch : remember);
+    createInterface({ input: proc.stdout! }).on('line', watch);
     proc.once('error', (err) => fail(err.message));
     proc.once('exit', (code, signal) => {
       if (!child.announced) fail(`exited with ${signal ?? `code ${code}`}`);

@@ -11,3 +11,4 @@ export * from './edge.ts';
 export * from './raw-socket.ts';
 export * from './redis.ts';
 export * from './pg-cluster.ts';
+export * from './prometheus.ts';
