@@ -213,6 +213,11 @@ export interface CacheStore {
    * releases it; false when the lease was lost (expired, or dropped by `delete`).
    */
   fill(key: string, token: string, entry: CacheEntry, ttlSeconds: number): Promise<boolean>;
+  /**
+   * Keeps the lease `token` holds for another `ms` from now (a holder still loading renews it, so
+   * a slow load is not taken over while its process lives); false when it no longer holds it.
+   */
+  renew(key: string, token: string, ms: number): Promise<boolean>;
   /** Drops the entries and their leases. */
   delete(keys: readonly string[]): Promise<void>;
   close(): Promise<void>;

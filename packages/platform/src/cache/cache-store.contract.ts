@@ -57,6 +57,18 @@ export function cacheStoreContract(name: string, factory: (prefix: string) => Pr
       expect(await store.lease('k', 5_000)).not.toBeNull();
     });
 
+    it('renews a lease for its holder only, so nobody takes it over while the holder loads', async () => {
+      const token = await store.lease('slow', 200);
+      expect(await store.renew('slow', `${token}x`, 5_000)).toBe(false);
+      expect(await store.renew('slow', token!, 5_000)).toBe(true);
+      // Past the first 200 ms: still held, thanks to the renewal.
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(await store.lease('slow', 5_000)).toBeNull();
+      expect(await store.fill('slow', token!, entry('loaded'), 30)).toBe(true);
+      // Filled (released): nothing left to renew.
+      expect(await store.renew('slow', token!, 5_000)).toBe(false);
+    });
+
     it('refuses a fill with a token that does not hold the lease', async () => {
       const token = await store.lease('k', 5_000);
       expect(await store.fill('k', `${token}x`, entry('forged'), 30)).toBe(false);

@@ -42,6 +42,12 @@ export class MemoryCacheStore implements CacheStore {
     return true;
   }
 
+  async renew(key: string, token: string, ms: number): Promise<boolean> {
+    if (this.leases.get(key) !== token) return false;
+    this.leases.set(key, token, { ttl: ms });
+    return true;
+  }
+
   async delete(keys: readonly string[]): Promise<void> {
     for (const key of keys) {
       this.entries.delete(key);

@@ -155,6 +155,24 @@ describe('ReadThroughCache', () => {
     expect(misses.reduce((a, b) => a + b)).toBe(1);
   });
 
+  it('across processes: a load slower than the lease still runs once (its holder renews the lease)', async () => {
+    const prefix = uniquePrefix('slow-load');
+    const source = new Source();
+    source.values.set('user:celebrity', { followers: 5_000 });
+    // Five leases long: without renewal, another process would take the lease over and load too.
+    source.delayMs = 1_000;
+    const processes = await Promise.all([1, 2, 3].map(() => processCache(prefix, { leaseMs: 200 })));
+    for (const p of processes) track(p.cache);
+    const reads = await Promise.all(
+      processes.flatMap((p) =>
+        Array.from({ length: 50 }, () => p.cache.read('user:celebrity', source.load('user:celebrity'))),
+      ),
+    );
+    expect(reads.every((r) => JSON.stringify(r) === '{"followers":5000}')).toBe(true);
+    expect(source.loads).toBe(1);
+    expect(processes.map((p) => p.outcomes.counts.miss ?? 0).reduce((a, b) => a + b)).toBe(1);
+  });
+
   it('across processes: a stale hot key is refreshed by one load in all three', async () => {
     const prefix = uniquePrefix('swr');
     const source = new Source();

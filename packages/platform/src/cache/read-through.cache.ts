@@ -15,8 +15,13 @@ export interface ReadThroughCacheOptions {
   jitter?: number;
   /** How long past freshness an entry is kept to be served while one caller refreshes it (default: the TTL). */
   staleSeconds?: number;
-  /** How long a lease lasts: the longest a load may take before another process loads too (ms). */
+  /**
+   * How long a lease lasts unless renewed (ms). Its holder renews it every third of that while it
+   * loads, so this is how soon another process takes over from a holder that died mid-load.
+   */
   leaseMs?: number;
+  /** The longest a miss waits for another process's load before loading itself, unfilled (ms). */
+  waitMs?: number;
   /** Invalidations to and from the other processes; without it, the L1 is off. */
   pubsub?: PubSub;
   /**
@@ -82,6 +87,7 @@ export class ReadThroughCache implements ReadCache {
   private readonly jitter: number;
   private readonly staleMs: number;
   private readonly leaseMs: number;
+  private readonly waitMs: number;
   private readonly l1: HotKeys | null;
   private readonly circuit: Circuit;
   private readonly flights = new Map<string, Flight>();
@@ -99,6 +105,7 @@ export class ReadThroughCache implements ReadCache {
     this.jitter = opts.jitter ?? 0.1;
     this.staleMs = (opts.staleSeconds ?? opts.ttlSeconds) * 1000;
     this.leaseMs = opts.leaseMs ?? 3_000;
+    this.waitMs = opts.waitMs ?? Math.max(10_000, this.leaseMs * 2);
     // Without a bus, another process's write could not drop the copy: no L1.
     this.l1 = opts.l1 === false || !opts.pubsub || opts.storePerProcess ? null : new HotKeys(opts.l1);
     this.circuit = new Circuit({
@@ -223,7 +230,7 @@ export class ReadThroughCache implements ReadCache {
 
   /** A miss: the lease holder loads and fills; the others poll the store for its answer. */
   private async loadUnderLease(key: string, load: () => Promise<Json>): Promise<Served> {
-    const deadline = Date.now() + this.leaseMs * 2;
+    const deadline = Date.now() + this.waitMs;
     for (let delay = 5; ; delay = Math.min(delay * 2, 50)) {
       const token = await this.call(() => this.store.lease(key, this.leaseMs));
       if (token) {
@@ -249,6 +256,12 @@ export class ReadThroughCache implements ReadCache {
     release: boolean,
   ): Promise<Served> {
     let value: Json;
+    // A load slower than the lease (a busy process, a slow query) keeps it: the crowd in other
+    // processes goes on waiting for this one instead of loading too.
+    const renewal = setInterval(() => {
+      this.store.renew(key, token, this.leaseMs).catch(() => {});
+    }, this.leaseMs / 3);
+    renewal.unref();
     try {
       value = await load();
     } catch (err) {
@@ -256,6 +269,8 @@ export class ReadThroughCache implements ReadCache {
       // a failed refresh keeps its stale entry, and its lease lapses.
       if (release) await this.store.delete([key]).catch(() => {});
       throw err;
+    } finally {
+      clearInterval(renewal);
     }
     const ttl = this.ttlMs * (1 + this.jitter * (2 * Math.random() - 1));
     const freshUntil = Date.now() + ttl;

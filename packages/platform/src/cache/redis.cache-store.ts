@@ -12,6 +12,7 @@ declare module 'ioredis' {
       entry: string,
       ttlSeconds: number,
     ): Result<number, Context>;
+    graminstaCacheRenew(leaseKey: string, token: string, ms: number): Result<number, Context>;
   }
 }
 
@@ -21,6 +22,13 @@ if redis.call('GET', KEYS[2]) == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
   redis.call('DEL', KEYS[2])
   return 1
+end
+return 0`;
+
+// Extends the lease only for the token that holds it.
+const RENEW = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 0`;
 
@@ -46,6 +54,7 @@ export class RedisCacheStore implements CacheStore {
     this.prefix = opts.prefix ?? 'graminsta:cache:';
     if (/[{}]/.test(this.prefix)) throw new Error('a cache key prefix may not contain braces');
     this.redis.defineCommand('graminstaCacheFill', { numberOfKeys: 2, lua: FILL });
+    this.redis.defineCommand('graminstaCacheRenew', { numberOfKeys: 1, lua: RENEW });
   }
 
   async getMany(keys: readonly string[]): Promise<Array<CacheEntry | null>> {
@@ -74,6 +83,15 @@ export class RedisCacheStore implements CacheStore {
       Math.max(1, Math.ceil(ttlSeconds)),
     );
     return stored === 1;
+  }
+
+  async renew(key: string, token: string, ms: number): Promise<boolean> {
+    const renewed = await this.redis.graminstaCacheRenew(
+      this.leaseKey(key),
+      token,
+      Math.max(1, Math.ceil(ms)),
+    );
+    return renewed === 1;
   }
 
   async delete(keys: readonly string[]): Promise<void> {
