@@ -6,6 +6,7 @@ import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisrup
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { INamespace } from 'kubernetes-models/v1/Namespace';
 import type { IService } from 'kubernetes-models/v1/Service';
+import { podMonitor, prometheusRule, type IPodMonitor, type IPrometheusRule } from './monitoring.ts';
 import { SERVICE_ROLES, ingresses, service } from './network.ts';
 import { DEFAULT_OPTIONS, publicUrl, type ManifestOptions } from './options.ts';
 import { APP, CONFIG_MAP_NAME, DATA_DIR, HTTP_PORT, METRICS_PORT, PRODUCTION_ROLES } from './roles.ts';
@@ -17,6 +18,11 @@ import {
   type IScaledObject,
 } from './scaling.ts';
 import { deployment, migrationJob } from './workloads.ts';
+import { peakScaling } from './peaks.ts';
+import type { ICronJob } from 'kubernetes-models/batch/v1/CronJob';
+import type { IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
+import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
+import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 
 export { DEFAULT_OPTIONS, type ManifestOptions } from './options.ts';
 export * from './roles.ts';
@@ -30,7 +36,13 @@ export type Manifest =
   | IIngress
   | IHorizontalPodAutoscaler
   | IPodDisruptionBudget
-  | IScaledObject;
+  | IScaledObject
+  | IPodMonitor
+  | IPrometheusRule
+  | IServiceAccount
+  | IRole
+  | IRoleBinding
+  | ICronJob;
 
 const partOf = { 'app.kubernetes.io/name': APP, 'app.kubernetes.io/part-of': APP };
 
@@ -101,5 +113,9 @@ export function buildManifests(overrides: Partial<ManifestOptions> = {}): Manife
     ...present(PRODUCTION_ROLES.map((role) => queueScaler(role, opts))),
     ...present(PRODUCTION_ROLES.map((role) => connectionScaler(role, opts))),
     ...present(PRODUCTION_ROLES.map((role) => disruptionBudget(role, opts))),
+    // prometheus-operator's resources (CRDs): the scrape and the alert rules.
+    podMonitor(opts),
+    prometheusRule(opts),
+    ...peakScaling(opts),
   ];
 }

@@ -1,3 +1,5 @@
+import type { Peak } from './peaks.ts';
+
 /** What differs between one deployment of Graminsta and another. */
 export interface ManifestOptions {
   namespace: string;
@@ -29,6 +31,12 @@ export interface ManifestOptions {
   queue: 'bullmq' | 'postgres';
   /** The Prometheus KEDA asks for the realtime tier's open sockets (and BullMQ's queue depth). */
   prometheusUrl: string;
+  /** Daily peaks: CronJobs raise the role's HPA minimum ahead of each (peaks.ts); none by default. */
+  peaks: Peak[];
+  /** The IANA time zone the peaks' times are in (CronJob timeZone). */
+  peakTimeZone: string;
+  /** The image the peak CronJobs run kubectl from. */
+  kubectlImage: string;
 }
 
 export const DEFAULT_OPTIONS: ManifestOptions = {
@@ -47,6 +55,9 @@ export const DEFAULT_OPTIONS: ManifestOptions = {
   redisClusterNodes: [],
   queue: 'bullmq',
   prometheusUrl: 'http://prometheus-operated.monitoring.svc:9090',
+  peaks: [],
+  peakTimeZone: 'Etc/UTC',
+  kubectlImage: 'registry.k8s.io/kubectl:v1.31.0',
 };
 
 export function publicUrl(opts: ManifestOptions): string {

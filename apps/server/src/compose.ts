@@ -53,6 +53,7 @@ import {
   openRedis,
   redisSettingsFrom,
   whenReady,
+  prometheusHistory,
 } from '@graminsta/platform';
 import { loggedError } from './logged-error.ts';
 
@@ -122,6 +123,7 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
       onRead: metrics.observeRead,
     }));
   metrics.watchReplicas(database.replicas);
+  metrics.watchPools(database.connections);
   await database.migrate(MIGRATIONS_FOLDER);
 
   // Stages 2–5 run the queue and pub/sub on PostgreSQL itself; stage 1 keeps them in process.
@@ -137,6 +139,8 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
 
   // Stage 6: cached reads where CACHE says (off, this process's memory, or Redis shared by all).
   const cached = await openCache(runtime, pubsub);
+  const engine = cached.engine;
+  if (engine) metrics.watchCache(() => engine.state());
 
   // Stage 5: object storage when S3_ENDPOINT is set; the storage role's folder otherwise.
   const s3 = config.S3_ENDPOINT
@@ -206,6 +210,7 @@ export async function compose(runtime: ComposeRuntime, opts: ComposeOptions = {}
     webUrl,
     timelines: timelines ?? undefined,
     presence: events.presence,
+    metricsHistory: config.PROMETHEUS_URL ? prometheusHistory(config.PROMETHEUS_URL) : undefined,
   });
 
   return {

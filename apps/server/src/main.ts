@@ -13,9 +13,13 @@ Commands:
   seed [--users N]                                            create demo accounts, follows and photos
   up --stage N [--api N] [--web M] [--workers W] [--port P]   run a stage's whole topology on loopback
      stage 6 also: [--realtime R] [--replica-delay-ms D]       realtime processes; replica apply delay
+     [--monitor]                                               stages 1–6: Prometheus, exporters, alert rules
+     a range (--api 1..4) autoscales the tier; [--schedule "18:00-21:00 api=3"] raises its minimum daily
   object-store [--port N]                                     stage 5's S3-protocol store (s3rver) on loopback
   admin grant|revoke <username>                               give or take back the moderator role
   jobs dead [<job>] | jobs retry|drop <job> <id>              the dead-letter list of the job queue
+  queries [--top N]                                           the statements that took the most time (pg_stat_statements)
+  doctor [--seconds N] [--json]                               where a running \`up\` topology's bottleneck is
 
 Configuration comes from the environment (DATA_DIR, DATABASE_URL, PORT, ...); see ARCHITECTURE.md.`;
 
@@ -33,6 +37,11 @@ async function main(argv: string[]): Promise<number> {
       workers: { type: 'string' },
       realtime: { type: 'string' },
       'replica-delay-ms': { type: 'string' },
+      monitor: { type: 'boolean' },
+      top: { type: 'string' },
+      seconds: { type: 'string' },
+      json: { type: 'boolean' },
+      schedule: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -101,6 +110,16 @@ async function main(argv: string[]): Promise<number> {
     case 'jobs': {
       const { parseJobsArgs, runJobs } = await import('./cli/jobs.ts');
       await runJobs(env, parseJobsArgs(positionals.slice(1)));
+      return 0;
+    }
+    case 'queries': {
+      const { parseTop, runQueries } = await import('./cli/queries.ts');
+      await runQueries(env, parseTop(values.top));
+      return 0;
+    }
+    case 'doctor': {
+      const { parseDoctorArgs, runDoctor } = await import('./cli/doctor.ts');
+      await runDoctor(env, parseDoctorArgs(values));
       return 0;
     }
     default:

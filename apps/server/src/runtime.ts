@@ -45,11 +45,14 @@ export interface RuntimeOptions {
 
 export function createRuntime(config: Config, opts: RuntimeOptions = {}): RuntimeContext {
   const instanceId = opts.instanceId ?? config.INSTANCE_ID ?? `${hostname()}:${process.pid}`;
+  const logger = opts.logger ?? createLogger(config.LOG_LEVEL, instanceId);
+  const metrics = new Metrics(opts.defaultMetrics ?? true);
+  metrics.watchSlowQueries({ thresholdMs: config.SLOW_QUERY_MS, logger });
   return {
     config,
     instanceId,
-    logger: opts.logger ?? createLogger(config.LOG_LEVEL, instanceId),
-    metrics: new Metrics(opts.defaultMetrics ?? true),
+    logger,
+    metrics,
     originTrust: originTrust(config),
     trustProxy: compileTrust(config.TRUSTED_PROXIES),
     urls: publicUrls(config),

@@ -3,7 +3,7 @@ import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { usingPostgres } from '@graminsta/core/testing/test-db';
 import { sendRawBytes } from '@graminsta/topology';
 import { startStage, type StageProcess } from '../src/testing/stage-process.ts';
@@ -16,6 +16,8 @@ import {
   unexpectedPageErrors,
 } from '../../web/test/browser.ts';
 import { ensureWebBuild } from '../../web/test/stage3-topology.ts';
+import { rush } from '../src/testing/rush.ts';
+import { runDoctorCli } from '../src/testing/doctor-run.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -300,5 +302,107 @@ describe.skipIf(!usingPostgres())('stage 5', () => {
     } finally {
       await browser.close();
     }
+  }, 420_000);
+  // The doctor (issue 14) on this topology, last: the second stops the workers for a while.
+  const doctor = () => runDoctorCli({ DATA_DIR: stage.dataDir, DATABASE_URL: stage.databaseUrl });
+
+  it('doctor: under a celebrity rush with no cache it names the database reads and says turn on the cache (stage 6)', async () => {
+    expect(
+      (
+        await api('POST', '/accounts', undefined, {
+          username: 'rush_star',
+          password: 'a stage five password',
+        })
+      ).status,
+    ).toBe(201);
+    let stop = false;
+    let served = 0;
+    // Crowds of anonymous profile reads, three at a time, one after another, while the doctor samples.
+    const crowd = async () => {
+      while (!stop) served += (await rush([urls.api], '/api/v1/users/rush_star', 200)).statuses.get(200) ?? 0;
+    };
+    const load = Promise.all([crowd(), crowd(), crowd()]);
+    let result: Awaited<ReturnType<typeof doctor>>;
+    try {
+      await sleep(1000);
+      result = await doctor();
+    } finally {
+      stop = true;
+      await load;
+    }
+    console.log(`graminsta doctor, stage 5, cache off under a celebrity rush:\n${result.report}`);
+    const top = result.diagnosis.findings[0]!;
+    expect(served).toBeGreaterThan(0);
+    expect(top.kind, result.report).toBe('database-reads');
+    expect(top.stage).toBe(6);
+    expect(top.remedy).toMatch(/turn on the Redis cache/);
+    expect(top.evidence).toMatch(/cache off/);
+    expect(result.diagnosis.numbers.database.statements[0]!.statement).toBe('account_by_name');
+  }, 180_000);
+
+  it('doctor: with the workers stopped while photos keep coming, it names the queue and says add workers (stage 5)', async () => {
+    const signup = await api('POST', '/accounts', undefined, {
+      username: 'queue_filler',
+      password: 'a stage five password',
+    });
+    const token = signup.body.token as string;
+    const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#44608a' } })
+      .jpeg()
+      .toBuffer();
+    const share = async (n: number): Promise<string> => {
+      const up = await api('POST', '/uploads', token, { contentType: 'image/jpeg', size: jpeg.length });
+      const target = up.body.upload as { url: string; fields: Record<string, string> };
+      const form = new FormData();
+      for (const [name, value] of Object.entries(target.fields)) form.append(name, value);
+      form.append('file', new Blob([new Uint8Array(jpeg)], { type: 'image/jpeg' }));
+      expect((await fetch(target.url, { method: 'POST', body: form })).status).toBeLessThan(300);
+      const created = await api('POST', '/photos', token, {
+        uploadId: up.body.uploadId,
+        caption: `queued ${n}`,
+      });
+      expect(created.status).toBe(202);
+      return created.body.id as string;
+    };
+    const workers = (await stage.topology()).processes.filter((p) => p.name.startsWith('worker-'));
+    expect(workers).toHaveLength(2);
+    const ids: string[] = [];
+    let stop = false;
+    let result: Awaited<ReturnType<typeof doctor>>;
+    for (const w of workers) process.kill(w.pid!, 'SIGSTOP');
+    try {
+      for (let n = 0; n < 8; n++) ids.push(await share(n));
+      // A steady upload rate through the doctor's window, so the queue grows while it looks.
+      const uploads = (async () => {
+        for (let n = 8; !stop; n++) {
+          ids.push(await share(n));
+          await sleep(250);
+        }
+      })();
+      try {
+        result = await doctor();
+      } finally {
+        stop = true;
+        await uploads;
+      }
+    } finally {
+      for (const w of workers) process.kill(w.pid!, 'SIGCONT');
+    }
+    console.log(`graminsta doctor, stage 5, workers stopped under uploads:\n${result.report}`);
+    const top = result.diagnosis.findings[0]!;
+    expect(top.kind, result.report).toBe('queue-backlog');
+    expect(top.stage).toBe(5);
+    expect(top.remedy).toMatch(/add workers \(`graminsta up --workers N`, stage 5\)/);
+    expect(top.evidence).toMatch(/not answering: worker-1, worker-2/);
+    const q = result.diagnosis.numbers.queue;
+    expect(q.waitingAfter!).toBeGreaterThan(q.waitingBefore!);
+    // Running again, the workers drain the queue: every photo gets ready.
+    for (const id of ids)
+      await vi.waitFor(
+        async () => expect((await api('GET', `/photos/${id}`, token)).body.status).toBe('ready'),
+        {
+          timeout: 240_000,
+          interval: 500,
+        },
+      );
   }, 420_000);
 });

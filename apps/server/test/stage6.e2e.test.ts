@@ -6,9 +6,10 @@ import { usingPostgres } from '@graminsta/core/testing/test-db';
 import { RealtimeClient, type WebSocketConstructor } from '@graminsta/sdk';
 import { pingRedis, removeCluster, sendRawBytes } from '@graminsta/topology';
 import { startStage, type StageProcess } from '../src/testing/stage-process.ts';
-import { deltas, scrape, sumBy, sumByAcross, sumMetric } from '../src/testing/metrics-text.ts';
+import { deltas, scrape, seriesOf, sumBy, sumByAcross, sumMetric } from '../src/testing/metrics-text.ts';
 import type { TopologySnapshot } from '../src/supervisor/up.ts';
 import { rush } from '../src/testing/rush.ts';
+import { runDoctorCli } from '../src/testing/doctor-run.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -544,4 +545,135 @@ describe.skipIf(!usingPostgres())('stage 6', () => {
       expect([p.name, p.restarts]).toEqual([p.name, restartsBefore.get(p.name)]);
     for (const text of await scrape(apiPorts)) expect(text).toMatch(/^graminsta_cache_store_up 1$/m);
   }, 180_000);
+
+  it('has metrics on every role that move under load, each with a bounded set of labels', async () => {
+    const { processes } = await stage.topology();
+    const roles = ['api', 'web', 'worker', 'realtime'] as const;
+    const portsOf = (role: string) => processes.filter((p) => p.role === role).map((p) => p.port!);
+    const everyRole = async () =>
+      Object.fromEntries(await Promise.all(roles.map(async (r) => [r, await scrape(portsOf(r))] as const)));
+    const total = (texts: readonly string[], name: string) =>
+      texts.reduce((sum, text) => sum + sumMetric(text, name), 0);
+    const before = await everyRole();
+
+    // Load touching every role: pages from the web tier, reads and writes on the API, a photo
+    // the worker processes, and a socket on a realtime process that is told of a like.
+    const owner = await signUp('metrics_owner');
+    const fan = await signUp('metrics_fan');
+    for (let i = 0; i < 20; i++) {
+      expect((await fetch(`${first.urls.web}/`)).status).toBe(200);
+      expect((await api('GET', '/users/metrics_owner', fan)).status).toBe(200);
+    }
+    const photoId = await postPhoto(owner, 'measured');
+    await caughtUp();
+    const ws = new WebSocket(wsUrl());
+    const heard = new Promise<void>((resolve) =>
+      ws.on('message', (raw: Buffer) => {
+        const msg = JSON.parse(String(raw)) as Json;
+        if (msg.type === 'ready')
+          void api('PUT', `/photos/${photoId}/like`, fan).then((r) => expect(r.status).toBeLessThan(300));
+        else if (msg.type === 'notification') resolve();
+      }),
+    );
+    await new Promise<void>((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    try {
+      ws.send(JSON.stringify({ type: 'auth', token: owner }));
+      await heard;
+    } finally {
+      ws.close();
+    }
+    const after = await everyRole();
+
+    const moved = (role: (typeof roles)[number], name: string) =>
+      [role, name, total(after[role]!, name) > total(before[role]!, name)] as const;
+    const requests = 'graminsta_http_request_duration_seconds_count';
+    for (const [role, name] of [
+      ['api', requests],
+      ['api', 'graminsta_db_queries_total'],
+      ['api', 'graminsta_db_query_duration_seconds_count'],
+      ['api', 'graminsta_cache_reads_total'],
+      ['web', requests],
+      ['worker', 'graminsta_queue_job_run_seconds_count'],
+      ['worker', 'graminsta_db_queries_total'],
+      ['realtime', 'graminsta_realtime_deliveries_total'],
+      ['realtime', 'graminsta_realtime_delivery_seconds_count'],
+    ] as const)
+      expect(moved(role, name)).toEqual([role, name, true]);
+    // Saturation on every role: CPU, memory and event-loop delay, from every process.
+    for (const role of roles)
+      for (const text of after[role]!)
+        for (const name of [
+          'graminsta_process_cpu_seconds_total',
+          'graminsta_process_resident_memory_bytes',
+          'graminsta_nodejs_eventloop_lag_p99_seconds',
+        ])
+          expect([role, name, seriesOf(text, name).length]).toEqual([role, name, 1]);
+
+    // Bounded labels: no label value is an id, a number, a path with one in it or a username, and
+    // no metric has more series than its label sets could make (route patterns, job names, outcomes).
+    const looksLikeAnId =
+      /^\d{3,}$|[0-9a-f]{8}-[0-9a-f]{4}|^[0-9A-HJKMNP-TV-Z]{26}$|\/\d+|metrics_(owner|fan)/i;
+    for (const role of roles)
+      for (const text of after[role]!) {
+        const perMetric = new Map<string, number>();
+        for (const line of text.split('\n')) {
+          if (line.startsWith('#') || !line.includes('{')) continue;
+          const name = line.slice(0, line.indexOf('{')).replace(/_(bucket|sum|count)$/, '');
+          perMetric.set(name, (perMetric.get(name) ?? 0) + 1);
+          for (const [, label, value] of line.matchAll(/([a-zA-Z_]+)="((?:[^"\\]|\\.)*)"/g))
+            if (label !== 'le' && label !== 'quantile' && label !== 'version')
+              expect(`${role} ${name}{${label}="${value}"}`).not.toMatch(looksLikeAnId);
+        }
+        for (const [name, count] of perMetric)
+          expect([role, name, count < 2_000]).toEqual([role, name, true]);
+      }
+  }, 180_000);
+  it('doctor: with replay paused on the replica it names the lag and the reads that fell back to the primary', async () => {
+    const author = await signUp('lag_author');
+    const reader = await signUp('lag_reader');
+    const photoId = await postPhoto(author, 'lagging replica');
+    await caughtUp();
+    const replica = new pg.Client({ connectionString: first.postgres!.replicaUrls[0] });
+    await replica.connect();
+    let stop = false;
+    let failed = 0;
+    // Writes by one user and plain reads by another, through the balancer, all along.
+    const traffic = (async () => {
+      for (let n = 0; !stop; n++) {
+        const w = await api('POST', `/photos/${photoId}/comments`, author, { body: `while paused ${n}` });
+        const r = await api('GET', `/photos/${photoId}/comments`, reader);
+        if (w.status !== 201 || r.status !== 200) failed++;
+        await sleep(50);
+      }
+    })();
+    let result: Awaited<ReturnType<typeof runDoctorCli>>;
+    try {
+      await replica.query('select pg_wal_replay_pause()');
+      // Past the router's lag cut-off, reads leave the replica for the primary (reason `lagging`).
+      await vi.waitFor(
+        async () =>
+          expect(sumByAcross(await scrape(apiPorts), DB_READS, 'reason').get('lagging') ?? 0).toBeGreaterThan(
+            0,
+          ),
+        { timeout: 60_000, interval: 500 },
+      );
+      result = await runDoctorCli({ DATA_DIR: stage.dataDir });
+    } finally {
+      stop = true;
+      await traffic;
+      await replica.query('select pg_wal_replay_resume()');
+      await replica.end();
+    }
+    console.log(`graminsta doctor, stage 6, replica replay paused:\n${result.report}`);
+    expect(failed).toBe(0);
+    const top = result.diagnosis.findings[0]!;
+    expect(top.kind, result.report).toBe('replica-lag');
+    expect(top.stage).toBe(6);
+    expect(top.evidence).toMatch(/replica 0: .*replay paused/);
+    expect(top.evidence).toMatch(/of plain reads \(\d+ of \d+\) fell back to the primary/);
+    expect(top.remedy).toMatch(/pg_wal_replay_resume/);
+    expect(result.diagnosis.numbers.reads.primaryBy.lagging).toBeGreaterThan(0);
+    // Replay resumed: the replica catches up, so the tests after this one find it as before.
+    await caughtUp();
+  }, 240_000);
 });

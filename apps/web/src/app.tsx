@@ -26,6 +26,8 @@ import { SessionProvider, useSession } from './session/session.tsx';
 // The composer carries the drag-and-drop sorter (dnd-kit, ~17 kB gzipped): loaded when first opened,
 // so the feed does not pay for it.
 const UploadPage = lazy(() => import('./pages/upload-page.tsx').then((m) => ({ default: m.UploadPage })));
+// The operations page carries uPlot (~20 kB gzipped) and is for operators only: its own chunk.
+const OpsPage = lazy(() => import('./pages/ops-page.tsx').then((m) => ({ default: m.OpsPage })));
 
 function Loading() {
   return (
@@ -97,6 +99,16 @@ const ROUTES: Route[] = [
     () => (
       <RequireAuth what="moderate reports">
         <ModerationPage />
+      </RequireAuth>
+    ),
+  ],
+  [
+    '/ops',
+    () => (
+      <RequireAuth what="see the operations page">
+        <Suspense fallback={<Loading />}>
+          <OpsPage />
+        </Suspense>
       </RequireAuth>
     ),
   ],

@@ -49,7 +49,11 @@ export const ERROR_STATUS = {
   unsupported_media_type: 415,
   rate_limited: 429,
   internal: 500,
+  /** Prometheus did not answer the operations page in time, or answered nonsense. */
+  monitoring_unreachable: 502,
   unavailable: 503,
+  /** No PROMETHEUS_URL: this topology runs without monitoring. */
+  monitoring_off: 503,
 } as const;
 export type ErrorCode = keyof typeof ERROR_STATUS;
 

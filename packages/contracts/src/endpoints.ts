@@ -43,6 +43,7 @@ import {
   ReportQuery,
   ResolveReportBody,
 } from './reports.ts';
+import { OpsCharts, OpsQuery } from './ops.ts';
 import {
   CurrentSession,
   LogInBody,
@@ -86,7 +87,7 @@ export interface Endpoint {
    * Error statuses this operation answers beyond those any operation of its kind can (those
    * follow from method, input, auth and rate limit), with why.
    */
-  errors?: Partial<Record<403 | 404 | 409 | 410, string>>;
+  errors?: Partial<Record<403 | 404 | 409 | 410 | 502 | 503, string>>;
 }
 
 const endpoint = <E extends Endpoint>(e: E): E => e;
@@ -668,6 +669,22 @@ export const endpoints = {
       403: 'the caller is not a moderator',
       404: 'no such report',
       409: 'the report is already resolved',
+    },
+  }),
+  opsCharts: endpoint({
+    method: 'GET',
+    path: `${V1}/admin/ops`,
+    operationId: 'getAdminOps',
+    summary: 'The operations page: fixed charts of the live metrics, read from Prometheus (moderators)',
+    tag: 'moderation',
+    auth: 'required',
+    query: OpsQuery,
+    status: 200,
+    response: OpsCharts,
+    errors: {
+      403: 'the caller is not a moderator',
+      502: 'Prometheus did not answer in time (monitoring_unreachable)',
+      503: 'this topology runs without Prometheus (monitoring_off)',
     },
   }),
   // E-mail, recovery and devices

@@ -11,3 +11,4 @@ export * from './endpoints.ts';
 export * from './relations.ts';
 export * from './account-data.ts';
 export * from './credentials.ts';
+export * from './ops.ts';

@@ -3,6 +3,7 @@ import {
   type BlobStore,
   type Db,
   type Mailer,
+  type MetricsHistory,
   type PubSub,
   type ReadCache,
   type TimelineStore,
@@ -13,6 +14,7 @@ import { CredentialServiceImpl } from './accounts/credential.service.ts';
 import { LoginThrottle } from './accounts/login-throttle.ts';
 import { ModerationServiceImpl } from './moderation/moderation.service.ts';
 import { ReportServiceImpl } from './moderation/report.service.ts';
+import { OpsServiceImpl } from './ops/ops.service.ts';
 import { MailRequests } from './accounts/mail-requests.ts';
 import { SessionCache } from './accounts/session-cache.ts';
 import { EventServiceImpl } from './events/event.service.ts';
@@ -64,6 +66,8 @@ export interface CoreDeps {
   webUrl: () => string;
   /** Who holds a live socket (post.new goes to online followers only); everyone when not given. */
   presence?: Presence;
+  /** PROMETHEUS_URL: where the operations page reads its charts; none without monitoring. */
+  metricsHistory?: MetricsHistory;
 }
 
 /** Wires the services together; each gets only the narrow deps it needs. */
@@ -150,5 +154,6 @@ export function createServices(deps: CoreDeps): Services {
       limiterStore: deps.limits && limiterStore,
       revocations,
     }),
+    ops: new OpsServiceImpl({ db, history: deps.metricsHistory }),
   };
 }

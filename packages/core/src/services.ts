@@ -45,6 +45,7 @@ import type { Db } from '@graminsta/platform';
 import type { IdempotencyService } from './idempotency/idempotency.service.ts';
 import type { RateLimits } from './limits/rate-limits.ts';
 import type { AccountDeletion, AccountExport, LatestExport } from '@graminsta/contracts';
+import type { OpsCharts, OpsWindow } from '@graminsta/contracts';
 import type { DeletionRunOptions } from './account-data/deletion.service.ts';
 import type { ExportDownload } from './account-data/export.service.ts';
 
@@ -266,6 +267,12 @@ export interface CredentialService {
   pruneTokens(): Promise<number>;
 }
 
+/** The operations page: live metrics, read from Prometheus. */
+export interface OpsService {
+  /** The fixed charts over `window`; moderators only; monitoring_off without Prometheus, monitoring_unreachable when it fails. */
+  charts(userId: string, window: OpsWindow): Promise<OpsCharts>;
+}
+
 export interface Services {
   idempotency: IdempotencyService;
   accounts: AccountService;
@@ -282,4 +289,5 @@ export interface Services {
   reports: ReportService;
   moderation: ModerationService;
   credentials: CredentialService;
+  ops: OpsService;
 }

@@ -57,6 +57,8 @@ const EnvSchema = z.object({
    */
   CDN_PURGE_URLS: list.pipe(z.array(z.url())),
   PUBLIC_API_URL: optionalUrl,
+  /** The Prometheus scraping this topology (`up --monitor` sets it): the operations page reads its charts there. */
+  PROMETHEUS_URL: optionalUrl,
   PUBLIC_WEB_URL: optionalUrl,
   /** Where browsers reach the storage role; defaults to the API's own origin. */
   PUBLIC_STORAGE_URL: optionalUrl,
@@ -95,6 +97,8 @@ const EnvSchema = z.object({
    * Production keeps the default, 1.
    */
   RATE_LIMITS: z.union([z.literal('off'), z.coerce.number().positive().max(1_000_000)]).default(1),
+  /** A query slower than this is logged (warn) with the route and request id or job that issued it (0: off). */
+  SLOW_QUERY_MS: z.coerce.number().int().min(0).max(3_600_000).default(250),
   /** Serve /metrics on this port of its own instead of beside the API (0: off). */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** A socket with no bytes moving for this long is closed (a stalled body, a silent client). */

@@ -9,6 +9,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { guardTransactions } from './commit-guard.ts';
+import { currentQueryOrigin, type QueryOrigin } from './query-origin.ts';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 import { ReplicaRoutingPool, type ReadReason, type ReadTarget } from './replica/router.ts';
 
@@ -16,8 +17,20 @@ import { ReplicaRoutingPool, type ReadReason, type ReadTarget } from './replica/
 export type Db = PgDatabase<PgQueryResultHKT>;
 
 export interface QueryObserver {
-  /** `statement` is the prepared statement's name, or UNNAMED_STATEMENT: never the SQL text. */
-  (durationSeconds: number, ok: boolean, statement: string): void;
+  /**
+   * `statement` is the prepared statement's name, or UNNAMED_STATEMENT: never the SQL text.
+   * `origin` is the request or job that issued the query, as it was when the query started.
+   */
+  (durationSeconds: number, ok: boolean, statement: string, origin?: QueryOrigin): void;
+}
+
+/** One connection pool's clients (pool: primary, or replica_<index>), read on a metrics scrape. */
+export interface PoolConnections {
+  pool: string;
+  total: number;
+  idle: number;
+  /** Queries waiting for a free client: the pool is the bottleneck when this stays above 0. */
+  waiting: number;
 }
 
 /** The statement label of a query that was not prepared under a name. */
@@ -38,6 +51,8 @@ export interface Database {
   lock?: DataDirLock;
   /** The router of reads to replicas (postgres with DATABASE_REPLICA_URLS only); `pool` is it. */
   replicas?: ReplicaRoutingPool;
+  /** Each pool's clients now (postgres only; PGlite has one connection and no pool). */
+  connections?(): PoolConnections[];
 }
 
 export interface DatabaseOptions {
@@ -94,6 +109,10 @@ async function openPostgres(url: string, opts: DatabaseOptions): Promise<Databas
     db,
     pool,
     replicas,
+    connections: () => [
+      { pool: 'primary', total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
+      ...(replicas?.replicaConnections() ?? []),
+    ],
     async migrate(folder) {
       const client = await pool.connect();
       try {
@@ -137,8 +156,11 @@ type AnyFn = (...args: unknown[]) => unknown;
 function timed(original: AnyFn, observe: QueryObserver, nameOf: (first: unknown) => unknown): AnyFn {
   return (...args) => {
     const statement = statementLabel(nameOf(args[0]));
+    // Read now: a callback or a promise may settle in the connection's context, not the caller's.
+    const origin = currentQueryOrigin();
     const start = process.hrtime.bigint();
-    const done = (ok: boolean) => observe(Number(process.hrtime.bigint() - start) / 1e9, ok, statement);
+    const done = (ok: boolean) =>
+      observe(Number(process.hrtime.bigint() - start) / 1e9, ok, statement, origin);
     const last = args.length - 1;
     const callback = args[last];
     if (typeof callback === 'function') {

@@ -1,6 +1,8 @@
 export * from './config.ts';
 export * from './ports.ts';
 export * from './db.ts';
+export * from './query-origin.ts';
+export * from './query-stats.ts';
 export * from './data-dir-lock.ts';
 export * from './commit-guard.ts';
 export * from './queue/backoff.ts';
@@ -31,3 +33,4 @@ export * from './replica/context.ts';
 export * from './replica/classify.ts';
 export * from './replica/router.ts';
 export * from './replica/positions.ts';
+export * from './metrics/prometheus.history.ts';

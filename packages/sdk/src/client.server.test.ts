@@ -6,6 +6,7 @@ import { RealtimeGateway } from '@graminsta/server/realtime/gateway';
 import { jpegWithGps } from '@graminsta/server/testing/images';
 import { freePort } from '@graminsta/topology';
 import { createS3TestApp, type S3TestApp } from '@graminsta/server/testing/s3-test-app';
+import { startTestPrometheus, type TestPrometheus } from '@graminsta/server/testing/test-prometheus';
 import { outboxMails, waitForLink } from '@graminsta/server/testing/mail';
 import { startWorker, type Worker } from '@graminsta/server/worker/worker';
 import { ApiError } from './api-error.ts';
@@ -19,12 +20,20 @@ let t: S3TestApp;
 let gateway: RealtimeGateway;
 let worker: Worker;
 let base: string;
+let prometheus: TestPrometheus;
 const client = (token?: string) => new GraminstaClient({ baseUrl: base, token });
 
 beforeAll(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  t = await createS3TestApp({ PORT: String(port), HOST: '127.0.0.1', PUBLIC_API_URL: base });
+  // A real Prometheus scraping the app, so that the operations page's charts answer too.
+  prometheus = await startTestPrometheus([{ job: 'api', targets: [{ address: `127.0.0.1:${port}` }] }]);
+  t = await createS3TestApp({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_API_URL: base,
+    PROMETHEUS_URL: prometheus.url,
+  });
   const logger = pino({ level: 'silent' });
   worker = await startWorker(t.comp, logger);
   gateway = new RealtimeGateway({
@@ -35,12 +44,14 @@ beforeAll(async () => {
   });
   gateway.attach(t.app.server);
   await t.app.listen({ port, host: '127.0.0.1' });
-});
+  // Prometheus starts beside the app: a loaded CI machine needs more than the default hook time.
+}, 120_000);
 
 afterAll(async () => {
   await gateway?.close();
   await worker?.stop();
   await t?.close();
+  await prometheus?.stop();
 });
 
 async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
@@ -352,6 +363,8 @@ describe('GraminstaClient against a running API', () => {
         const report = await b.createReport({ body: { target: { type: 'photo', id }, reason: 'again' } });
         return a.resolveReport({ params: { id: report.id }, body: { action: 'dismiss' } });
       },
+      // tbl_a is a moderator since listReports.
+      opsCharts: () => a.opsCharts({ query: { window: '5m' } }),
       changeEmail: () => a.changeEmail({ body: { email: 'tbl_a@example.com' } }),
       verifyEmail: async () => {
         const token = await waitForLink(() => outboxMails(t.dataDir), 'tbl_a@example.com', 'verify-email');

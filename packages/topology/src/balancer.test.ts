@@ -15,7 +15,11 @@ describe('the stage-4 balancer config', () => {
   });
 
   it('overwrites X-Forwarded-For with the peer address in every location, never appends to it', () => {
-    const locations = conf.split(/\n\s*location /).slice(1);
+    // Every proxying location (nginx_status answers by itself).
+    const locations = conf
+      .split(/\n\s*location /)
+      .slice(1)
+      .filter((l) => l.includes('proxy_pass'));
     expect(locations).toHaveLength(3);
     for (const location of locations) {
       expect(location).toContain('proxy_set_header X-Forwarded-For $remote_addr;');
@@ -24,8 +28,16 @@ describe('the stage-4 balancer config', () => {
     expect(conf).not.toContain('$http_x_forwarded_for');
   });
 
-  it('balances by fewest open connections only when asked (the realtime tier)', () => {
-    expect(conf).not.toContain('least_conn');
+  it('balances every upstream by fewest open connections unless told not to', () => {
+    expect(conf).toMatch(/upstream tier \{\n\s+least_conn;/);
+    expect(conf).toMatch(/upstream storage \{\n\s+least_conn;/);
+    const roundRobin = renderBalancer({
+      listenHost: '127.0.0.1',
+      listenPort: 8083,
+      upstreams: ['127.0.0.1:9001'],
+      leastConn: false,
+    });
+    expect(roundRobin).not.toContain('least_conn');
     const realtime = renderBalancer({
       listenHost: '127.0.0.1',
       listenPort: 8082,
@@ -135,6 +147,61 @@ describe.skipIf(!findNginx())('the stage-6 balancer: /ws on the realtime tier', 
       for (const s of sockets) s.destroy();
       await nginx.stop();
       await Promise.all([api.close(), rtA.close(), rtB.close()]);
+    }
+  });
+});
+
+describe.skipIf(!findNginx())('the balancer: plain requests by open connections', () => {
+  it('sends requests to the instance with fewer in flight, not by turns', async () => {
+    // Each instance holds /hold until released; anything else answers at once, naming itself.
+    const held: (() => void)[] = [];
+    const make = async (name: string) => {
+      let holding = 0;
+      const server = createServer((req, res) => {
+        const answer = () => {
+          res.writeHead(200, { 'x-served-by': name });
+          res.end(name);
+        };
+        if (req.url === '/hold') {
+          holding++;
+          held.push(() => {
+            holding--;
+            answer();
+          });
+        } else answer();
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return {
+        name,
+        holding: () => holding,
+        address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+        close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+      };
+    };
+    const [a, b] = await Promise.all([make('a'), make('b')]);
+    const listenPort = await freePort();
+    const base = `http://127.0.0.1:${listenPort}`;
+    const nginx = await startNginx(
+      renderBalancer({ listenHost: '127.0.0.1', listenPort, upstreams: [a.address, b.address] }),
+      `${base}/healthz`,
+    );
+    try {
+      const slow = fetch(`${base}/hold`);
+      while (a.holding() + b.holding() === 0) await new Promise((r) => setTimeout(r, 10));
+      const busy = a.holding() ? 'a' : 'b';
+      // Round robin would alternate; least_conn keeps every one on the idle instance.
+      const servedBy: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const res = await fetch(`${base}/quick`);
+        servedBy.push(await res.text());
+      }
+      expect(servedBy).toEqual(Array(6).fill(busy === 'a' ? 'b' : 'a'));
+      for (const release of held.splice(0)) release();
+      expect((await slow).status).toBe(200);
+    } finally {
+      for (const release of held.splice(0)) release();
+      await nginx.stop();
+      await Promise.all([a.close(), b.close()]);
     }
   });
 });

@@ -3,7 +3,7 @@
  * relative to nginx's prefix folder, and the pid file and error log come from its command line
  * (nginx.ts), so one config runs under any prefix.
  */
-import { HTTP_PRELUDE } from './nginx.ts';
+import { HTTP_PRELUDE, NGINX_STATUS_LOCATION } from './nginx.ts';
 
 export interface BalancerConfig {
   listenHost: string;
@@ -19,7 +19,10 @@ export interface BalancerConfig {
    * each new socket to the instance holding the fewest (`least_conn`). Implies `websockets`.
    */
   websocketsUpstreams?: string[];
-  /** Send each new connection to the instance with the fewest open ones (the realtime tier). */
+  /**
+   * Send each request to the instance with the fewest open connections (the default for every
+   * upstream): a slow instance gets less, not an equal share. `false` for plain round robin.
+   */
   leastConn?: boolean;
 }
 
@@ -35,7 +38,9 @@ ${HTTP_PRELUDE}
 // Passive health: a failed instance is skipped for a few seconds. Idempotent requests that hit a
 // dead or draining instance are retried on the next one; POSTs are retried only when nginx could
 // not even connect (nothing was sent), so a write is never sent twice by the balancer.
-const upstream = (name: string, servers: string[], leastConn = false) => `
+// least_conn: the least-loaded instance takes the next request, as an autoscaled tier needs (a
+// new instance starts with none and takes its share at once).
+const upstream = (name: string, servers: string[], leastConn = true) => `
   upstream ${name} {${leastConn ? '\n    least_conn;' : ''}
 ${servers.map((s) => `    server ${s} max_fails=1 fail_timeout=3s;`).join('\n')}
   }
@@ -81,13 +86,13 @@ export function renderBalancer(c: BalancerConfig): string {
     }`
       : '';
   const realtime = c.websocketsUpstreams ? upstream('realtime', c.websocketsUpstreams, true) : '';
-  return `${common()}${upstream('tier', c.upstreams, c.leastConn)}${c.storage ? upstream('storage', c.storage) : ''}${realtime}
+  return `${common()}${upstream('tier', c.upstreams, c.leastConn ?? true)}${c.storage ? upstream('storage', c.storage, c.leastConn ?? true) : ''}${realtime}
   server {
     listen ${c.listenHost}:${c.listenPort};
     client_max_body_size 1m;
     location / {
       proxy_pass http://tier;${proxyDefaults}
-    }${storage}${ws}
+    }${storage}${ws}${NGINX_STATUS_LOCATION}
   }
 }
 `;

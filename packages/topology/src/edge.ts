@@ -3,7 +3,7 @@
  * Like the balancers' configs, paths are relative to nginx's prefix folder, and the pid file and
  * error log come from its command line (nginx.ts).
  */
-import { HTTP_PRELUDE } from './nginx.ts';
+import { HTTP_PRELUDE, NGINX_STATUS_LOCATION } from './nginx.ts';
 
 export interface EdgeConfig {
   listenHost: string;
@@ -166,6 +166,7 @@ ${HIDDEN.map((h) => `      proxy_hide_header ${h};`).join('\n')}
       default_type application/json;
       return 200 '{"ok":true}';
     }
+${NGINX_STATUS_LOCATION}
 
     location / {
       return 404;

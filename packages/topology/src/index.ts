@@ -12,3 +12,4 @@ export * from './raw-socket.ts';
 export * from './redis.ts';
 export * from './pg-cluster.ts';
 export * from './prometheus.ts';
+export * from './scrape.ts';

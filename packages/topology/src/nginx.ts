@@ -18,6 +18,18 @@ export const HTTP_PRELUDE = `  access_log off;
   scgi_temp_path scgi;
   server_tokens off;`;
 
+/**
+ * nginx's connection counters for prometheus-nginx-exporter (`graminsta up --monitor`): loopback
+ * only, where the exporter runs; anyone else gets 403 and the location is never proxied.
+ */
+export const NGINX_STATUS_PATH = '/nginx_status';
+export const NGINX_STATUS_LOCATION = `
+    location = ${NGINX_STATUS_PATH} {
+      stub_status;
+      allow 127.0.0.1;
+      deny all;
+    }`;
+
 /** The nginx binary: NGINX_BIN, or Debian's (scripts/install-system-deps.sh installs it); undefined when none. */
 export function findNginx(): string | undefined {
   return [process.env.NGINX_BIN, '/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => p && existsSync(p));

@@ -43,6 +43,14 @@ const ERROR_ANSWERS: Record<number, { name: string; description: string }> = {
     name: 'InternalError',
     description: 'Unexpected failure; details are in the server log (internal).',
   },
+  502: {
+    name: 'BadGateway',
+    description: 'A service behind the API did not answer in time (monitoring_unreachable).',
+  },
+  503: {
+    name: 'Unavailable',
+    description: 'A part of the topology this operation needs is not running (monitoring_off).',
+  },
 };
 
 export function errorRef(status: string | number) {

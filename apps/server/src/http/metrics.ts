@@ -1,10 +1,11 @@
 import proxyAddr from '@fastify/proxy-addr';
-import type { FastifyInstance } from 'fastify';
-import { UNNAMED_STATEMENT } from '@graminsta/platform';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { UNNAMED_STATEMENT, runWithQueryOrigin } from '@graminsta/platform';
+import type { CacheOutcome, CacheState, PoolConnections, QueryOrigin } from '@graminsta/platform';
 import { errorBody } from './errors.ts';
-import type { CacheOutcome } from '@graminsta/platform';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { Gauge } from 'prom-client';
+import { slowQueryLine, type SlowQueryLog } from './metrics-slow-queries.ts';
 
 // The names are the code's own prepared statements (a dozen); the cap only guards the label set.
 const MAX_STATEMENT_LABELS = 64;
@@ -29,12 +30,50 @@ export class Metrics {
     labelNames: ['outcome', 'statement'] as const,
     registers: [this.registry],
   });
+  readonly httpInFlight = new Gauge({
+    name: 'graminsta_http_requests_in_flight',
+    help: 'HTTP requests received and not yet answered (a scrape counts itself)',
+    registers: [this.registry],
+  });
   readonly dbDuration = new Histogram({
     name: 'graminsta_db_query_duration_seconds',
-    help: 'Database query duration',
+    help: 'Database query duration by prepared statement name (other: unnamed)',
+    labelNames: ['statement'] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [this.registry],
   });
+  readonly dbSlowQueries = new Counter({
+    name: 'graminsta_db_slow_queries_total',
+    help: 'Queries slower than SLOW_QUERY_MS, by prepared statement name (each also logged)',
+    labelNames: ['statement'] as const,
+    registers: [this.registry],
+  });
+  readonly dbPoolConnections: Gauge<'pool' | 'state'> = new Gauge({
+    name: 'graminsta_db_pool_connections',
+    help: 'Clients of each connection pool (primary, replica_<n>) by state: total, idle, waiting (queries queued for a client)',
+    labelNames: ['pool', 'state'] as const,
+    registers: [this.registry],
+    collect: () => {
+      for (const p of this.pools?.() ?? []) {
+        this.dbPoolConnections.set({ pool: p.pool, state: 'total' }, p.total);
+        this.dbPoolConnections.set({ pool: p.pool, state: 'idle' }, p.idle);
+        this.dbPoolConnections.set({ pool: p.pool, state: 'waiting' }, p.waiting);
+      }
+    },
+  });
+  private pools: (() => PoolConnections[]) | undefined;
+  private slowQueries: SlowQueryLog | undefined;
+
+  /** Where the pool gauge reads from, on each scrape (postgres only). */
+  watchPools(source: (() => PoolConnections[]) | undefined): void {
+    this.pools = source;
+  }
+
+  /** Queries slower than `thresholdMs` are counted and logged with their issuer (0: off). */
+  watchSlowQueries(log: SlowQueryLog): void {
+    this.slowQueries = log.thresholdMs > 0 ? log : undefined;
+  }
+
   readonly timelineReads = new Counter({
     name: 'graminsta_timeline_reads_total',
     help: 'Home timeline reads by outcome (hit, rebuilt, fallback to the query, store_error)',
@@ -48,6 +87,25 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly cacheHotKeys: Gauge = new Gauge({
+    name: 'graminsta_cache_hot_keys',
+    help: 'Hot keys copied in this process (the L1), read on scrape',
+    registers: [this.registry],
+    collect: () => this.cacheHotKeys.set(this.cache?.().l1Size ?? 0),
+  });
+  readonly cacheFlights: Gauge = new Gauge({
+    name: 'graminsta_cache_loads_in_flight',
+    help: 'Cache misses being loaded now (one per key: the others wait for it), read on scrape',
+    registers: [this.registry],
+    collect: () => this.cacheFlights.set(this.cache?.().flights ?? 0),
+  });
+  private cache: (() => CacheState) | undefined;
+
+  /** The read-through cache whose state the cache gauges read (CACHE=memory or redis). */
+  watchCache(source: () => CacheState): void {
+    this.cache = source;
+  }
+
   readonly cacheStoreUp = new Gauge({
     name: 'graminsta_cache_store_up',
     help: 'Whether the cache store answers (0 while reads fall back to the database, and with CACHE=off)',
@@ -106,6 +164,26 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     registers: [this.registry],
   });
+  readonly jobRuns = new Histogram({
+    name: 'graminsta_queue_job_run_seconds',
+    help: 'Time each try of a job ran, by job name and outcome (ok, failed)',
+    labelNames: ['job', 'outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+  readonly jobFailures = new Counter({
+    name: 'graminsta_queue_job_failures_total',
+    help: 'Tries of a job that threw, by job name (the queue retries it or gives it up)',
+    labelNames: ['job'] as const,
+    registers: [this.registry],
+  });
+
+  /** The worker's hook after each try of a job. */
+  readonly observeJobRun = (job: string, seconds: number, ok: boolean): void => {
+    this.jobRuns.observe({ job, outcome: ok ? 'ok' : 'failed' }, seconds);
+    if (!ok) this.jobFailures.inc({ job });
+  };
+
   private queueDepthSource: (() => Promise<Array<{ job: string; state: string; count: number }>>) | null =
     null;
 
@@ -121,6 +199,11 @@ export class Metrics {
       this.realtimeConnections.set({ state: 'authenticated' }, counts.authenticated);
       this.realtimeConnections.set({ state: 'unauthenticated' }, counts.unauthenticated);
     },
+  });
+  readonly realtimeDeliveries = new Counter({
+    name: 'graminsta_realtime_deliveries_total',
+    help: 'Live events sent on a socket (frames delivered)',
+    registers: [this.registry],
   });
   readonly realtimeDelivery = new Histogram({
     name: 'graminsta_realtime_delivery_seconds',
@@ -175,17 +258,50 @@ export class Metrics {
   }
 
   /** The database adapter's onQuery hook. */
-  readonly observeQuery = (seconds: number, ok: boolean, statement = UNNAMED_STATEMENT): void => {
-    this.dbQueries.inc({ outcome: ok ? 'ok' : 'error', statement: this.statementLabel(statement) });
-    this.dbDuration.observe(seconds);
+  readonly observeQuery = (
+    seconds: number,
+    ok: boolean,
+    statement = UNNAMED_STATEMENT,
+    origin?: QueryOrigin,
+  ): void => {
+    const label = this.statementLabel(statement);
+    this.dbQueries.inc({ outcome: ok ? 'ok' : 'error', statement: label });
+    this.dbDuration.observe({ statement: label }, seconds);
+    const slow = this.slowQueries;
+    if (slow && seconds * 1000 >= slow.thresholdMs) {
+      this.dbSlowQueries.inc({ statement: label });
+      slow.logger.warn(slowQueryLine(label, seconds, origin), 'slow query');
+    }
   };
 }
 
-/** Counts every response by route pattern and status. */
+// Fastify gives no route to a request no route matched: one label value for all of them.
+const routeOf = (request: FastifyRequest) => request.routeOptions.url ?? 'unmatched';
+const ORIGIN = Symbol('graminsta.queryOrigin');
+type WithOrigin = FastifyRequest & { [ORIGIN]?: QueryOrigin };
+
+/**
+ * Counts every response by route pattern and status, and the requests in flight. Each request
+ * runs as the query origin of its queries, so a slow one names its route and request id.
+ */
 export function observeRequests(app: FastifyInstance, metrics: Metrics): void {
+  app.addHook('onRequest', (request: WithOrigin, reply, done) => {
+    metrics.httpInFlight.inc();
+    // 'close' comes once whether the answer was sent or the client went away first.
+    reply.raw.once('close', () => metrics.httpInFlight.dec());
+    const origin = { route: routeOf(request), requestId: request.id };
+    request[ORIGIN] = origin;
+    runWithQueryOrigin(origin, done);
+  });
+  // The body is parsed in the socket's context: the handler re-enters the request's.
+  app.addHook('preValidation', (request: WithOrigin, _reply, done) => {
+    const origin = request[ORIGIN];
+    if (origin) runWithQueryOrigin(origin, done);
+    else done();
+  });
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, never the raw URL: one series per route, not per photo id.
-    const route = request.routeOptions.url ?? 'unmatched';
+    const route = routeOf(request);
     metrics.httpDuration.observe(
       { method: request.method, route, status: String(reply.statusCode) },
       reply.elapsedTime / 1000,

@@ -18,7 +18,10 @@ export const realtimeRole = {
         trustedOrigin: originTrust,
         trustProxy,
         presence: comp.presence,
-        onDelivered: (seconds) => metrics.realtimeDelivery.observe(seconds),
+        onDelivered: (seconds) => {
+          metrics.realtimeDeliveries.inc();
+          metrics.realtimeDelivery.observe(seconds);
+        },
       });
       metrics.realtimeCounts = () => gateway.counts();
       gateway.attach(app.server);

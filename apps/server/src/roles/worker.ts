@@ -5,5 +5,5 @@ import type { ComposedRole } from './role.ts';
 export const workerRole = {
   name: 'worker',
   composed: true,
-  start: (runtime, comp) => startWorker(comp, runtime.logger),
+  start: (runtime, comp) => startWorker(comp, runtime.logger, { onRun: runtime.metrics.observeJobRun }),
 } satisfies ComposedRole;

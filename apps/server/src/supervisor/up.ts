@@ -33,12 +33,19 @@ import {
 } from '@graminsta/topology';
 import { GRAMINSTA_BIN } from '../graminsta-bin.ts';
 import { Supervised, type ChildSpec } from './child.ts';
+import { Monitor, MONITOR_ROLES } from './monitor.ts';
+import { Autoscaler, DEFAULT_INTERVAL_MS, type ScaledTier } from './autoscale.ts';
+import { thresholdsFromEnv, type Bounds, type ScheduleWindow } from './autoscale-policy.ts';
 
 export interface UpOptions {
   stage: number;
   port: number;
   /** Instances of the groups that scale (the API and web tiers from stage 4, workers at 5). */
   scale: Record<Scale, number>;
+  /** Tiers given a range (`--api 1..4`): autoscaled between the bounds, starting at `scale`. */
+  bounds?: Partial<Record<Scale, Bounds>>;
+  /** `--schedule` windows that raise a ranged tier's minimum. */
+  schedule?: ScheduleWindow[];
   dataDir: string;
   databaseUrl?: string;
   /** Stage 6: the operator's replicas (comma-separated); with `databaseUrl`, no cluster of our own. */
@@ -47,12 +54,15 @@ export interface UpOptions {
   replicaDelayMs?: number;
   env: Record<string, string | undefined>;
   log?: (line: string) => void;
+  /** `--monitor`: a Prometheus of its own and the exporters (supervisor/monitor.ts). */
+  monitor?: boolean;
 }
 
 /** What `graminsta up` writes to $DATA_DIR/topology.json: the processes running right now. */
 export interface TopologySnapshot {
   stage: number;
-  urls: FrontUrls;
+  /** With `--monitor`, also `prometheus`. */
+  urls: FrontUrls & { prometheus?: string };
   /** Stage 6: the Redis the stage's processes share (loopback, no password). */
   redisUrl?: string;
   /**
@@ -128,6 +138,8 @@ export class StageSupervisor {
   urls: FrontUrls = { web: '', api: '' };
   redisUrl: string | undefined;
   postgres: TopologySnapshot['postgres'];
+  /** `--monitor`'s Prometheus and exporters; `reload()` after the instances change. */
+  monitor: Monitor | null = null;
   private readonly dataDir: string;
   private readonly shape: StageTopology;
   private readonly log: (line: string) => void;
@@ -145,7 +157,7 @@ export class StageSupervisor {
   topology(): TopologySnapshot {
     return {
       stage: this.opts.stage,
-      urls: this.urls,
+      urls: this.monitor ? { ...this.urls, prometheus: this.monitor.url } : this.urls,
       ...(this.redisUrl ? { redisUrl: this.redisUrl } : {}),
       ...(this.postgres ? { postgres: this.postgres } : {}),
       processes: this.children.map((c) => ({
@@ -186,6 +198,7 @@ export class StageSupervisor {
         PORT: String(port),
         INSTANCE_ID: name,
         LOG_LEVEL: this.opts.env.LOG_LEVEL ?? 'warn',
+        ...(this.monitor && group.roles.includes('api') ? { PROMETHEUS_URL: this.monitor.url } : {}),
         ...env,
       },
       port,
@@ -194,8 +207,8 @@ export class StageSupervisor {
     return this.add(spec);
   }
 
-  private add(spec: ChildSpec): Supervised {
-    const child = new Supervised(spec, this.writeTopology, this.log);
+  private add(spec: ChildSpec, log = this.log): Supervised {
+    const child = new Supervised(spec, this.writeTopology, log);
     this.children.push(child);
     child.start();
     return child;
@@ -207,7 +220,9 @@ export class StageSupervisor {
     await mkdir(this.dataDir, { recursive: true });
     this.urls = frontUrls(shape, HOST, this.opts.port);
     const at: StageAddresses = { host: HOST, urls: this.urls };
+    this.addresses = at;
     const purgePort = shape.edge ? await freePort() : null;
+    if (this.opts.monitor) this.monitor = await this.makeMonitor();
     if (shape.redis) at.redisUrl = this.redisUrl = await this.redis(shape.redis.name);
     if (shape.postgres) {
       this.postgres = await this.databases(shape.postgres);
@@ -223,8 +238,10 @@ export class StageSupervisor {
       await this.objectStore(shape.objectStore.name, at.objectStore.bucket);
     }
     for (const group of shape.groups) {
-      for (const name of instanceNames(group, this.opts.scale)) {
-        const port = group.listen === 'free' ? await freePort() : this.frontPort(group.listen);
+      const slots = await this.reserveSlots(group);
+      for (const [i, name] of instanceNames(group, this.opts.scale).entries()) {
+        const port =
+          slots?.[i] ?? (group.listen === 'free' ? await freePort() : this.frontPort(group.listen));
         this.app(name, group, port, settingsEnv(group, at));
         if (shape.firstStartsAlone && this.children.length === 1) await waitReady(readyz(port));
       }
@@ -234,8 +251,139 @@ export class StageSupervisor {
     if (shape.edge && at.objectStore && purgePort)
       await this.edge(shape.edge.name, at.objectStore.bucket, purgePort);
     await this.waitAllReady();
+    await this.monitor?.start(at);
     this.writeTopology();
+    this.startAutoscaler();
     return this.topology();
+  }
+
+  private makeMonitor(): Promise<Monitor> {
+    const { stage } = this.opts;
+    const [shape, dataDir, log] = [this.shape, this.dataDir, this.log];
+    const add = (spec: ChildSpec, childLog?: (line: string) => void) => this.add(spec, childLog);
+    return Monitor.create({ stage, shape, host: HOST, dataDir, log, add, children: () => this.children });
+  }
+
+  private addresses: StageAddresses | undefined;
+  private autoscaler: Autoscaler | null = null;
+  /** One membership change at a time: the autoscaler's, and never during stop(). */
+  private changing: Promise<unknown> = Promise.resolve();
+
+  private startAutoscaler(): void {
+    const tiers: ScaledTier[] = [];
+    for (const group of this.shape.groups) {
+      if (typeof group.instances === 'number') continue;
+      const bounds = this.opts.bounds?.[group.instances.scale];
+      if (bounds && bounds.max > bounds.min)
+        tiers.push({ tier: group.instances.scale, group: group.name, bounds });
+    }
+    if (tiers.length === 0) return;
+    const env = this.opts.env;
+    const interval = Number(env.AUTOSCALE_INTERVAL_MS);
+    this.autoscaler = new Autoscaler(
+      {
+        instances: (group) =>
+          this.children
+            .filter((c) => c.spec.group === group)
+            .map((c) => ({ name: c.spec.name, pid: c.pid, port: c.spec.port })),
+        grow: (group) => this.serially(() => this.grow(group)),
+        shrink: (group) => this.serially(() => this.shrink(group)),
+        log: this.log,
+      },
+      {
+        dataDir: this.dataDir,
+        tiers,
+        schedule: this.opts.schedule ?? [],
+        thresholds: thresholdsFromEnv(env),
+        intervalMs: Number.isFinite(interval) && interval >= 100 ? interval : DEFAULT_INTERVAL_MS,
+        trace: env.AUTOSCALE_TRACE === '1',
+      },
+    );
+    this.autoscaler.start();
+    this.log(
+      `[up] autoscaling ${tiers.map((t) => `${t.group} ${t.bounds.min}..${t.bounds.max}`).join(', ')}`,
+    );
+  }
+
+  private serially<T>(change: () => Promise<T>): Promise<T> {
+    const next = this.changing.then(change);
+    this.changing = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * Called after every change of the running processes (an instance added or removed): rewrites
+   * topology.json, and with --monitor Prometheus's targets (its configuration, then a reload).
+   */
+  membershipChanged(): void {
+    this.writeTopology();
+    this.monitor
+      ?.reload()
+      .catch((err: unknown) => this.log(`[up] could not reload Prometheus's targets: ${String(err)}`));
+  }
+
+  /**
+   * An autoscaled group's ports, one per instance it may reach, chosen before its balancer is
+   * written: the balancer lists every slot from the start, so growing and shrinking never reload
+   * nginx. (A reload closes the old workers' idle keep-alive connections, and a client that sent
+   * a request on one at that moment gets no answer.) A slot with no instance refuses connections:
+   * nginx skips it for fail_timeout and sends the request on (nothing was sent, so even a POST).
+   */
+  private readonly slots = new Map<string, number[]>();
+
+  private async reserveSlots(group: ProcessGroup): Promise<number[] | undefined> {
+    if (typeof group.instances === 'number' || group.listen !== 'free') return undefined;
+    const bounds = this.opts.bounds?.[group.instances.scale];
+    if (!bounds || bounds.max <= bounds.min) return undefined;
+    const ports: number[] = [];
+    while (ports.length < bounds.max) {
+      const port = await freePort();
+      // Not one of the stage's fronts (free until their nginx starts, after the instances).
+      const front = port >= this.opts.port && port <= this.opts.port + 3;
+      if (!ports.includes(port) && !front) ports.push(port);
+    }
+    this.slots.set(group.name, ports);
+    return ports;
+  }
+
+  /** One more instance of `group`, on its first free slot, once it answers /readyz. */
+  private async grow(groupName: string): Promise<string> {
+    const group = this.shape.groups.find((g) => g.name === groupName);
+    const slots = this.slots.get(groupName) ?? [];
+    const used = new Set(this.children.filter((c) => c.spec.group === groupName).map((c) => c.spec.port));
+    const i = slots.findIndex((port) => !used.has(port));
+    if (!group || !this.addresses || this.stopped || i < 0) throw new Error(`cannot grow ${groupName}`);
+    const name = `${groupName}-${i + 1}`;
+    const child = this.app(name, group, slots[i]!, settingsEnv(group, this.addresses));
+    try {
+      await waitReady(readyz(slots[i]!));
+    } catch (err) {
+      await this.forget(child);
+      throw err;
+    }
+    this.membershipChanged();
+    return name;
+  }
+
+  /**
+   * One instance of `group` fewer, the one on the highest slot: SIGTERM, and it drains as in a
+   * rolling restart (finishes what it holds, refuses new connections, which nginx sends on).
+   */
+  private async shrink(groupName: string): Promise<string> {
+    const slots = this.slots.get(groupName) ?? [];
+    const members = this.children.filter((c) => c.spec.group === groupName);
+    const slot = (c: Supervised) => slots.indexOf(c.spec.port ?? -1);
+    const child = members.sort((a, b) => slot(a) - slot(b)).at(-1);
+    if (!child || members.length < 2 || this.stopped) throw new Error(`cannot shrink ${groupName}`);
+    await this.forget(child);
+    this.membershipChanged();
+    return child.spec.name;
+  }
+
+  private async forget(child: Supervised): Promise<void> {
+    await child.stop('SIGTERM', 30_000);
+    const i = this.children.indexOf(child);
+    if (i >= 0) this.children.splice(i, 1);
   }
 
   private frontPort(front: Front): number {
@@ -363,7 +511,8 @@ export class StageSupervisor {
       role: 'postgres',
       group: name,
       command,
-      args: [...args, ...delay],
+      // pg_stat_statements: `graminsta queries` reads where the database's time goes.
+      args: [...args, ...delay, '-c', 'shared_preload_libraries=pg_stat_statements'],
       env: process.env,
       port: cluster.port,
       ready: 'postgres',
@@ -435,22 +584,27 @@ export class StageSupervisor {
   }
 
   private groupAddresses(group: string): string[] {
+    const slots = this.slots.get(group);
+    if (slots) return slots.map((port) => `${HOST}:${port}`);
     return this.children.filter((c) => c.spec.group === group).map((c) => `${HOST}:${c.spec.port}`);
+  }
+
+  private balancerConf(b: Balancer): string {
+    return renderBalancer({
+      listenHost: HOST,
+      listenPort: this.frontPort(b.listen),
+      upstreams: this.groupAddresses(b.upstream),
+      storage: b.storage ? this.groupAddresses(b.storage) : undefined,
+      websockets: b.websockets,
+      websocketsUpstreams: b.websocketsUpstream ? this.groupAddresses(b.websocketsUpstream) : undefined,
+    });
   }
 
   private async balancer(b: Balancer): Promise<void> {
     const prefix = join(this.dataDir, 'nginx', b.name);
     await mkdir(prefix, { recursive: true });
     const listenPort = this.frontPort(b.listen);
-    const conf = renderBalancer({
-      listenHost: HOST,
-      listenPort,
-      upstreams: this.groupAddresses(b.upstream),
-      storage: b.storage ? this.groupAddresses(b.storage) : undefined,
-      websockets: b.websockets,
-      websocketsUpstreams: b.websocketsUpstream ? this.groupAddresses(b.websocketsUpstream) : undefined,
-    });
-    await writeNginxConf(prefix, conf);
+    await writeNginxConf(prefix, this.balancerConf(b));
     this.add({
       name: b.name,
       role: 'balancer',
@@ -482,7 +636,7 @@ export class StageSupervisor {
         // The object store is not ours to roll: uploads in flight would fail while it is away.
         // Nor is Redis: it has no new code to pick up, and a restart empties the cache.
         // Nor the databases: their data folder is all they have, and instances would lose connections.
-        const kept = new Set(['object-store', 'redis', 'postgres']);
+        const kept = new Set(['object-store', 'redis', 'postgres', ...MONITOR_ROLES]);
         const rolled = (c: Supervised) => !kept.has(c.spec.role);
         for (const child of this.children.filter((c) => c.spec.restart && rolled(c))) {
           if (this.stopped) return;
@@ -522,13 +676,22 @@ export class StageSupervisor {
    */
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.autoscaler?.stop();
+    await this.changing;
     const isFront = (c: Supervised) => c.spec.role === 'balancer' || c.spec.role === 'edge';
+    // The monitor's processes go with the fronts (SIGTERM: a Go program dumps its stacks on SIGQUIT).
+    const isMonitor = (c: Supervised) => MONITOR_ROLES.has(c.spec.role);
     const isStore = (c: Supervised) => c.spec.role === 'object-store';
     const isRedis = (c: Supervised) => c.spec.role === 'redis';
     const isPostgres = (c: Supervised) => c.spec.role === 'postgres';
     const fronts = this.children.filter(isFront);
-    const apps = this.children.filter((c) => !isFront(c) && !isStore(c) && !isRedis(c) && !isPostgres(c));
-    await Promise.all(fronts.map((c) => c.stop('SIGQUIT', 10_000)));
+    const apps = this.children.filter(
+      (c) => !isFront(c) && !isMonitor(c) && !isStore(c) && !isRedis(c) && !isPostgres(c),
+    );
+    await Promise.all([
+      ...fronts.map((c) => c.stop('SIGQUIT', 10_000)),
+      ...this.children.filter(isMonitor).map((c) => c.stop('SIGTERM', 10_000)),
+    ]);
     await Promise.all(apps.map((c) => c.stop('SIGTERM', 30_000)));
     await Promise.all(this.children.filter(isStore).map((c) => c.stop('SIGTERM', 10_000)));
     for (const db of this.children.filter(isPostgres).reverse()) await db.stop('SIGINT', 30_000);

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { failAbandonedPost, registerJobHandlers, type JobHandlers, type JobName } from '@graminsta/core';
-import type { JobContext } from '@graminsta/platform';
+import { runWithQueryOrigin, type JobContext } from '@graminsta/platform';
 import type { Composition } from '../compose.ts';
 import { HOUSEKEEPING_EVERY_MS, housekeeping, scheduleHousekeeping } from './housekeeping.ts';
 
@@ -11,6 +11,8 @@ export interface Worker {
 export interface WorkerOptions {
   /** How often housekeeping runs (15 minutes by default; tests make it short). */
   housekeepingEveryMs?: number;
+  /** After each try of a job: its name, how long it ran and whether it succeeded (the metrics). */
+  onRun?: (job: JobName, seconds: number, ok: boolean) => void;
 }
 
 /**
@@ -21,18 +23,23 @@ function logged<P>(
   logger: Logger,
   name: JobName,
   handler: (payload: P, job: JobContext) => Promise<void>,
+  onRun?: WorkerOptions['onRun'],
 ): (payload: P, job: JobContext) => Promise<void> {
-  return async (payload, job) => {
-    const started = performance.now();
-    const fields = { job: name, jobId: job.id, attempt: job.attempt, payload };
-    try {
-      await handler(payload, job);
-      logger.info({ ...fields, ms: Math.round(performance.now() - started) }, 'job done');
-    } catch (err) {
-      logger.warn({ ...fields, err }, 'job failed');
-      throw err;
-    }
-  };
+  // The job's queries name it as their issuer (a slow one is logged with it).
+  return (payload, job) =>
+    runWithQueryOrigin({ job: name }, async () => {
+      const started = performance.now();
+      const fields = { job: name, jobId: job.id, attempt: job.attempt, payload };
+      try {
+        await handler(payload, job);
+        onRun?.(name, (performance.now() - started) / 1000, true);
+        logger.info({ ...fields, ms: Math.round(performance.now() - started) }, 'job done');
+      } catch (err) {
+        onRun?.(name, (performance.now() - started) / 1000, false);
+        logger.warn({ ...fields, err }, 'job failed');
+        throw err;
+      }
+    });
 }
 
 /** The `worker` role: a handler for every job type in core's table (jobs/jobs.ts). */
@@ -65,14 +72,14 @@ export async function startWorker(
   registerJobHandlers(
     queue,
     {
-      'photo.process': logged(logger, 'photo.process', handlers['photo.process']),
-      housekeeping: logged(logger, 'housekeeping', handlers.housekeeping),
-      'account.export': logged(logger, 'account.export', handlers['account.export']),
-      'account.delete': logged(logger, 'account.delete', handlers['account.delete']),
-      'mail.send': logged(logger, 'mail.send', handlers['mail.send']),
-      'timeline.fanout': logged(logger, 'timeline.fanout', handlers['timeline.fanout']),
-      'timeline.drop': logged(logger, 'timeline.drop', handlers['timeline.drop']),
-      'post.announce': logged(logger, 'post.announce', handlers['post.announce']),
+      'photo.process': logged(logger, 'photo.process', handlers['photo.process'], opts.onRun),
+      housekeeping: logged(logger, 'housekeeping', handlers.housekeeping, opts.onRun),
+      'account.export': logged(logger, 'account.export', handlers['account.export'], opts.onRun),
+      'account.delete': logged(logger, 'account.delete', handlers['account.delete'], opts.onRun),
+      'mail.send': logged(logger, 'mail.send', handlers['mail.send'], opts.onRun),
+      'timeline.fanout': logged(logger, 'timeline.fanout', handlers['timeline.fanout'], opts.onRun),
+      'timeline.drop': logged(logger, 'timeline.drop', handlers['timeline.drop'], opts.onRun),
+      'post.announce': logged(logger, 'post.announce', handlers['post.announce'], opts.onRun),
     },
     {
       concurrency: { 'photo.process': config.WORKER_CONCURRENCY },

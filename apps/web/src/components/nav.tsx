@@ -155,6 +155,11 @@ export function Nav() {
               Moderation
             </Link>
           )}
+          {me?.role === 'moderator' && (
+            <Link to="/ops" aria-current={here('/ops') ? 'page' : undefined}>
+              Operations
+            </Link>
+          )}
           {me ? (
             <button
               type="button"

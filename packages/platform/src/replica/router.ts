@@ -129,6 +129,16 @@ export class ReplicaRoutingPool extends pg.Pool {
     }));
   }
 
+  /** Each replica pool's clients (for the metrics; never its URL, which may hold a password). */
+  replicaConnections(): Array<{ pool: string; total: number; idle: number; waiting: number }> {
+    return this.replicas.map((r) => ({
+      pool: `replica_${r.index}`,
+      total: r.pool.totalCount,
+      idle: r.pool.idleCount,
+      waiting: r.pool.waitingCount,
+    }));
+  }
+
   /** Polls the primary's position and every replica's replay position (one round). */
   async poll(): Promise<void> {
     let primaryLsn: bigint | undefined;

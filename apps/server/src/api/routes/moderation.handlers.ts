@@ -5,4 +5,5 @@ export const moderationHandlers = {
   listReports: async ({ query, userId, services }) => services.moderation.list(userId, query),
   resolveReport: async ({ params, body, userId, services }) =>
     services.moderation.resolve(userId, params.id, body),
+  opsCharts: async ({ query, userId, services }) => services.ops.charts(userId, query.window),
 } satisfies Partial<Handlers>;
