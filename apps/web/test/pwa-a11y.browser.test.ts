@@ -85,6 +85,8 @@ export const PAGES: PageVisit[] = [
   { pattern: '/p/:id', name: 'carousel', path: (w) => `/p/${w.carouselId}`, as: 'ana' },
   // A user who is no moderator is told so; the queue itself is audited in moderation.browser.test.ts.
   { pattern: '/moderation', name: 'moderation-refused', path: () => '/moderation', as: 'ben' },
+  // Likewise the operations page; its charts are audited in monitoring.e2e.test.ts.
+  { pattern: '/ops', name: 'ops-refused', path: () => '/ops', as: 'ben' },
   { pattern: null, name: 'not-found', path: () => '/no/such/page', as: 'anon' },
 ];
 

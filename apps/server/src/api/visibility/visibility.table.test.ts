@@ -138,6 +138,7 @@ const table: Record<string, Entry> = {
   latestExport: { own: 'the caller’s own export only' },
   listSessions: { own: 'the caller’s own devices only' },
   listReports: { own: 'the moderation queue: moderators only, the reported content shown by design' },
+  opsCharts: { own: 'the operations charts: moderators only, aggregates by tier with no account in them' },
   getProfile: [
     {
       reads: 'profile',
