@@ -7,11 +7,11 @@ set -euo pipefail
 
 # Fonts are only recommended by chromium, but screenshots need real glyphs.
 # Monitoring (`graminsta up --monitor`, the alert-rule tests): Prometheus, promtool, Alertmanager
-# and the exporters for PostgreSQL, Redis and nginx.
+# and the exporters for PostgreSQL, Redis, nginx and the machine (node_exporter).
 declare -A wanted=([chromium]="chromium fonts-liberation fonts-dejavu-core" [nginx]=nginx [ip]=iproute2 [redis-server]=redis-server
   [prometheus]=prometheus [prometheus-alertmanager]=prometheus-alertmanager
   [prometheus-postgres-exporter]=prometheus-postgres-exporter [prometheus-redis-exporter]=prometheus-redis-exporter
-  [prometheus-nginx-exporter]=prometheus-nginx-exporter)
+  [prometheus-nginx-exporter]=prometheus-nginx-exporter [prometheus-node-exporter]=prometheus-node-exporter)
 missing=()
 for bin in "${!wanted[@]}"; do
   command -v "$bin" >/dev/null 2>&1 || [ -x "/usr/sbin/$bin" ] || missing+=(${wanted[$bin]})

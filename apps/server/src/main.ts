@@ -16,6 +16,7 @@ Commands:
      [--monitor]                                               stages 1–6: Prometheus, exporters, alert rules
      a range (--api 1..4) autoscales the tier; [--schedule "18:00-21:00 api=3"] raises its minimum daily
   object-store [--port N]                                     stage 5's S3-protocol store (s3rver) on loopback
+  edge-exporter --port N --syslog-port M                      the edge's cache outcomes for Prometheus (up --monitor runs it)
   admin grant|revoke <username>                               give or take back the moderator role
   jobs dead [<job>] | jobs retry|drop <job> <id>              the dead-letter list of the job queue
   queries [--top N]                                           the statements that took the most time (pg_stat_statements)
@@ -38,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
       realtime: { type: 'string' },
       'replica-delay-ms': { type: 'string' },
       monitor: { type: 'boolean' },
+      'syslog-port': { type: 'string' },
       top: { type: 'string' },
       seconds: { type: 'string' },
       json: { type: 'boolean' },
@@ -87,6 +89,10 @@ async function main(argv: string[]): Promise<number> {
     case 'object-store': {
       const { runObjectStore } = await import('./cli/object-store.ts');
       return runObjectStore(env);
+    }
+    case 'edge-exporter': {
+      const { runEdgeExporter } = await import('./cli/edge-exporter.ts');
+      return runEdgeExporter(env, values);
     }
     case 'migrate': {
       const { runMigrate } = await import('./cli/migrate.ts');

@@ -18,33 +18,21 @@ import {
   unexpectedPageErrors,
 } from '../../web/test/browser.ts';
 import { ensureWebBuild } from '../../web/test/stage3-topology.ts';
-
-interface Target {
-  labels: Record<string, string>;
-  health: 'up' | 'down' | 'unknown';
-  lastError: string;
-}
-type Sample = { metric: Record<string, string>; value: [number, string] };
+import { prometheusApi } from '../src/testing/prometheus-api.ts';
 
 // `graminsta up --stage 4 --monitor`, once, shared by every test here (and by the operations page
 // and doctor tests to come): the PostgreSQL pass runs it. They run in order.
 describe.skipIf(!usingPostgres())('stage 4 with --monitor', () => {
   let stage: StageProcess;
   let prometheus: string;
-
-  const api = async <T>(path: string): Promise<T> => {
-    const res = await fetch(`${prometheus}/api/v1/${path}`);
-    expect(res.status, path).toBe(200);
-    return ((await res.json()) as { data: T }).data;
-  };
-  const query = async (promql: string) =>
-    (await api<{ result: Sample[] }>(`query?query=${encodeURIComponent(promql)}`)).result;
-  const targets = async () => (await api<{ activeTargets: Target[] }>('targets?state=active')).activeTargets;
+  let promApi: ReturnType<typeof prometheusApi>;
+  const query = (promql: string) => promApi.query(promql);
 
   beforeAll(async () => {
     ensureWebBuild();
     stage = await startStage(4, ['--monitor', '--api', '2', '--web', '1']);
     prometheus = (await stage.topology()).urls.prometheus ?? '';
+    promApi = prometheusApi(prometheus);
   }, 240_000);
 
   afterAll(async () => {
@@ -61,6 +49,7 @@ describe.skipIf(!usingPostgres())('stage 4 with --monitor', () => {
         'postgres-exporter:postgres-exporter',
         'lb-api-exporter:nginx-exporter',
         'lb-web-exporter:nginx-exporter',
+        'node-exporter:node-exporter',
       ]),
     );
     expect(stage.output()).toContain(`Prometheus: ${prometheus}`);
@@ -71,25 +60,19 @@ describe.skipIf(!usingPostgres())('stage 4 with --monitor', () => {
   it('scrapes every process of the topology, each target up', async () => {
     const topology = await stage.topology();
     // Everything with /metrics is scraped itself; nginx and PostgreSQL through their exporters.
-    const scraped = topology.processes.filter((p) => !['balancer', 'postgres'].includes(p.role));
-    const expected = scraped.map((p) => p.name).sort();
+    const expected = promApi.scrapedNames(topology);
     expect(expected).toEqual(
-      expect.arrayContaining(['api-1', 'api-2', 'web-1', 'storage-1', 'storage-2', 'worker-1']),
+      expect.arrayContaining([
+        'api-1',
+        'api-2',
+        'web-1',
+        'storage-1',
+        'storage-2',
+        'worker-1',
+        'node-exporter',
+      ]),
     );
-    await expect
-      .poll(
-        async () =>
-          (await targets())
-            .filter((t) => t.health === 'up')
-            .map((t) => t.labels.instance_name)
-            .sort(),
-        { timeout: 60_000, interval: 1_000 },
-      )
-      .toEqual(expected);
-    const all = await targets();
-    expect(
-      all.filter((t) => t.health !== 'up').map((t) => `${t.labels.instance_name}: ${t.lastError}`),
-    ).toEqual([]);
+    const all = await promApi.expectTargetsUp(expected);
     // Each balancer has its exporter, labelled with the balancer's name as its tier.
     const watched = all.filter((t) => t.labels.job === 'nginx-exporter').map((t) => t.labels.tier);
     expect(watched.sort()).toEqual(['lb-api', 'lb-web']);
@@ -134,10 +117,31 @@ describe.skipIf(!usingPostgres())('stage 4 with --monitor', () => {
     expect(Object.keys(rates)).toEqual(expect.arrayContaining(['api', 'web']));
   }, 90_000);
 
-  it('evaluates the alert rules of deploy/prometheus/alerts.yml, none firing on a healthy stage', async () => {
-    const { groups } = await api<{ groups: Array<{ rules: Array<{ name: string; state: string }> }> }>(
-      'rules?type=alert',
+  it('reads the machine through node_exporter: the CPU and disk figures the alert rules watch', async () => {
+    // PrimaryCpuHigh's and DiskSpaceLow's expressions without their thresholds: real numbers.
+    const busy = async () =>
+      query(
+        '100 * (1 - avg by (tier) (rate(node_cpu_seconds_total{mode="idle", tier=~"postgres|postgres-primary"}[1m])))',
+      );
+    await expect.poll(async () => (await busy()).length, { timeout: 30_000, interval: 1_000 }).toBe(1);
+    const [cpu] = await busy();
+    expect(cpu!.metric.tier).toBe('postgres');
+    expect(Number(cpu!.value[1])).toBeGreaterThanOrEqual(0);
+    expect(Number(cpu!.value[1])).toBeLessThanOrEqual(100);
+    const free = await query(
+      'node_filesystem_avail_bytes{fstype!~"tmpfs|overlay|squashfs"} / node_filesystem_size_bytes{fstype!~"tmpfs|overlay|squashfs"}',
     );
+    expect(free.length).toBeGreaterThan(0);
+    for (const f of free) {
+      expect(Number(f.value[1]), f.metric.mountpoint).toBeGreaterThan(0);
+      expect(Number(f.value[1]), f.metric.mountpoint).toBeLessThanOrEqual(1);
+    }
+  }, 60_000);
+
+  it('evaluates the alert rules of deploy/prometheus/alerts.yml, none firing on a healthy stage', async () => {
+    const { groups } = await promApi.api<{
+      groups: Array<{ rules: Array<{ name: string; state: string }> }>;
+    }>('rules?type=alert');
     const rules = groups.flatMap((g) => g.rules);
     expect(rules.map((r) => r.name)).toEqual(
       expect.arrayContaining(['TargetDown', 'HighErrorRate', 'HighP99Latency', 'ReplicaLagging']),

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createHash, randomBytes } from 'node:crypto';
+import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -18,6 +18,7 @@ import {
 import { ensureWebBuild } from '../../web/test/stage3-topology.ts';
 import { rush } from '../src/testing/rush.ts';
 import { runDoctorCli } from '../src/testing/doctor-run.ts';
+import { prometheusApi } from '../src/testing/prometheus-api.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -76,7 +77,10 @@ describe.skipIf(!usingPostgres())('stage 5', () => {
     // The web tier serves the built client.
     ensureWebBuild();
     smtp = await startSmtpTestServer();
-    stage = await startStage(5, ['--api', '2', '--web', '1', '--workers', '2'], { SMTP_URL: smtp.url });
+    // With --monitor: this topology is also the proof that stage 5 is watched whole.
+    stage = await startStage(5, ['--monitor', '--api', '2', '--web', '1', '--workers', '2'], {
+      SMTP_URL: smtp.url,
+    });
     urls = (await stage.topology()).urls;
     cdn = urls.cdn!;
     store = urls.store!;
@@ -99,15 +103,23 @@ describe.skipIf(!usingPostgres())('stage 5', () => {
       'api-1',
       'api-2',
       'edge',
+      // --monitor's: one exporter per nginx, the edge's cache outcomes, PostgreSQL, the machine.
+      'edge-cache-exporter',
+      'edge-exporter',
       'lb-api',
+      'lb-api-exporter',
       'lb-web',
+      'lb-web-exporter',
+      'node-exporter',
       'object-store',
+      'postgres-exporter',
+      'prometheus',
       'web-1',
       'worker-1',
       'worker-2',
     ]);
     for (const p of topology.processes) expect(p.pid).toBeGreaterThan(0);
-    expect(Object.keys(topology.urls).sort()).toEqual(['api', 'cdn', 'store', 'web']);
+    expect(Object.keys(topology.urls).sort()).toEqual(['api', 'cdn', 'prometheus', 'store', 'web']);
     // The store answers S3 on its front, the edge its health; neither is the API.
     expect((await fetch(`${store}/graminsta?max-keys=0`)).status).toBe(200);
     expect((await fetch(`${cdn}/healthz`)).status).toBe(200);
@@ -210,6 +222,64 @@ describe.skipIf(!usingPostgres())('stage 5', () => {
       expect(status, url).toBe(404);
     }
   }, 420_000);
+
+  it("with --monitor: Prometheus scrapes every process of stage 5, and charts the edge's hit ratio as photos are viewed", async () => {
+    const topology = await stage.topology();
+    const prometheus = prometheusApi(topology.urls.prometheus!);
+    const targets = await prometheus.expectTargetsUp(prometheus.scrapedNames(topology));
+    expect(
+      targets
+        .filter((t) => t.labels.job === 'nginx-exporter')
+        .map((t) => t.labels.tier)
+        .sort(),
+    ).toEqual(['edge', 'lb-api', 'lb-web']);
+    expect(targets.find((t) => t.labels.job === 'edge-exporter')?.labels.tier).toBe('edge');
+
+    // An object of the seed's kind, put with the stage's keys, then viewed through the edge: one
+    // miss, then hits, each logged by nginx to the cache exporter and scraped.
+    const s3 = new S3Client({
+      endpoint: store,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    const body = randomBytes(30_000);
+    const key = `seed/${createHash('sha256').update(body).digest('hex')}.webp`;
+    await s3.send(
+      new PutObjectCommand({ Bucket: 'graminsta', Key: key, Body: body, ContentType: 'image/webp' }),
+    );
+    s3.destroy();
+    const view = async () => {
+      for (let i = 0; i < 10; i++) {
+        const res = await fetch(`${cdn}/${key}`);
+        expect(res.status).toBe(200);
+        await res.arrayBuffer();
+      }
+    };
+    // The ops page's expression (edge-hit-ratio), while views keep coming: above 0.5 once two
+    // scrapes have seen the hits grow.
+    const ratio = async () => {
+      await view();
+      const [row] = await prometheus.query(
+        'sum(rate(graminsta_edge_requests_total{cache="hit"}[30s])) / sum(rate(graminsta_edge_requests_total[30s]))',
+      );
+      return Number(row?.value[1] ?? 0);
+    };
+    await expect.poll(ratio, { timeout: 60_000, interval: 1_000 }).toBeGreaterThan(0.5);
+    const sent = await prometheus.query('sum(graminsta_edge_sent_bytes_total{cache="hit"})');
+    expect(Number(sent[0]?.value[1] ?? 0)).toBeGreaterThanOrEqual(10 * 30_000);
+    // What the exporters watch answers them: each nginx and PostgreSQL.
+    await expect
+      .poll(
+        async () => (await prometheus.query('nginx_up')).map((r) => `${r.metric.tier}=${r.value[1]}`).sort(),
+        {
+          timeout: 30_000,
+          interval: 1_000,
+        },
+      )
+      .toEqual(['edge=1', 'lb-api=1', 'lb-web=1']);
+    expect((await prometheus.query('pg_up')).map((r) => r.value[1])).toEqual(['1']);
+  }, 120_000);
 
   it('refuses hostile bytes at the edge and the object store, and both still answer', async () => {
     // A file beside the store's folder: no path may read it.

@@ -6,6 +6,7 @@ import { usingPostgres } from '@graminsta/core/testing/test-db';
 import { RealtimeClient, type WebSocketConstructor } from '@graminsta/sdk';
 import { pingRedis, removeCluster, sendRawBytes } from '@graminsta/topology';
 import { startStage, type StageProcess } from '../src/testing/stage-process.ts';
+import { prometheusApi } from '../src/testing/prometheus-api.ts';
 import { deltas, scrape, seriesOf, sumBy, sumByAcross, sumMetric } from '../src/testing/metrics-text.ts';
 import type { TopologySnapshot } from '../src/supervisor/up.ts';
 import { rush } from '../src/testing/rush.ts';
@@ -143,6 +144,8 @@ describe.skipIf(!usingPostgres())('stage 6', () => {
 
   beforeAll(async () => {
     stage = await startStage(6, [
+      // With --monitor: this topology is also the proof that stage 6 is watched whole.
+      '--monitor',
       ...['--api', '3', '--web', '1', '--workers', '1'],
       ...['--replica-delay-ms', String(REPLICA_DELAY_MS)],
     ]);
@@ -365,14 +368,24 @@ describe.skipIf(!usingPostgres())('stage 6', () => {
       'api-2',
       'api-3',
       'edge',
+      // --monitor's exporters and Prometheus.
+      'edge-cache-exporter',
+      'edge-exporter',
       'lb-api',
+      'lb-api-exporter',
       'lb-web',
+      'lb-web-exporter',
+      'node-exporter',
       'object-store',
       'postgres-primary',
+      'postgres-primary-exporter',
       'postgres-replica',
+      'postgres-replica-exporter',
+      'prometheus',
       'realtime-1',
       'realtime-2',
       'redis',
+      'redis-exporter',
       'web-1',
       'worker-1',
     ]);
@@ -380,10 +393,42 @@ describe.skipIf(!usingPostgres())('stage 6', () => {
     expect(topology.redisUrl).toBe(`redis://${HOST}:${redis.port}`);
     expect(await pingRedis(HOST, redis.port!)).toBe(true);
     // Browsers never reach it: it is no front.
-    expect(Object.keys(topology.urls).sort()).toEqual(['api', 'cdn', 'store', 'web']);
+    expect(Object.keys(topology.urls).sort()).toEqual(['api', 'cdn', 'prometheus', 'store', 'web']);
     // Each API instance reads through the Redis cache (h/cache's gauge).
     for (const text of await scrape(apiPorts)) expect(text).toMatch(/^graminsta_cache_store_up 1$/m);
   });
+
+  it('with --monitor: Prometheus scrapes every process of stage 6 and reaches Redis, the primary, the replica and its lag', async () => {
+    const topology = await stage.topology();
+    const prometheus = prometheusApi(topology.urls.prometheus!);
+    const targets = await prometheus.expectTargetsUp(prometheus.scrapedNames(topology));
+    const tiersOf = (job: string) =>
+      targets
+        .filter((t) => t.labels.job === job)
+        .map((t) => t.labels.tier)
+        .sort();
+    expect(tiersOf('realtime')).toEqual(['realtime', 'realtime']);
+    expect(tiersOf('postgres-exporter')).toEqual(['postgres-primary', 'postgres-replica']);
+    expect(tiersOf('redis-exporter')).toEqual(['redis']);
+    expect(tiersOf('node-exporter')).toEqual(['postgres-primary']);
+    const values = async (promql: string) =>
+      (await prometheus.query(promql))
+        .map((r) => `${r.metric.tier ?? r.metric.replica}=${r.value[1]}`)
+        .sort();
+    await expect
+      .poll(async () => [...(await values('pg_up')), ...(await values('redis_up'))], {
+        timeout: 30_000,
+        interval: 1_000,
+      })
+      .toEqual(['postgres-primary=1', 'postgres-replica=1', 'redis=1']);
+    // The replica as each API process sees it (what ReplicaLagging watches): up, a lag in seconds.
+    await expect
+      .poll(async () => (await prometheus.query('graminsta_db_replica_up')).length, { timeout: 30_000 })
+      .toBe(3);
+    const lag = await prometheus.query('max by (replica) (graminsta_db_replica_lag_seconds)');
+    expect(lag.map((r) => r.metric.replica)).toEqual(['0']);
+    expect(Number(lag[0]!.value[1])).toBeGreaterThanOrEqual(0);
+  }, 120_000);
 
   it('turns 5,000 concurrent reads of a cold celebrity profile on 3 API processes into one query', async () => {
     const celebrity = await signUp('celebrity');

@@ -22,7 +22,15 @@ export interface EdgeConfig {
   maxSize?: string;
   /** Worker user; unset: root when the master runs as root (loopback stages), null: nginx's default. */
   user?: string | null;
+  /**
+   * Where a syslog line per public object request goes (UDP), with the cache's outcome, status and
+   * bytes: the edge cache exporter (`graminsta up --monitor`) counts them. Unset: no such log.
+   */
+  cacheLog?: { host: string; port: number };
 }
+
+/** What precedes each edge log line's fields; the exporter looks for it. */
+export const EDGE_LOG_MARK = 'graminsta-edge';
 
 export const CACHE_PURGE_MODULE = '/usr/lib/nginx/modules/ngx_http_cache_purge_module.so';
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -70,6 +78,9 @@ export function renderEdge(c: EdgeConfig): string {
   const bucket = safeToken('bucket', c.bucket, /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/);
   const origin = safeToken('origin', c.origin, /^[\w.-]+:\d+$/);
   const allow = c.purgeAllow.map((a) => safeToken('purge address', a, /^[\w.:/]+$/));
+  const cacheLog = c.cacheLog
+    ? `      access_log syslog:server=${safeToken('log host', c.cacheLog.host, /^[\w.:-]+$/)}:${Number(c.cacheLog.port)},tag=edge,nohostname edge_cache;\n`
+    : '';
   return `load_module ${CACHE_PURGE_MODULE};
 worker_processes ${c.workers ?? 1};
 worker_rlimit_nofile 16384;
@@ -90,6 +101,9 @@ ${HTTP_PRELUDE}
   keepalive_timeout 30s;
   keepalive_requests 10000;
   reset_timedout_connection on;
+
+  # One line per object request for the cache exporter (only where cacheLog is set).
+  log_format edge_cache '${EDGE_LOG_MARK} $upstream_cache_status $status $body_bytes_sent';
 
   proxy_cache_path cache levels=1:2 keys_zone=edge:16m max_size=${c.maxSize ?? '1g'} inactive=7d use_temp_path=off;
 
@@ -147,19 +161,19 @@ ${HIDDEN.map((h) => `      proxy_hide_header ${h};`).join('\n')}
       add_header X-Cache-Status $upstream_cache_status always;
       add_header X-Content-Type-Options nosniff always;
       add_header Content-Security-Policy "sandbox; default-src 'none'; style-src 'unsafe-inline'" always;
-    }
+${cacheLog}    }
 
     location @missing {
       add_header Cache-Control $edge_cache_control always;
       add_header X-Cache-Status $upstream_cache_status always;
       add_header X-Content-Type-Options nosniff always;
-      return 404;
+${cacheLog}      return 404;
     }
 
     location @failed {
       add_header Cache-Control no-store always;
       add_header X-Cache-Status $upstream_cache_status always;
-      return 502;
+${cacheLog}      return 502;
     }
 
     location = /healthz {

@@ -36,7 +36,16 @@ describe('scrape jobs from a topology', () => {
   it('stage 4: a job per app group, each instance labelled with its name, role and tier', () => {
     const jobs = byJob(4);
     expect(Object.keys(jobs).sort()).toEqual(
-      ['api', 'nginx-exporter', 'postgres-exporter', 'prometheus', 'storage', 'web', 'worker'].sort(),
+      [
+        'api',
+        'nginx-exporter',
+        'node-exporter',
+        'postgres-exporter',
+        'prometheus',
+        'storage',
+        'web',
+        'worker',
+      ].sort(),
     );
     expect(jobs.api).toEqual([
       { instance_name: 'api-1', role: 'api,realtime', tier: 'api' },
@@ -51,6 +60,18 @@ describe('scrape jobs from a topology', () => {
     expect(jobs.prometheus).toEqual([
       { instance_name: 'prometheus', role: 'prometheus', tier: 'monitoring' },
     ]);
+    // One machine: its node_exporter stands for the database's machine (PrimaryCpuHigh, DiskSpaceLow).
+    expect(jobs['node-exporter']).toEqual([
+      { instance_name: 'node-exporter', role: 'node-exporter', tier: 'postgres' },
+    ]);
+  });
+
+  it("stage 5: the edge's cache exporter beside its nginx exporter", () => {
+    const jobs = byJob(5);
+    expect(jobs['edge-exporter']).toEqual([
+      { instance_name: 'edge-cache-exporter', role: 'edge-exporter', tier: 'edge' },
+    ]);
+    expect(jobs['nginx-exporter']!.map((l) => l.tier)).toEqual(['lb-api', 'lb-web', 'edge']);
   });
 
   it('every target is one process of the topology, none twice, nginx and databases never scraped directly', () => {
@@ -73,6 +94,7 @@ describe('scrape jobs from a topology', () => {
     expect(jobs['postgres-exporter']!.map((l) => l.tier)).toEqual(['postgres-primary', 'postgres-replica']);
     expect(jobs['nginx-exporter']!.map((l) => l.tier)).toEqual(['lb-api', 'lb-web', 'edge']);
     expect(jobs.realtime!.map((l) => l.instance_name)).toEqual(['realtime-1', 'realtime-2']);
+    expect(jobs['node-exporter']!.map((l) => l.tier)).toEqual(['postgres-primary']);
     // The operator's replicas: one exporter each.
     const two = exportersFor(stageTopology(6), 2).filter((e) => e.role === 'postgres-exporter');
     expect(two.map((e) => e.watches)).toEqual(['postgres-primary', 'postgres-replica', 'postgres-replica-2']);

@@ -3,7 +3,13 @@ import { ROLES } from './roles.ts';
 import type { StageTopology } from './stages.ts';
 
 /** The exporters `graminsta up --monitor` runs, each a process role of its own. */
-export const EXPORTER_ROLES = ['postgres-exporter', 'redis-exporter', 'nginx-exporter'] as const;
+export const EXPORTER_ROLES = [
+  'postgres-exporter',
+  'redis-exporter',
+  'nginx-exporter',
+  'edge-exporter',
+  'node-exporter',
+] as const;
 export type ExporterRole = (typeof EXPORTER_ROLES)[number];
 
 /**
@@ -59,13 +65,14 @@ export interface ExporterPlan {
 
 /**
  * The exporters of a stage: one per database server (the primary and each replica at stage 6),
- * Redis's, and one per nginx (balancers and the edge). `replicas`: how many replicas the stage
- * runs on (the operator may give several, or none).
+ * Redis's, one per nginx (balancers and the edge), the edge's cache outcomes, and the machine's
+ * (node_exporter: CPU, memory, disks). `replicas`: how many replicas the stage runs on (the
+ * operator may give several, or none). Stage 1 is one process: it has its own /metrics only.
  */
 export function exportersFor(shape: StageTopology, replicas = shape.postgres ? 1 : 0): ExporterPlan[] {
   const plan: ExporterPlan[] = [];
-  const exporter = (role: ExporterRole, watches: string) =>
-    plan.push({ name: `${watches}-exporter`, role, watches });
+  const exporter = (role: ExporterRole, watches: string, name = `${watches}-exporter`) =>
+    plan.push({ name, role, watches });
   if (shape.postgres) {
     exporter('postgres-exporter', shape.postgres.primary);
     for (let i = 0; i < replicas; i++)
@@ -73,6 +80,13 @@ export function exportersFor(shape: StageTopology, replicas = shape.postgres ? 1
   } else if (shape.database) exporter('postgres-exporter', 'postgres');
   if (shape.redis) exporter('redis-exporter', shape.redis.name);
   for (const b of shape.balancers) exporter('nginx-exporter', b.name);
-  if (shape.edge) exporter('nginx-exporter', shape.edge.name);
+  if (shape.edge) {
+    exporter('nginx-exporter', shape.edge.name);
+    exporter('edge-exporter', shape.edge.name, `${shape.edge.name}-cache-exporter`);
+  }
+  // Every process of a loopback stage shares the machine, the database's included: its tier is
+  // the database's, as the primary's machine is what PrimaryCpuHigh watches.
+  const database = shape.postgres?.primary ?? (shape.database ? 'postgres' : null);
+  if (database) exporter('node-exporter', database, 'node-exporter');
   return plan;
 }

@@ -14,6 +14,7 @@ const CHART_IDS = [
   'db-queries',
   'db-latency-p99',
   'cache-hit-ratio',
+  'edge-hit-ratio',
   'queue-depth',
   'queue-wait-p95',
   'realtime-connections',

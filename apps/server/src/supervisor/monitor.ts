@@ -1,7 +1,9 @@
+import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import {
+  EXPORTER_ROLES,
   exportersFor,
   findBinary,
   freePort,
@@ -16,6 +18,7 @@ import {
   type StageTopology,
 } from '@graminsta/topology';
 import type { ChildSpec, Supervised } from './child.ts';
+import { GRAMINSTA_BIN } from '../graminsta-bin.ts';
 
 /** The alert rules every Prometheus of ours loads (absent from an image without deploy/: none). */
 export const ALERT_RULES = fileURLToPath(
@@ -23,12 +26,10 @@ export const ALERT_RULES = fileURLToPath(
 );
 
 /** Roles of the processes the monitor starts: the supervisor stops them with the fronts, never rolls them. */
-export const MONITOR_ROLES: ReadonlySet<string> = new Set([
-  'prometheus',
-  'postgres-exporter',
-  'redis-exporter',
-  'nginx-exporter',
-]);
+export const MONITOR_ROLES: ReadonlySet<string> = new Set(['prometheus', ...EXPORTER_ROLES]);
+
+// The machine's exporter reads what the alert rules and the doctor use, nothing more.
+const NODE_COLLECTORS = ['cpu', 'meminfo', 'loadavg', 'filesystem', 'diskstats'];
 
 // A loopback topology is watched live (a load run, the operations page): short scrapes.
 const SCRAPE_SECONDS = 2;
@@ -74,10 +75,13 @@ export class Monitor {
   private constructor(
     private readonly h: MonitorHost,
     readonly port: number,
+    /** Where the edge sends its cache log (UDP), chosen before the edge's nginx.conf is written. */
+    readonly edgeLogPort: number | null,
   ) {}
 
   static async create(host: MonitorHost): Promise<Monitor> {
-    return new Monitor(host, await freePort());
+    const edgeLogPort = host.shape.edge ? await freeUdpPort(host.host) : null;
+    return new Monitor(host, await freePort(), edgeLogPort);
   }
 
   get url(): string {
@@ -180,6 +184,28 @@ export class Monitor {
           '-nginx.retries=5',
         ];
         break;
+      case 'edge-exporter':
+        if (!this.edgeLogPort) return this.h.log(`[up] no edge log port: no ${plan.name}`);
+        command = process.execPath;
+        args = [
+          GRAMINSTA_BIN,
+          'edge-exporter',
+          '--port',
+          String(port),
+          '--syslog-port',
+          String(this.edgeLogPort),
+        ];
+        env.HOST = this.h.host;
+        break;
+      case 'node-exporter':
+        command = exporterBinary('prometheus-node-exporter');
+        args = [
+          `--web.listen-address=${listen}`,
+          '--log.level=warn',
+          '--collector.disable-defaults',
+          ...NODE_COLLECTORS.map((c) => `--collector.${c}`),
+        ];
+        break;
     }
     const redact = redactor(secretUrls);
     this.h.add(
@@ -216,6 +242,18 @@ export function withSslMode(url: string): string {
   const u = new URL(url);
   if (!u.searchParams.has('sslmode')) u.searchParams.set('sslmode', 'disable');
   return u.toString();
+}
+
+/** A UDP port nobody holds now on `host` (the edge's log goes there once its exporter runs). */
+export async function freeUdpPort(host: string): Promise<number> {
+  const socket = createSocket('udp4');
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(0, host, () => {
+      const { port } = socket.address();
+      socket.close(() => resolve(port));
+    });
+  });
 }
 
 function exporterBinary(name: string): string {

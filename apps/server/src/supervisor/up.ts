@@ -567,6 +567,8 @@ export class StageSupervisor {
       purgePort,
       // Every process of the stage runs on this machine: loopback alone may purge.
       purgeAllow: ['127.0.0.1'],
+      // With --monitor, one syslog line per object request for the edge's cache exporter.
+      cacheLog: this.monitor?.edgeLogPort ? { host: HOST, port: this.monitor.edgeLogPort } : undefined,
     });
     await writeNginxConf(prefix, conf);
     this.add({

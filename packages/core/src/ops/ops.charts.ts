@@ -72,6 +72,15 @@ export const CHARTS: readonly ChartSpec[] = [
     name: byTier,
   },
   {
+    id: 'edge-hit-ratio',
+    title: 'Edge (CDN) hit ratio',
+    unit: 'ratio',
+    // The edge cache exporter's counts of nginx's cache outcomes (stage 5 and up, with --monitor).
+    query: (r) =>
+      `sum(rate(graminsta_edge_requests_total{cache="hit"}[${r}])) / sum(rate(graminsta_edge_requests_total[${r}]))`,
+    name: () => 'edge',
+  },
+  {
     id: 'queue-depth',
     title: 'Queue depth, by state',
     unit: 'jobs',
