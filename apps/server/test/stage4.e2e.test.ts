@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { usingPostgres } from '@graminsta/core/testing/test-db';
-import { runWorkload, type ResponseEvent } from '@graminsta/loadgen';
+import {
+  runWorkload,
+  signUpUsers,
+  workloadImages,
+  type ResponseEvent,
+  type Session,
+} from '@graminsta/loadgen';
 import { jpegWithGps } from '../src/testing/images.ts';
 import { apiJourney } from '../src/testing/journey.ts';
 import { commentUntilKilled, type KillDuringWritesResult } from '../src/testing/kill-during-writes.ts';
@@ -292,6 +298,16 @@ describe.skipIf(!usingPostgres())('stage 4', () => {
     const backAgain = (name: string, oldPid: number) => restarted(stage, name, oldPid);
 
     const answers: ResponseEvent[] = [];
+    // The load's users and their first photos, made once: each test's load would otherwise wait
+    // for its set-up photos behind the processing backlog the previous test's uploads left.
+    let sessions: Session[] = [];
+    beforeAll(async () => {
+      sessions = await signUpUsers(api, 4, {
+        photosPerUser: 1,
+        images: await workloadImages(),
+        allowRemote: false,
+      });
+    }, 180_000);
 
     /** Runs the mixed workload while `during` acts, and for `afterMs` more once it is done. */
     async function underLoad(afterMs: number, during: () => Promise<void>) {
@@ -299,16 +315,21 @@ describe.skipIf(!usingPostgres())('stage 4', () => {
       const done = new AbortController();
       const load = runWorkload({
         baseUrl: api,
-        signup: 4,
-        photosPerUser: 1,
+        sessions,
         durationMs: 600_000,
         signal: done.signal,
         concurrency: 6,
         onResponse: (event) => void answers.push(event),
       });
+      // A load that stops early (its start failed) fails the test now, not at its timeout.
+      let ended: unknown = null;
+      void load.catch((err: unknown) => (ended = err ?? new Error('the load stopped')));
       try {
-        // Act once the workload is really running, not during its sign-ups.
-        while (answers.length < 60) await sleep(50);
+        // Act once the workload is really running.
+        while (answers.length < 60) {
+          if (ended) throw ended;
+          await sleep(50);
+        }
         await during();
         await sleep(afterMs);
       } finally {
