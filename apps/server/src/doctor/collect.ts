@@ -5,6 +5,7 @@ import { ALL_ROLES, ConfigError } from '@graminsta/platform';
 import type { TopologySnapshot } from '../supervisor/up.ts';
 import { by, parseExposition, single, total, type Exposition } from './exposition.ts';
 import { allProcStats, treeCpuSeconds } from './proc.ts';
+import { getAgain } from '../monitor/get-again.ts';
 
 /** What one app process's /metrics said, reduced to what the doctor reasons with (all counters are totals). */
 export interface MetricSummary {
@@ -148,9 +149,7 @@ const MAX_METRICS_BYTES = 8 * 1024 * 1024;
 
 async function scrapeOne(port: number): Promise<MetricSummary | null> {
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/metrics`, {
-      signal: AbortSignal.timeout(SCRAPE_TIMEOUT_MS),
-    });
+    const res = await getAgain(`http://127.0.0.1:${port}/metrics`, { timeoutMs: SCRAPE_TIMEOUT_MS });
     if (!res.ok || Number(res.headers.get('content-length') ?? 0) > MAX_METRICS_BYTES) {
       await res.body?.cancel();
       return null;

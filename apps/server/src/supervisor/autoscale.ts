@@ -8,6 +8,7 @@ import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Scale } from '@graminsta/topology';
 import { procStat } from '../doctor/proc.ts';
+import { getAgain } from '../monitor/get-again.ts';
 import {
   decide,
   effectiveMin,
@@ -112,9 +113,7 @@ async function read(instance: Instance): Promise<Reading | null> {
   const stat = await procStat(instance.pid);
   if (stat === null) return null;
   try {
-    const res = await fetch(`http://127.0.0.1:${instance.port}/metrics`, {
-      signal: AbortSignal.timeout(2_000),
-    });
+    const res = await getAgain(`http://127.0.0.1:${instance.port}/metrics`, { timeoutMs: 2_000 });
     if (!res.ok) return null;
     const m = parseMetrics(await res.text());
     return { at: Date.now(), pid: instance.pid, cpuSeconds: stat.cpuSeconds, ...m, queueWaiting: m.waiting };

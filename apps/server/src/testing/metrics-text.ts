@@ -1,3 +1,5 @@
+import { getAgain } from '../monitor/get-again.ts';
+
 /** One series of a Prometheus text exposition: its labels and value. */
 export interface Series {
   labels: Record<string, string>;
@@ -52,7 +54,7 @@ export function deltas(before: Map<string, number>, after: Map<string, number>):
 export async function scrape(ports: readonly number[], host = '127.0.0.1'): Promise<string[]> {
   return Promise.all(
     ports.map(async (port) => {
-      const res = await fetch(`http://${host}:${port}/metrics`);
+      const res = await getAgain(`http://${host}:${port}/metrics`);
       if (!res.ok) throw new Error(`GET /metrics on ${port} answered ${res.status}`);
       return res.text();
     }),
