@@ -435,15 +435,20 @@ describe.skipIf(!usingPostgres())('stage 5', () => {
     /** Shares one photo every `everyMs` until the returned stop is called (which waits for the last). */
     const steadily = (everyMs: number) => {
       let stop = false;
+      // Settled at once, so a failed share waits for stop() instead of rejecting unhandled meanwhile.
       const running = (async () => {
         while (!stop) {
           await share();
           await sleep(everyMs);
         }
-      })();
+      })().then(
+        () => null,
+        (err: unknown) => ({ err }),
+      );
       return async () => {
         stop = true;
-        await running;
+        const failed = await running;
+        if (failed) throw failed.err;
       };
     };
     /** Once the workers run: every photo shared becomes ready. */
