@@ -1,11 +1,24 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../src/cli/seed.ts';
 import { runGraminsta, startStage1, type Stage1Process } from '../src/testing/stage1-process.ts';
 
 const SEEDED = ['ada', 'bruno', 'chen'];
+const README = join(import.meta.dirname, '../../../README.md');
+
+/** The shell block of the README's "Using the API" section, exactly as written there. */
+async function usingTheApiBlock(): Promise<string> {
+  const text = await readFile(README, 'utf8');
+  const section = text.slice(text.indexOf('## Using the API'), text.indexOf('## Commands'));
+  const block = /```sh\n([\s\S]*?)```/.exec(section);
+  if (!block) throw new Error('README: no sh block under "Using the API"');
+  return block[1]!;
+}
 
 async function profileStatus(url: string, username: string): Promise<number> {
   return (await fetch(`${url}/api/v1/users/${username}`)).status;
@@ -42,6 +55,40 @@ describe('the README, in its written order: `npm start`, then `graminsta seed` i
     for (const name of SEEDED) expect(await profileStatus(server!.url, name), name).toBe(200);
     expect(await logInStatus(server!.url, 'ada')).toBe(200);
   }, 600_000);
+
+  it('runs the "Using the API" block as written: sign-up, uploads, a post of one photo and one of two, a caption fix', async () => {
+    const address = new URL(server!.url).host;
+    // The only change: the address this server listens on for the README's localhost:3000.
+    const script = (await usingTheApiBlock()).replaceAll('localhost:3000', address);
+    const cwd = await mkdtemp(join(tmpdir(), 'graminsta-readme-api-'));
+    try {
+      await sharp({ create: { width: 400, height: 300, channels: 3, background: '#a35' } })
+        .jpeg()
+        .toFile(join(cwd, 'photo.jpg'));
+      const run = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script], {
+        cwd,
+        timeout: 120_000,
+      });
+      expect(run.stdout, run.stderr).not.toContain('"error"');
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+    // The profile lists posts once their photos are processed.
+    const posts = async () => {
+      const list = (await (await fetch(`${server!.url}/api/v1/users/newcomer/photos`)).json()) as {
+        items: Array<{ caption: string; tags: string[]; media: Array<{ altText: string }> }>;
+      };
+      return list.items.map((p) => ({
+        caption: p.caption,
+        tags: p.tags,
+        alts: p.media.map((m) => m.altText),
+      }));
+    };
+    await expect.poll(posts, { timeout: 60_000, interval: 500 }).toEqual([
+      { caption: 'with @ada', tags: [], alts: ['the harbour at dawn', ''] },
+      { caption: 'first light over the harbour #sunrise', tags: ['sunrise'], alts: [''] },
+    ]);
+  }, 300_000);
 
   it('refuses a second server on the same folder, naming the running one, and leaves it serving', async () => {
     // Were it to start, it is stopped at once (and the test fails on its exit code).
