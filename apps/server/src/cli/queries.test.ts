@@ -1,4 +1,5 @@
-import { appendFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,8 +51,15 @@ describe('graminsta queries: parsing --top', () => {
     expect(line.length).toBeLessThan(260);
   });
 
-  it('needs PostgreSQL', async () => {
+  it('needs PostgreSQL: DATABASE_URL, or a running stage of 2 or above', async () => {
     await expect(runQueries({ DATA_DIR: '/nonexistent' }, 5, () => {})).rejects.toThrow(/DATABASE_URL/);
+    const dataDir = await mkdtemp(join(tmpdir(), 'graminsta-queries-stage1-'));
+    try {
+      await writeFile(join(dataDir, 'topology.json'), JSON.stringify({ stage: 1, processes: [] }));
+      await expect(runQueries({ DATA_DIR: dataDir }, 5, () => {})).rejects.toThrow(/DATABASE_URL/);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -111,6 +119,19 @@ describe.skipIf(!usingPostgres())('graminsta queries on PostgreSQL', () => {
       const two: string[] = [];
       await runQueries({ DATABASE_URL: cluster.url }, 2, (l) => two.push(l));
       expect(two).toHaveLength(3);
+    });
+
+    it('with no DATABASE_URL, reads the primary of the stage running on DATA_DIR (topology.json)', async () => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'graminsta-queries-up-'));
+      try {
+        const topology = { stage: 6, processes: [], postgres: { primaryUrl: cluster.url, replicaUrls: [] } };
+        await writeFile(join(dataDir, 'topology.json'), JSON.stringify(topology));
+        const lines: string[] = [];
+        await runQueries({ DATA_DIR: dataDir }, 50, (l) => lines.push(l));
+        expect(lines.join('\n')).toMatch(/ 20 calls .*insert into probe values \(\$1, \$2\)/);
+      } finally {
+        await rm(dataDir, { recursive: true, force: true });
+      }
     });
   });
 });

@@ -5,6 +5,8 @@ import {
   topStatements,
   type TopStatement,
 } from '@graminsta/platform';
+import { resolve } from 'node:path';
+import { databaseUrls, readTopology } from '../doctor/collect.ts';
 
 export const MAX_TOP = 100;
 const QUERY_CHARS = 160;
@@ -26,20 +28,34 @@ export function formatStatement(s: TopStatement): string {
 }
 
 /**
+ * DATABASE_URL, or else the primary of the `graminsta up` running on DATA_DIR (its topology.json,
+ * read as the doctor reads it: stage 6's own primary has a port only topology.json knows).
+ */
+async function databaseOf(env: Record<string, string | undefined>): Promise<string> {
+  const configured = loadConfig(env).DATABASE_URL;
+  if (configured) return configured;
+  const topology = await readTopology(resolve(env.DATA_DIR ?? './data')).catch(() => null);
+  const running = topology && databaseUrls(topology, env);
+  if (running) return running.primary;
+  throw new ConfigError(
+    'graminsta queries reads pg_stat_statements: set DATABASE_URL (PostgreSQL), or run it beside `graminsta up --stage 2` or above (same DATA_DIR)',
+  );
+}
+
+/**
  * `graminsta queries [--top N]`: the statements that took the most time on DATABASE_URL's
- * database, from pg_stat_statements (normalised: constants show as $1, never the values).
+ * database (or the running stage's), from pg_stat_statements (normalised: constants show as $1,
+ * never the values).
  */
 export async function runQueries(
   env: Record<string, string | undefined>,
   top: number,
   print: (line: string) => void = (line) => console.log(line),
 ): Promise<void> {
-  const config = loadConfig(env);
-  if (!config.DATABASE_URL)
-    throw new ConfigError('graminsta queries reads pg_stat_statements: set DATABASE_URL (PostgreSQL)');
+  const url = await databaseOf(env);
   let rows: TopStatement[];
   try {
-    rows = await topStatements(config.DATABASE_URL, top);
+    rows = await topStatements(url, top);
   } catch (err) {
     if (err instanceof QueryStatsUnavailable) throw new ConfigError(err.message);
     throw err;
