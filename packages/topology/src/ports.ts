@@ -13,6 +13,11 @@ function listenOnce(port: number): Promise<number | null> {
   });
 }
 
+/** Whether `port` on loopback can be listened on right now (nothing else holds it). */
+export async function portIsFree(port: number): Promise<boolean> {
+  return (await listenOnce(port)) !== null;
+}
+
 /** A TCP port free on loopback right now: the OS picks it, and it is released for a child to take. */
 export async function freePort(): Promise<number> {
   const port = await listenOnce(0);
@@ -28,7 +33,7 @@ export async function freePortPair(): Promise<number> {
   for (let i = 0; i < 50; i++) {
     const p = 20_000 + Math.floor(Math.random() * 20_000);
     let free = true;
-    for (let k = 0; k < 4 && free; k++) free = (await listenOnce(p + k)) !== null;
+    for (let k = 0; k < 4 && free; k++) free = await portIsFree(p + k);
     if (free) return p;
   }
   throw new Error('no four consecutive free ports');

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
+import { ConfigError, DataDirInUseError, lockDataDir, type DataDirLock } from '@graminsta/platform';
 import {
   basebackupReplica,
   freePort,
@@ -12,6 +13,7 @@ import {
   makeClusterHome,
   nginxArgs,
   nginxBinary,
+  portIsFree,
   postgresServerCommand,
   redisServerArgs,
   redisServerBinary,
@@ -214,11 +216,40 @@ export class StageSupervisor {
     return child;
   }
 
+  private lock: DataDirLock | null = null;
+
+  /**
+   * Refuses to start beside another `up` on the same DATA_DIR (its topology.json, nginx pid files
+   * and clusters are this folder's) or on fronts something else listens on: otherwise this stage's
+   * balancers fail to bind, and the readiness checks are answered by the other's.
+   */
+  private async claim(urls: FrontUrls): Promise<void> {
+    try {
+      // Beside the app's own lock (DATA_DIR.lock, taken by a stage-1 instance): DATA_DIR/up.lock.
+      this.lock = lockDataDir(join(this.dataDir, 'up'));
+    } catch (err) {
+      if (!(err instanceof DataDirInUseError)) throw err;
+      throw new ConfigError(
+        `${this.dataDir} is in use by another \`graminsta up\`: pid ${err.holder.pid}` +
+          `${err.holder.url ? `, web ${err.holder.url}` : ''}. Stop it first, or give this one its own DATA_DIR and --port.`,
+      );
+    }
+    for (const [front, url] of Object.entries(urls)) {
+      const port = Number(new URL(url).port);
+      if (!(await portIsFree(port)))
+        throw new ConfigError(
+          `port ${port} (${front}) is already in use on ${HOST}: another \`graminsta up\` or server? Stop it, or choose other ports with --port.`,
+        );
+    }
+    this.lock.announce({ url: urls.web });
+  }
+
   /** Starts the stage's groups, then its balancers, as its topology declares them. */
   async start(): Promise<TopologySnapshot> {
     const { shape } = this;
     await mkdir(this.dataDir, { recursive: true });
     this.urls = frontUrls(shape, HOST, this.opts.port);
+    await this.claim(this.urls);
     const at: StageAddresses = { host: HOST, urls: this.urls };
     this.addresses = at;
     const purgePort = shape.edge ? await freePort() : null;
@@ -698,5 +729,6 @@ export class StageSupervisor {
     await Promise.all(this.children.filter(isStore).map((c) => c.stop('SIGTERM', 10_000)));
     for (const db of this.children.filter(isPostgres).reverse()) await db.stop('SIGINT', 30_000);
     await Promise.all(this.children.filter(isRedis).map((c) => c.stop('SIGTERM', 10_000)));
+    this.lock?.release();
   }
 }
